@@ -1,0 +1,274 @@
+import { z } from 'zod';
+import { INSTANCE_TYPES, InstanceUse } from './instance-types';
+import { NAME_PREFIX_MAX_LENGTH, resourceNames, sageMakerNameProblem } from './naming';
+import { firesMoreOftenThanHourly, scheduleExpressionProblem } from './schedule-expression';
+
+/**
+ * The stage configuration: one JSON file per stage in config/, validated by this schema, which is
+ * the single source of truth (config/schema.json and the README reference are generated from it).
+ * Only MlopsStack and the operator CLI read it; constructs take typed props.
+ */
+
+/** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Memory sizes a serverless endpoint variant accepts. */
+export const SERVERLESS_MEMORY_SIZES_MB = [1024, 2048, 3072, 4096, 5120, 6144] as const;
+
+/** Metrics the shipped evaluation script writes under `binary_classification_metrics`. */
+export const EVALUATION_METRICS = ['auc', 'accuracy', 'precision', 'recall', 'f1'] as const;
+
+const LOWER_CASE_NAME = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+
+function instanceType(use: InstanceUse, example: string) {
+  return z.enum(INSTANCE_TYPES[use], {
+    error: `an instance type SageMaker supports for ${use} jobs, such as ${example} (config/schema.json lists them all)`,
+  });
+}
+
+function count(description: string, max: number, defaultValue: number) {
+  return z
+    .number()
+    .int({ error: 'a whole number' })
+    .min(1, { error: `at least 1` })
+    .max(max, { error: `at most ${max}` })
+    .default(defaultValue)
+    .describe(description);
+}
+
+function percent(description: string, defaultValue: number) {
+  return z
+    .number()
+    .min(0, { error: 'a percentage from 0 to 100' })
+    .max(100, { error: 'a percentage from 0 to 100' })
+    .default(defaultValue)
+    .describe(description);
+}
+
+const scheduleExpression = z.string().superRefine((expression, ctx) => {
+  const problem = scheduleExpressionProblem(expression);
+  if (problem) ctx.addIssue({ code: 'custom', message: `an EventBridge schedule expression: ${problem}` });
+});
+
+const emails = z.array(z.email({ error: 'an email address' })).default([]);
+
+const storageConfig = z
+  .strictObject({
+    noncurrentVersionExpirationDays: count(
+      'Days S3 keeps a noncurrent (overwritten or deleted) object version before expiring it.',
+      3650,
+      90,
+    ),
+    accessLogExpirationDays: count('Days the server access logs of the buckets are kept.', 3650, 365),
+  })
+  .describe('Buckets and their life cycle.');
+
+const trainingConfig = z
+  .strictObject({
+    processingInstanceType: instanceType('processing', 'ml.m5.large')
+      .default('ml.m5.large')
+      .describe('Instance type of the feature-processing and evaluation jobs.'),
+    processingInstanceCount: count(
+      'Instances of the feature-processing job; raw files are sharded across them when above 1.',
+      100,
+      1,
+    ),
+    trainingInstanceType: instanceType('training', 'ml.m5.xlarge')
+      .default('ml.m5.xlarge')
+      .describe('Instance type of the training job.'),
+    trainingInstanceCount: count('Instances of the training job; above 1 trains distributed.', 100, 1),
+    maxRuntimeMinutes: count('Longest a training job may run before SageMaker stops it.', 40320, 60),
+    useSpotInstances: z
+      .boolean()
+      .default(false)
+      .describe('Train on managed spot capacity with checkpoints in the artifacts bucket (up to 90% cheaper).'),
+    maxWaitMinutes: count(
+      'With spot training: longest to wait for spot capacity plus run time; at least maxRuntimeMinutes.',
+      40320,
+      120,
+    ),
+    metricName: z
+      .enum(EVALUATION_METRICS, { error: `one of ${EVALUATION_METRICS.join(', ')}` })
+      .default('auc')
+      .describe('Evaluation metric (binary_classification_metrics.<name>.value) that gates registration.'),
+    metricThreshold: z
+      .number({ error: 'a finite number' })
+      .default(0.75)
+      .describe('The model is registered only when the metric is at least this value.'),
+  })
+  .superRefine((training, ctx) => {
+    if (training.useSpotInstances && training.maxWaitMinutes < training.maxRuntimeMinutes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxWaitMinutes'],
+        message: `at least maxRuntimeMinutes (${training.maxRuntimeMinutes}) when useSpotInstances is true`,
+      });
+    }
+  })
+  .describe('The SageMaker pipeline: feature processing, training, evaluation and the registration gate.');
+
+const approvalConfig = z
+  .strictObject({
+    mode: z
+      .enum(['manual', 'auto'], { error: 'manual or auto' })
+      .default('manual')
+      .describe('manual registers packages as PendingManualApproval; auto registers them Approved.'),
+    approverEmails: emails.describe('Who is told about each package waiting for approval.'),
+  })
+  .describe('Model registry approval.');
+
+const endpointConfig = z
+  .strictObject({
+    variant: z
+      .enum(['serverless', 'instance'], { error: 'serverless or instance' })
+      .default('serverless')
+      .describe('serverless costs nothing while idle; instance serves on dedicated instances with blue/green.'),
+    instanceType: instanceType('hosting', 'ml.m5.large')
+      .default('ml.m5.large')
+      .describe('Instance type of an instance variant.'),
+    instanceCount: count('Initial instances of an instance variant; use at least 2 in production.', 100, 2),
+    minCapacity: count('Autoscaling minimum instances of an instance variant.', 100, 2),
+    maxCapacity: count('Autoscaling maximum instances of an instance variant.', 100, 4),
+    targetInvocationsPerInstance: count('Autoscaling target of invocations per instance per minute.', 100000, 100),
+    serverlessMemorySizeMb: z
+      .literal(SERVERLESS_MEMORY_SIZES_MB, { error: `one of ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}` })
+      .default(2048)
+      .describe('Memory of a serverless variant, in MB.'),
+    serverlessMaxConcurrency: count('Concurrent invocations a serverless variant serves.', 200, 5),
+    dataCapturePercent: percent('Share of requests and responses captured to capture/ for monitoring.', 100),
+    deploymentStrategy: z
+      .enum(['all-at-once', 'canary', 'linear'], { error: 'all-at-once, canary or linear' })
+      .default('canary')
+      .describe('Blue/green traffic shifting of instance variants (serverless variants update in place).'),
+    trafficStepPercent: percent('Canary size or linear step, as a share of capacity.', 10),
+    deploymentWaitMinutes: count('Minutes between traffic shifts while rollback alarms are watched.', 60, 10),
+  })
+  .superRefine((endpoint, ctx) => {
+    if (endpoint.minCapacity > endpoint.maxCapacity) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxCapacity'],
+        message: `at least minCapacity (${endpoint.minCapacity})`,
+      });
+    }
+    if (endpoint.deploymentStrategy !== 'all-at-once' && endpoint.trafficStepPercent === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trafficStepPercent'],
+        message: `above 0 for the ${endpoint.deploymentStrategy} strategy`,
+      });
+    }
+  })
+  .describe('The real-time inference endpoint the deployer keeps on the newest approved model.');
+
+const monitoringConfig = z
+  .strictObject({
+    alarmEmails: emails.describe('Who is told when an alarm fires or a pipeline run fails.'),
+    serverErrorRatePercent: percent('Alarm when this share of invocations fails with 5xx.', 5),
+    latencyP99Millis: count('Alarm when p99 model latency exceeds this many milliseconds.', 600000, 1000),
+    dataQualitySchedule: z
+      .enum(['hourly', 'daily'], { error: 'hourly or daily' })
+      .default('daily')
+      .describe('How often Model Monitor checks captured data against the training baseline.'),
+  })
+  .describe('Dashboard, alarms and Model Monitor.');
+
+const retrainingConfig = z
+  .strictObject({
+    schedule: scheduleExpression
+      .default('rate(7 days)')
+      .describe('EventBridge schedule that starts retraining: rate(...) or cron(...).'),
+    allowSubHourlySchedule: z
+      .boolean()
+      .default(false)
+      .describe('Allow a schedule that fires more often than hourly (each run costs training time).'),
+    onNewData: z.boolean().default(false).describe('Retrain when objects arrive under raw/ in the data bucket.'),
+    newDataDebounceMinutes: count('New-data events inside one window of this length start one run.', 1440, 60),
+    onDrift: z.boolean().default(false).describe('Retrain when the Model Monitor drift alarm fires.'),
+    cooldownMinutes: count('Least time between two retraining starts.', 10080, 360),
+  })
+  .superRefine((retraining, ctx) => {
+    if (!retraining.allowSubHourlySchedule && firesMoreOftenThanHourly(retraining.schedule)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedule'],
+        message: 'a schedule at most hourly; set retraining.allowSubHourlySchedule to true to retrain more often',
+      });
+    }
+  })
+  .describe('When the pipeline runs again by itself, through the retraining governor.');
+
+/** The schema of one stage's config file. */
+export const stageConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Path of config/schema.json, for editors.'),
+    project: z
+      .string()
+      .regex(LOWER_CASE_NAME, { error: 'lower-case letters, digits and hyphens, starting with a letter' })
+      .describe('Project name; with the stage it prefixes every SageMaker resource name.'),
+    stage: z
+      .string()
+      .regex(LOWER_CASE_NAME, { error: 'lower-case letters, digits and hyphens, starting with a letter' })
+      .describe('Stage name, such as dev, staging or prod.'),
+    description: z.string().default('').describe('What this stage is for, and why its settings differ.'),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, { error: 'a 12-digit AWS account id' })
+      .optional()
+      .describe('AWS account to deploy to. Default: the account of the credentials cdk deploy uses.'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: 'an AWS region such as us-east-1' })
+      .default('us-east-1')
+      .describe('AWS region to deploy to.'),
+    removalPolicy: z
+      .enum(['retain', 'destroy'], { error: 'retain or destroy' })
+      .default('retain')
+      .describe('destroy deletes buckets (with their objects) and the key with the stack; retain keeps the data.'),
+    logRetentionDays: z
+      .literal(LOG_RETENTION_DAYS, { error: `a CloudWatch Logs retention: one of ${LOG_RETENTION_DAYS.join(', ')}` })
+      .default(365)
+      .describe('Days CloudWatch keeps the logs of the functions and jobs.'),
+    storage: storageConfig.prefault({}),
+    training: trainingConfig.prefault({}),
+    approval: approvalConfig.prefault({}),
+    endpoint: endpointConfig.prefault({}),
+    monitoring: monitoringConfig.prefault({}),
+    retraining: retrainingConfig.prefault({}),
+  })
+  .check(
+    z.superRefine((config, ctx) => {
+      const prefix = resourceNames(config.project, config.stage).prefix;
+      if (prefix.length > NAME_PREFIX_MAX_LENGTH) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['project'],
+          input: config.project,
+          message:
+            `project and stage together ("${prefix}", ${prefix.length} characters) at most ` +
+            `${NAME_PREFIX_MAX_LENGTH} characters, so every SageMaker name derived from them fits 63`,
+        });
+        return;
+      }
+      for (const [resource, name] of Object.entries(resourceNames(config.project, config.stage))) {
+        const problem = sageMakerNameProblem(name);
+        if (problem) {
+          ctx.addIssue({ code: 'custom', path: ['project'], input: config.project, message: `${resource} name "${name}": ${problem}` });
+        }
+      }
+    }, { when: (payload) => namesAreValid(payload.value) }),
+  )
+  .describe('One stage of a cdk-mlops environment.');
+
+/** The cross-field name check only makes sense once project and stage are valid on their own. */
+function namesAreValid(value: unknown): boolean {
+  const { project, stage } = (value ?? {}) as { project?: unknown; stage?: unknown };
+  return [project, stage].every((name) => typeof name === 'string' && LOWER_CASE_NAME.test(name));
+}
+
+/** A validated stage config with every default filled in. */
+export type StageConfig = z.output<typeof stageConfigSchema>;
+/** What a stage config file may contain (defaults optional). */
+export type StageConfigInput = z.input<typeof stageConfigSchema>;

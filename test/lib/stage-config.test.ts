@@ -1,0 +1,193 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, knownStages, loadStageConfig, parseStageConfig } from '../../lib/config-loader';
+import { StageConfigInput } from '../../lib/stage-config';
+
+const MINIMAL: StageConfigInput = { project: 'churn', stage: 'dev' };
+
+/** `MINIMAL` with the top-level keys of `patch` added or replaced. */
+function withPatch(patch: Record<string, unknown>): Record<string, unknown> {
+  return { ...MINIMAL, ...patch };
+}
+
+function problemsOf(raw: unknown): readonly string[] {
+  try {
+    parseStageConfig(raw, 'test.json');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('stage config', () => {
+  test('fills every default from a minimal file', () => {
+    // WHEN
+    const config = parseStageConfig(MINIMAL);
+    // THEN
+    expect(config).toMatchObject({
+      region: 'us-east-1',
+      removalPolicy: 'retain',
+      logRetentionDays: 365,
+      training: { trainingInstanceType: 'ml.m5.xlarge', trainingInstanceCount: 1, metricName: 'auc', metricThreshold: 0.75 },
+      approval: { mode: 'manual', approverEmails: [] },
+      endpoint: { variant: 'serverless', deploymentStrategy: 'canary', dataCapturePercent: 100 },
+      retraining: { schedule: 'rate(7 days)', allowSubHourlySchedule: false, onNewData: false, onDrift: false },
+    });
+  });
+
+  test.each(['dev', 'staging', 'prod'])('the committed %s config is valid', (stage) => {
+    expect(loadStageConfig({ stage }).stage).toBe(stage);
+  });
+
+  test('dev is cheap and disposable, prod is safe', () => {
+    const dev = loadStageConfig({ stage: 'dev' });
+    const prod = loadStageConfig({ stage: 'prod' });
+    expect(dev).toMatchObject({ removalPolicy: 'destroy', approval: { mode: 'auto' }, endpoint: { variant: 'serverless' } });
+    expect(prod).toMatchObject({
+      removalPolicy: 'retain',
+      approval: { mode: 'manual' },
+      endpoint: { variant: 'instance', deploymentStrategy: 'canary' },
+    });
+    expect(prod.endpoint.instanceCount).toBeGreaterThanOrEqual(2);
+    expect(prod.endpoint.minCapacity).toBeGreaterThanOrEqual(2);
+  });
+
+  test('knownStages lists the stage files, not the schema', () => {
+    expect(knownStages()).toEqual(['dev', 'prod', 'staging']);
+  });
+
+  test.each([
+    ['unknown top-level key', { extra: true }, /^extra: unknown key/],
+    ['unknown nested key (typo)', { training: { metricThreshhold: 0.8 } }, /^training\.metricThreshhold: unknown key/],
+    ['missing project', { project: undefined }, /^project: received nothing; expected a value \(string\); this key is required/],
+    ['project with upper case', { project: 'Churn' }, /^project: received "Churn"; expected lower-case letters/],
+    ['stage with underscore', { stage: 'pre_prod' }, /^stage: received "pre_prod"; expected lower-case letters/],
+    [
+      'project and stage too long once prefixed',
+      { project: 'customer-churn-prediction-model', stage: 'production' },
+      /^project: received "customer-churn-prediction-model"; expected project and stage together \("customer-churn-prediction-model-production", 42 characters\) at most 32/,
+    ],
+    ['project of wrong type', { project: 42 }, /^project: received 42; expected a string/],
+    ['bad account id', { account: '1234' }, /^account: received "1234"; expected a 12-digit AWS account id/],
+    ['bad region', { region: 'eu-central' }, /^region: received "eu-central"; expected an AWS region such as us-east-1/],
+    ['unknown removal policy', { removalPolicy: 'snapshot' }, /^removalPolicy: received "snapshot"; expected retain or destroy/],
+    ['log retention CloudWatch rejects', { logRetentionDays: 31 }, /^logRetentionDays: received 31; expected a CloudWatch Logs retention: one of 1, 3, 5/],
+    [
+      'training-only type used for processing',
+      { training: { processingInstanceType: 'ml.p4d.24xlarge' } },
+      /^training\.processingInstanceType: received "ml\.p4d\.24xlarge"; expected an instance type SageMaker supports for processing jobs/,
+    ],
+    [
+      'burstable type used for training',
+      { training: { trainingInstanceType: 'ml.t3.medium' } },
+      /^training\.trainingInstanceType: received "ml\.t3\.medium"; expected an instance type SageMaker supports for training jobs/,
+    ],
+    [
+      'EC2 type without the ml. prefix for hosting',
+      { endpoint: { instanceType: 'm5.large' } },
+      /^endpoint\.instanceType: received "m5\.large"; expected an instance type SageMaker supports for hosting jobs/,
+    ],
+    ['instance count 0', { training: { trainingInstanceCount: 0 } }, /^training\.trainingInstanceCount: received 0; expected at least 1/],
+    ['fractional instance count', { endpoint: { instanceCount: 1.5 } }, /^endpoint\.instanceCount: received 1\.5; expected a whole number/],
+    ['percentage above 100', { endpoint: { dataCapturePercent: 150 } }, /^endpoint\.dataCapturePercent: received 150; expected a percentage from 0 to 100/],
+    ['negative percentage', { monitoring: { serverErrorRatePercent: -1 } }, /^monitoring\.serverErrorRatePercent: received -1; expected a percentage from 0 to 100/],
+    // JSON.parse turns 1e999 into Infinity: the only way a non-finite number reaches the schema.
+    ['infinite threshold', { training: { metricThreshold: JSON.parse('1e999') } }, /^training\.metricThreshold: received Infinity; expected a finite number/],
+    ['threshold as a string', { training: { metricThreshold: '0.8' } }, /^training\.metricThreshold: received "0\.8"; expected a finite number/],
+    ['unknown metric', { training: { metricName: 'rmse' } }, /^training\.metricName: received "rmse"; expected one of auc, accuracy, precision, recall, f1/],
+    [
+      'spot max wait shorter than max runtime',
+      { training: { useSpotInstances: true, maxRuntimeMinutes: 120, maxWaitMinutes: 60 } },
+      /^training\.maxWaitMinutes: received 60; expected at least maxRuntimeMinutes \(120\) when useSpotInstances is true/,
+    ],
+    ['rate with plural unit for 1', { retraining: { schedule: 'rate(1 days)' } }, /^retraining\.schedule: received "rate\(1 days\)"; expected an EventBridge schedule expression: "rate\(1 day\)"/],
+    ['rate of zero', { retraining: { schedule: 'rate(0 hours)' } }, /^retraining\.schedule: received "rate\(0 hours\)"; expected an EventBridge schedule expression: a rate value of at least 1/],
+    ['cron with five fields', { retraining: { schedule: 'cron(0 3 * * 1)' } }, /^retraining\.schedule: .*expected an EventBridge schedule expression: 6 cron fields/],
+    ['cron with both day fields set', { retraining: { schedule: 'cron(0 3 1 * MON *)' } }, /^retraining\.schedule: .*exactly one of day-of-month and day-of-week to be "\?"/],
+    ['cron hour out of range', { retraining: { schedule: 'cron(0 25 ? * SUN *)' } }, /^retraining\.schedule: .*hours "25" to be values 0-23/],
+    ['not a schedule at all', { retraining: { schedule: 'weekly' } }, /^retraining\.schedule: received "weekly"; expected an EventBridge schedule expression: rate\(VALUE UNIT\)/],
+    [
+      'retraining every 15 minutes without opting in',
+      { retraining: { schedule: 'rate(15 minutes)' } },
+      /^retraining\.schedule: received "rate\(15 minutes\)"; expected a schedule at most hourly; set retraining\.allowSubHourlySchedule to true/,
+    ],
+    [
+      'cron firing every 10 minutes without opting in',
+      { retraining: { schedule: 'cron(0/10 * * * ? *)' } },
+      /^retraining\.schedule: .*expected a schedule at most hourly/,
+    ],
+    ['serverless memory size not offered', { endpoint: { serverlessMemorySizeMb: 1500 } }, /^endpoint\.serverlessMemorySizeMb: received 1500; expected one of 1024, 2048/],
+    ['min capacity above max capacity', { endpoint: { minCapacity: 5, maxCapacity: 3 } }, /^endpoint\.maxCapacity: received 3; expected at least minCapacity \(5\)/],
+    ['canary of 0 percent', { endpoint: { deploymentStrategy: 'canary', trafficStepPercent: 0 } }, /^endpoint\.trafficStepPercent: received 0; expected above 0 for the canary strategy/],
+    ['bad approver email', { approval: { approverEmails: ['ops at example.com'] } }, /^approval\.approverEmails\[0\]: received "ops at example\.com"; expected an email address/],
+    ['section of the wrong type', { monitoring: 'on' }, /^monitoring: received "on"; expected an object/],
+  ])('fails when %s', (_name, patch, expected) => {
+    // WHEN
+    const problems = problemsOf(withPatch(patch));
+    // THEN
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  test('allows a sub-hourly schedule when explicitly allowed', () => {
+    const config = parseStageConfig(withPatch({ retraining: { schedule: 'rate(15 minutes)', allowSubHourlySchedule: true } }));
+    expect(config.retraining.schedule).toBe('rate(15 minutes)');
+  });
+
+  test('fails with every problem listed in one message', () => {
+    // GIVEN a file with five independent mistakes
+    const raw = {
+      project: 'Churn',
+      stage: 'dev',
+      logRetentionDays: 10,
+      trainng: {},
+      endpoint: { dataCapturePercent: 101 },
+      retraining: { schedule: 'rate(5 minutes)' },
+    };
+    // WHEN
+    let message = '';
+    try {
+      parseStageConfig(raw, 'config/dev.json');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    // THEN
+    expect(message).toMatch(/^config\/dev\.json is invalid \(5 problems\):/);
+    expect(message).toMatch(/- project: received "Churn"/);
+    expect(message).toMatch(/- logRetentionDays: received 10/);
+    expect(message).toMatch(/- trainng: unknown key/);
+    expect(message).toMatch(/- endpoint\.dataCapturePercent: received 101/);
+    expect(message).toMatch(/- retraining\.schedule: received "rate\(5 minutes\)"/);
+  });
+
+  describe('loading files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cdk-mlops-config-'));
+
+    test('fails when the stage is unknown, listing the known ones', () => {
+      expect(() => loadStageConfig({ stage: 'qa' })).toThrow(/unknown stage "qa".*Known stages: dev, prod, staging/);
+    });
+
+    test('fails when the file is not JSON', () => {
+      const file = join(dir, 'broken.json');
+      writeFileSync(file, '{ "project": "churn", ');
+      expect(() => loadStageConfig({ configFile: file })).toThrow(/broken\.json is not valid JSON/);
+    });
+
+    test('fails when the file does not exist', () => {
+      expect(() => loadStageConfig({ configFile: join(dir, 'missing.json') })).toThrow(/missing\.json does not exist/);
+    });
+
+    test('fails when a stage file declares another stage', () => {
+      writeFileSync(join(dir, 'qa.json'), JSON.stringify({ project: 'churn', stage: 'test' }));
+      expect(() => loadStageConfig({ stage: 'qa', configDir: dir })).toThrow(/declares stage "test" but was selected as stage "qa"/);
+    });
+
+    test('reads an explicit config file', () => {
+      const file = join(dir, 'custom.json');
+      writeFileSync(file, JSON.stringify({ project: 'fraud', stage: 'sandbox' }));
+      expect(loadStageConfig({ configFile: file })).toMatchObject({ project: 'fraud', stage: 'sandbox' });
+    });
+  });
+});
