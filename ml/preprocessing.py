@@ -1,0 +1,207 @@
+"""Feature processing for the churn pipeline (SageMaker Processing, scikit-learn 1.2-1 container).
+
+Reads every *.csv under --input-dir (several files are fine: with more than one instance SageMaker
+shards the S3 objects across instances), splits the rows into train/validation/test with a
+seeded, label-stratified split, and writes what the built-in XGBoost algorithm reads: CSV, no
+header, label in the first column, numeric features only.
+
+Outputs under --output-dir:
+    train/train.csv, validation/validation.csv, test/test.csv    label first, no header
+    baseline/baseline.csv                                        features only, with header
+With several instances each file name gets the host as suffix (train/train-algo-2.csv) so that
+instances do not overwrite each other's objects under the shared S3 output prefix.
+
+Self-contained on purpose: SageMaker ships only this file into the container.
+"""
+import argparse
+import json
+import logging
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger("preprocessing")
+
+SPLITS = ("train", "validation", "test")
+
+
+class DataError(Exception):
+    """Input data the script cannot process; reported as one line and exit code 1."""
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Churn feature processing for SageMaker Processing.")
+    parser.add_argument("--input-dir", default="/opt/ml/processing/input")
+    parser.add_argument("--output-dir", default="/opt/ml/processing")
+    parser.add_argument("--label-column", default="churn")
+    parser.add_argument("--train-ratio", type=float, default=0.7)
+    parser.add_argument("--validation-ratio", type=float, default=0.15)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--resource-config",
+        default="/opt/ml/config/resourceconfig.json",
+        help="SageMaker's host list; used only to name outputs uniquely when there are several hosts",
+    )
+    args = parser.parse_args(argv)
+    # The tolerance catches sums that are 1 up to float rounding (1 - 0.7 - 0.3 is 5.6e-17).
+    test_ratio = 1 - args.train_ratio - args.validation_ratio
+    if args.train_ratio <= 0 or args.validation_ratio <= 0 or test_ratio <= 1e-9:
+        parser.error(
+            "--train-ratio and --validation-ratio must be above 0 and sum to less than 1, "
+            "got %s and %s" % (args.train_ratio, args.validation_ratio)
+        )
+    return args
+
+
+def read_csv(path):
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise DataError("CSV file %s is empty" % path)
+
+
+def read_input(input_dir):
+    paths = sorted(
+        os.path.join(root, name)
+        for root, _, names in os.walk(input_dir)
+        for name in names
+        if name.lower().endswith(".csv")
+    )
+    if not paths:
+        raise DataError("no CSV files found under input directory %s" % input_dir)
+    frames = [read_csv(path) for path in paths]
+    expected = list(frames[0].columns)
+    for path, frame in zip(paths[1:], frames[1:]):
+        if list(frame.columns) != expected:
+            raise DataError(
+                "CSV file %s has columns %s, but %s has %s" % (path, list(frame.columns), paths[0], expected)
+            )
+    frame = pd.concat(frames, ignore_index=True)
+    logger.info("read %d rows from %d CSV file(s) under %s", len(frame), len(paths), input_dir)
+    return frame
+
+
+def clean_label(frame, label_column):
+    if label_column not in frame.columns:
+        raise DataError("label column '%s' not found; columns are %s" % (label_column, list(frame.columns)))
+    missing = frame[label_column].isna()
+    if missing.any():
+        logger.warning("dropping %d row(s) with no '%s' value", int(missing.sum()), label_column)
+        frame = frame[~missing].reset_index(drop=True)
+    labels = pd.to_numeric(frame[label_column], errors="coerce")
+    invalid = frame[label_column][labels.isna() | ~labels.isin([0, 1])]
+    if len(invalid):
+        raise DataError(
+            "label column '%s' must be binary (0 or 1); found other values such as %s"
+            % (label_column, sorted(invalid.astype(str).unique())[:5])
+        )
+    if labels.nunique() < 2:
+        raise DataError(
+            "label column '%s' is not binary: it needs both 0 and 1, found only %s"
+            % (label_column, sorted(labels.unique().tolist()))
+        )
+    frame = frame.copy()
+    frame[label_column] = labels.astype(int)
+    return frame
+
+
+def split_indices(labels, train_ratio, validation_ratio, seed):
+    """Stratified split, so every split keeps the churn rate and holds both label values."""
+    rng = np.random.default_rng(seed)
+    parts = {name: [] for name in SPLITS}
+    for value in sorted(labels.unique()):
+        indices = rng.permutation(np.flatnonzero(labels.to_numpy() == value))
+        n_train = int(round(len(indices) * train_ratio))
+        n_validation = int(round(len(indices) * validation_ratio))
+        parts["train"].append(indices[:n_train])
+        parts["validation"].append(indices[n_train:n_train + n_validation])
+        parts["test"].append(indices[n_train + n_validation:])
+    return {name: rng.permutation(np.concatenate(chunks)) for name, chunks in parts.items()}
+
+
+def check_split(labels, indices, label_column):
+    for name in SPLITS:
+        if labels.iloc[indices[name]].nunique() < 2:
+            sizes = ", ".join("%s %d" % (split, len(indices[split])) for split in SPLITS)
+            raise DataError(
+                "too few rows to split: %d rows (%d with %s=1) give %s; every split needs rows with "
+                "both label values" % (len(labels), int(labels.sum()), label_column, sizes)
+            )
+
+
+def fit_features(train):
+    """Learns imputation values and category levels from the training split only (no leakage)."""
+    numeric = [c for c in train.columns if pd.api.types.is_numeric_dtype(train[c])]
+    categorical = [c for c in train.columns if c not in numeric]
+    return {
+        "medians": {c: train[c].median() for c in numeric},
+        "levels": {c: sorted(train[c].dropna().astype(str).unique()) for c in categorical},
+    }
+
+
+def transform_features(frame, spec):
+    # No scaling: tree ensembles are insensitive to it, unscaled features keep the Model Monitor
+    # baseline in business units, and shards cannot end up with different scales.
+    columns = {}
+    for column, median in spec["medians"].items():
+        columns[column] = pd.to_numeric(frame[column], errors="coerce").fillna(median)
+    for column, levels in spec["levels"].items():
+        values = frame[column].astype(str).where(frame[column].notna())
+        for level in levels:
+            # Explicit 0/1 ints: pandas 2 get_dummies yields booleans, which XGBoost CSV cannot read.
+            # Missing or unseen categories become all zeros.
+            columns["%s_%s" % (column, level)] = (values == level).astype(int)
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def output_suffix(resource_config):
+    if not os.path.exists(resource_config):
+        return ""
+    with open(resource_config) as handle:
+        config = json.load(handle)
+    return "-%s" % config["current_host"] if len(config.get("hosts", [])) > 1 else ""
+
+
+def write_csv(frame, directory, name, header):
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, name)
+    frame.to_csv(path, header=header, index=False)
+    logger.info("wrote %d rows x %d columns to %s", len(frame), frame.shape[1], path)
+
+
+def write_outputs(splits, label_column, output_dir, suffix):
+    for name, frame in splits.items():
+        write_csv(frame, os.path.join(output_dir, name), name + suffix + ".csv", header=False)
+    # The baseline describes what the endpoint receives: the training features, named, without label.
+    baseline = splits["train"].drop(columns=[label_column])
+    write_csv(baseline, os.path.join(output_dir, "baseline"), "baseline" + suffix + ".csv", header=True)
+
+
+def run(args):
+    frame = clean_label(read_input(args.input_dir), args.label_column)
+    labels = frame[args.label_column]
+    indices = split_indices(labels, args.train_ratio, args.validation_ratio, args.seed)
+    check_split(labels, indices, args.label_column)
+    raw = {name: frame.iloc[idx].reset_index(drop=True) for name, idx in indices.items()}
+    spec = fit_features(raw["train"].drop(columns=[args.label_column]))
+    splits = {
+        name: pd.concat([part[[args.label_column]], transform_features(part, spec)], axis=1)
+        for name, part in raw.items()
+    }
+    write_outputs(splits, args.label_column, args.output_dir, output_suffix(args.resource_config))
+
+
+def main():
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args()
+    try:
+        run(args)
+    except DataError as error:
+        logger.error("%s", error)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""preprocessing.py: output contract, split ratios, sharding, determinism and failures."""
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from conftest import SAMPLE_CSV, check_ok, preprocess
+
+OUTPUTS = ["train/train.csv", "validation/validation.csv", "test/test.csv", "baseline/baseline.csv"]
+
+
+def read_split(root, name):
+    return pd.read_csv(root / name / ("%s.csv" % name), header=None)
+
+
+def write_input(directory, frames):
+    directory.mkdir(parents=True)
+    for name, frame in frames.items():
+        frame.to_csv(directory / name, index=False)
+    return directory
+
+
+def test_writes_label_first_headerless_numeric_splits_and_a_baseline(processing_dir):
+    splits = {name: read_split(processing_dir, name) for name in ("train", "validation", "test")}
+    baseline = pd.read_csv(processing_dir / "baseline" / "baseline.csv")
+
+    widths = {frame.shape[1] for frame in splits.values()}
+    assert widths == {baseline.shape[1] + 1}
+    for frame in splits.values():
+        assert set(frame[0].unique()) == {0, 1}
+        assert all(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes)
+        assert not frame.isna().to_numpy().any()
+    # The baseline is the training features with names and without the label.
+    assert "churn" not in baseline.columns
+    assert "contract_month-to-month" in baseline.columns
+    assert baseline.to_numpy().tolist() == splits["train"].iloc[:, 1:].to_numpy().tolist()
+
+
+def test_honours_split_ratios_and_keeps_the_churn_rate(processing_dir, tmp_path):
+    # GIVEN the default ratios 0.7 / 0.15 / rest
+    sizes = {name: len(read_split(processing_dir, name)) for name in ("train", "validation", "test")}
+    assert sizes == {"train": 1400, "validation": 300, "test": 300}
+    rates = [read_split(processing_dir, name)[0].mean() for name in sizes]
+    assert max(rates) - min(rates) < 0.01
+
+    # WHEN other ratios are given THEN they are honoured too
+    check_ok(preprocess(processing_dir / "input", tmp_path, "--train-ratio", "0.6", "--validation-ratio", "0.1"))
+    assert [len(read_split(tmp_path, name)) for name in ("train", "validation", "test")] == [1200, 200, 600]
+
+
+def test_same_seed_gives_identical_output_and_another_seed_does_not(processing_dir, tmp_path):
+    check_ok(preprocess(processing_dir / "input", tmp_path / "again", "--seed", "42"))
+    check_ok(preprocess(processing_dir / "input", tmp_path / "other", "--seed", "7"))
+
+    for name in OUTPUTS:
+        assert (tmp_path / "again" / name).read_bytes() == (processing_dir / name).read_bytes(), name
+    assert (tmp_path / "other" / OUTPUTS[0]).read_bytes() != (processing_dir / OUTPUTS[0]).read_bytes()
+
+
+def test_reads_every_csv_file_in_the_input_directory(processing_dir, tmp_path):
+    # GIVEN the sample cut into two files, one of them in a sub-folder as an S3 key prefix gives
+    sample = pd.read_csv(SAMPLE_CSV)
+    input_dir = write_input(tmp_path / "input", {"part-1.csv": sample.iloc[:1000]})
+    write_input(input_dir / "sub", {"part-2.csv": sample.iloc[1000:]})
+
+    # WHEN processed
+    check_ok(preprocess(input_dir, tmp_path))
+
+    # THEN the result is the same as from the single file
+    for name in OUTPUTS:
+        assert (tmp_path / name).read_bytes() == (processing_dir / name).read_bytes(), name
+
+
+def test_each_shard_gives_the_same_columns_and_host_named_files(tmp_path):
+    # GIVEN two instances, each with half of the files (ShardedByS3Key)
+    sample = pd.read_csv(SAMPLE_CSV)
+    headers = []
+    for host, shard in (("algo-1", sample.iloc[:1000]), ("algo-2", sample.iloc[1000:])):
+        config = tmp_path / ("%s.json" % host)
+        config.write_text(json.dumps({"current_host": host, "hosts": ["algo-1", "algo-2"]}))
+        input_dir = write_input(tmp_path / host / "input", {"shard.csv": shard})
+
+        # WHEN each instance processes its shard
+        check_ok(preprocess(input_dir, tmp_path / "out", "--resource-config", str(config)))
+        headers.append((tmp_path / "out" / "baseline" / ("baseline-%s.csv" % host)).read_text().splitlines()[0])
+
+    # THEN both write the same feature columns, to file names that do not collide in S3
+    assert headers[0] == headers[1]
+    assert sorted(p.name for p in (tmp_path / "out" / "train").iterdir()) == ["train-algo-1.csv", "train-algo-2.csv"]
+
+
+def churn_rows(count, churn=lambda i: i % 2):
+    return pd.DataFrame({"tenure_months": range(count), "contract": ["one-year"] * count,
+                         "churn": [churn(i) for i in range(count)]})
+
+
+@pytest.mark.parametrize("files, args, message", [
+    pytest.param({}, [], r"no CSV files found under input directory", id="no CSV files"),
+    pytest.param({"data.csv": churn_rows(40)}, ["--label-column", "churned"],
+                 r"label column 'churned' not found; columns are \['tenure_months', 'contract', 'churn'\]",
+                 id="label column missing"),
+    pytest.param({"data.csv": churn_rows(40, churn=lambda i: ["yes", "no"][i % 2])}, [],
+                 r"label column 'churn' must be binary \(0 or 1\); found other values such as \['no', 'yes'\]",
+                 id="label not 0/1"),
+    pytest.param({"data.csv": churn_rows(40, churn=lambda i: 0)}, [],
+                 r"label column 'churn' is not binary: it needs both 0 and 1, found only \[0\]",
+                 id="label has one value"),
+    pytest.param({"data.csv": churn_rows(6)}, [],
+                 r"too few rows to split: 6 rows \(3 with churn=1\) give train 4, validation 0, test 2",
+                 id="too few rows"),
+    pytest.param({"a.csv": churn_rows(40), "b.csv": churn_rows(40).rename(columns={"contract": "plan"})}, [],
+                 r"CSV file .*b\.csv has columns \['tenure_months', 'plan', 'churn'\], but .*a\.csv has",
+                 id="files disagree on columns"),
+])
+def test_fails_with_a_clear_message_on_unusable_input(tmp_path, files, args, message):
+    input_dir = write_input(tmp_path / "input", files)
+
+    process = preprocess(input_dir, tmp_path / "out", *args)
+
+    assert process.returncode == 1
+    assert re.search(message, process.stderr), process.stderr
+    assert "Traceback" not in process.stderr
+    assert not (tmp_path / "out" / "train").exists()
+
+
+def test_fails_on_ratios_that_leave_no_test_split(tmp_path):
+    process = preprocess(tmp_path, tmp_path / "out", "--train-ratio", "0.8", "--validation-ratio", "0.2")
+
+    assert process.returncode == 2
+    assert re.search(r"must be above 0 and sum to less than 1, got 0.8 and 0.2", process.stderr)
