@@ -1,1 +1,2 @@
 export * from './mlops-storage';
+export * from './model-registry';

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { MlopsStorage } from '../constructs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { MlopsStorage, ModelRegistry } from '../constructs';
 import { resourceNames } from './naming';
 import { StageConfig } from './stage-config';
 
@@ -14,6 +15,7 @@ export interface MlopsStackProps extends StackProps {
 export class MlopsStack extends Stack {
   public readonly config: StageConfig;
   public readonly storage: MlopsStorage;
+  public readonly registry: ModelRegistry;
 
   constructor(scope: Construct, id: string, props: MlopsStackProps) {
     const { config } = props;
@@ -25,16 +27,27 @@ export class MlopsStack extends Stack {
     this.config = config;
     const names = resourceNames(config.project, config.stage);
     const destroy = config.removalPolicy === 'destroy';
+    const removalPolicy = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
     Tags.of(this).add('cdk-mlops:project', config.project);
     Tags.of(this).add('cdk-mlops:stage', config.stage);
 
     this.storage = new MlopsStorage(this, 'Storage', {
       encryptionKeyAlias: `alias/${names.prefix}`,
-      removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      removalPolicy,
       autoDeleteObjects: destroy,
       noncurrentVersionExpiration: Duration.days(config.storage.noncurrentVersionExpirationDays),
       accessLogsExpiration: Duration.days(config.storage.accessLogExpirationDays),
+    });
+
+    this.registry = new ModelRegistry(this, 'Registry', {
+      modelPackageGroupName: names.modelPackageGroup,
+      description: `Models of ${config.project} (${config.stage})`,
+      encryptionKey: this.storage.encryptionKey,
+      approverEmails: config.approval.approverEmails,
+      // CloudWatch's RetentionDays values are the day counts the config schema allows.
+      auditLogRetention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy,
     });
   }
 }

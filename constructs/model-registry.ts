@@ -1,0 +1,208 @@
+import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { sageMakerNameProblem } from '../lib/naming';
+
+/** Approval states of a model package, as SageMaker names them. */
+export enum ModelApprovalStatus {
+  PENDING_MANUAL_APPROVAL = 'PendingManualApproval',
+  APPROVED = 'Approved',
+  REJECTED = 'Rejected',
+}
+
+/** Properties of {@link ModelRegistry}. */
+export interface ModelRegistryProps {
+  /** Name of the model package group: 1-63 letters, digits and hyphens. */
+  readonly modelPackageGroupName: string;
+
+  /**
+   * Description of the model package group.
+   * @default - none
+   */
+  readonly description?: string;
+
+  /**
+   * Key that encrypts the approval topic and the approval audit log.
+   * @default - a KMS key is created with rotation enabled
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Email addresses told about each package waiting for approval.
+   * @default - no subscriptions; subscribe to `approvalTopic` yourself
+   */
+  readonly approverEmails?: string[];
+
+  /**
+   * How long the audit log of approval decisions is kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly auditLogRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the model package group and the audit log when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A SageMaker model package group with its approval workflow: approvers are told about each
+ * pending package with the exact command that approves or rejects it, and every state change
+ * (who, when, which version) is written to an audit log that outlives stack updates.
+ */
+export class ModelRegistry extends Construct {
+  /** Source and detail type of the events the model registry emits. */
+  public static readonly STATE_CHANGE_DETAIL_TYPE = 'SageMaker Model Package State Change';
+
+  public readonly modelPackageGroupName: string;
+  public readonly modelPackageGroupArn: string;
+  /** Tells approvers about each package waiting for approval (KMS-encrypted). */
+  public readonly approvalTopic: sns.Topic;
+  /** Every state change of every package of the group, as received from EventBridge. */
+  public readonly auditLog: logs.LogGroup;
+  public readonly encryptionKey: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: ModelRegistryProps) {
+    super(scope, id);
+    validateProps(props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    const group = new sagemaker.CfnModelPackageGroup(this, 'Resource', {
+      modelPackageGroupName: props.modelPackageGroupName,
+      modelPackageGroupDescription: props.description,
+    });
+    group.applyRemovalPolicy(removalPolicy);
+    // The literal name (the resource has no name attribute); event patterns need it literal anyway.
+    this.modelPackageGroupName = props.modelPackageGroupName;
+    this.modelPackageGroupArn = group.attrModelPackageGroupArn;
+
+    this.encryptionKey =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', { description: `Encrypts approvals of ${props.modelPackageGroupName}`, enableKeyRotation: true, removalPolicy });
+    // EventBridge encrypts what it publishes to the topic with this key.
+    this.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+
+    this.approvalTopic = new sns.Topic(this, 'ApprovalTopic', {
+      displayName: `Model approvals for ${props.modelPackageGroupName}`,
+      masterKey: this.encryptionKey,
+      enforceSSL: true,
+    });
+    for (const email of props.approverEmails ?? []) {
+      this.approvalTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
+    this.onStateChange('PendingApprovalRule', {
+      description: `Tells approvers about packages of ${props.modelPackageGroupName} waiting for approval`,
+      approvalStatuses: [ModelApprovalStatus.PENDING_MANUAL_APPROVAL],
+      target: new targets.SnsTopic(this.approvalTopic, { message: approvalRequestMessage(), retryAttempts: 8 }),
+    });
+
+    this.auditLog = new logs.LogGroup(this, 'AuditLog', {
+      encryptionKey: this.encryptionKey,
+      retention: props.auditLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
+    });
+    this.encryptionKey.grant(new iam.ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`), 'kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*');
+    const auditRule = this.onStateChange('AuditRule', {
+      description: `Records every approval decision on ${props.modelPackageGroupName}`,
+    });
+    // A log-group target written by hand: targets.CloudWatchLogGroup installs its resource policy
+    // through a custom resource and a Lambda function, where AWS::Logs::ResourcePolicy suffices.
+    this.auditLog.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.auditLog.logGroupArn],
+      }),
+    );
+    auditRule.addTarget({ bind: () => ({ arn: this.auditLog.logGroupArn, retryPolicy: { maximumRetryAttempts: 8 } }) });
+  }
+
+  /**
+   * A rule matching state changes of this group's packages, optionally only some approval statuses.
+   */
+  public onStateChange(
+    id: string,
+    options: { readonly approvalStatuses?: ModelApprovalStatus[]; readonly target?: events.IRuleTarget; readonly description?: string } = {},
+  ): events.Rule {
+    return new events.Rule(this, id, {
+      description: options.description,
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: [ModelRegistry.STATE_CHANGE_DETAIL_TYPE],
+        detail: {
+          ModelPackageGroupName: [this.modelPackageGroupName],
+          ...(options.approvalStatuses ? { ModelApprovalStatus: options.approvalStatuses } : {}),
+        },
+      },
+      targets: options.target ? [options.target] : undefined,
+    });
+  }
+
+  /** Grants approving and rejecting this group's packages, and reading them to decide. */
+  public grantApprove(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:UpdateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackageGroup'],
+      resourceArns: [this.modelPackageGroupArn, this.packageArns()],
+    });
+  }
+
+  /** Grants reading this group's packages (describe, list). */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackageGroup'],
+      resourceArns: [this.modelPackageGroupArn, this.packageArns()],
+    });
+  }
+
+  /** ARN pattern of every package version in the group: `model-package/<group>/*`. */
+  private packageArns(): string {
+    return Stack.of(this).formatArn({
+      service: 'sagemaker',
+      resource: 'model-package',
+      resourceName: `${this.modelPackageGroupName}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+}
+
+/** The approver's notice: which version, where its metrics are, and the commands that decide. */
+function approvalRequestMessage(): events.RuleTargetInput {
+  const arn = events.EventField.fromPath('$.detail.ModelPackageArn');
+  return events.RuleTargetInput.fromMultilineText(
+    [
+      `Model package version ${events.EventField.fromPath('$.detail.ModelPackageVersion')} of ${events.EventField.fromPath('$.detail.ModelPackageGroupName')} is waiting for approval.`,
+      `Package: ${arn}`,
+      `Metrics: ${events.EventField.fromPath('$.detail.ModelMetrics.ModelQuality.Statistics.S3Uri')}`,
+      '',
+      'Approve (the deployer then serves it):',
+      `  aws sagemaker update-model-package --model-package-arn ${arn} --model-approval-status Approved --approval-description "why"`,
+      'Reject:',
+      `  aws sagemaker update-model-package --model-package-arn ${arn} --model-approval-status Rejected --approval-description "why"`,
+    ].join('\n'),
+  );
+}
+
+function validateProps(props: ModelRegistryProps): void {
+  const problems: string[] = [];
+  if (!Token.isUnresolved(props.modelPackageGroupName)) {
+    const problem = sageMakerNameProblem(props.modelPackageGroupName);
+    if (problem) problems.push(`modelPackageGroupName "${props.modelPackageGroupName}" is invalid: ${problem}`);
+  }
+  for (const email of props.approverEmails ?? []) {
+    if (!Token.isUnresolved(email) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      problems.push(`approverEmails contains "${email}", which is not an email address`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`ModelRegistry: ${problems.join('; ')}`);
+}

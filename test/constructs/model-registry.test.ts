@@ -1,0 +1,107 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ModelApprovalStatus, ModelRegistry } from '../../constructs';
+import { appLikeCli } from '../helpers/app';
+
+describe('ModelRegistry', () => {
+  const stack = new Stack(appLikeCli(), 'TeamStack', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const registry = new ModelRegistry(stack, 'Registry', {
+    modelPackageGroupName: 'churn-prod-models',
+    approverEmails: ['ml-leads@example.com'],
+  });
+  const approver = new iam.Role(stack, 'Approver', { assumedBy: new iam.AccountRootPrincipal() });
+  registry.grantApprove(approver);
+  const template = Template.fromStack(stack);
+  const topicId = stack.getLogicalId(registry.approvalTopic.node.defaultChild as never);
+
+  test('creates the model package group, retained by default', () => {
+    template.hasResource('AWS::SageMaker::ModelPackageGroup', {
+      Properties: { ModelPackageGroupName: 'churn-prod-models' },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  test('tells approvers about pending packages of this group only, with the approve command', () => {
+    const rule = template.findResources('AWS::Events::Rule', {
+      Properties: {
+        EventPattern: {
+          source: ['aws.sagemaker'],
+          'detail-type': ['SageMaker Model Package State Change'],
+          detail: { ModelPackageGroupName: ['churn-prod-models'], ModelApprovalStatus: ['PendingManualApproval'] },
+        },
+      },
+    });
+    const [pendingRule] = Object.values(rule);
+    expect(pendingRule).toBeDefined();
+    const [target] = pendingRule.Properties.Targets;
+    expect(target.Arn).toEqual({ Ref: topicId });
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8 });
+    const template_ = target.InputTransformer.InputTemplate as string;
+    expect(template_).toMatch(/aws sagemaker update-model-package --model-package-arn <detail-ModelPackageArn> --model-approval-status Approved/);
+    expect(template_).toMatch(/--model-approval-status Rejected/);
+    expect(target.InputTransformer.InputPathsMap).toMatchObject({ 'detail-ModelPackageVersion': '$.detail.ModelPackageVersion' });
+  });
+
+  test('encrypts the approval topic with the key, enforces TLS and subscribes approvers', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ml-leads@example.com' });
+  });
+
+  test('records every state change of the group in an encrypted, retained audit log', () => {
+    const logGroupId = stack.getLogicalId(registry.auditLog.node.defaultChild as never);
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { KmsKeyId: Match.anyValue(), RetentionInDays: 365 },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { ModelPackageGroupName: ['churn-prod-models'], ModelApprovalStatus: Match.absent() } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } })],
+    });
+    // The policy document is a Fn::Join around the log group ARN, so match its text.
+    const [resourcePolicy] = Object.values(template.findResources('AWS::Logs::ResourcePolicy'));
+    const policyText = JSON.stringify(resourcePolicy.Properties.PolicyDocument);
+    expect(policyText).toContain('events.amazonaws.com');
+    expect(policyText).toContain('logs:PutLogEvents');
+    expect(policyText).toContain(logGroupId);
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+
+  test('grantApprove allows updating only this group\'s packages', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: Match.arrayWith(['sagemaker:UpdateModelPackage']),
+            Resource: Match.arrayWith(['arn:aws:sagemaker:eu-west-1:111122223333:model-package/churn-prod-models/*']),
+          }),
+        ],
+      },
+    });
+  });
+
+  test('onStateChange matches the statuses asked for', () => {
+    // GIVEN
+    const other = new Stack(appLikeCli(), 'Other');
+    const otherRegistry = new ModelRegistry(other, 'Registry', { modelPackageGroupName: 'fraud-models', removalPolicy: RemovalPolicy.DESTROY });
+    // WHEN
+    otherRegistry.onStateChange('Decisions', { approvalStatuses: [ModelApprovalStatus.APPROVED, ModelApprovalStatus.REJECTED] });
+    // THEN
+    Template.fromStack(other).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { ModelPackageGroupName: ['fraud-models'], ModelApprovalStatus: ['Approved', 'Rejected'] } },
+    });
+  });
+
+  test('fails when the group name or an email is invalid, reporting both', () => {
+    expect(
+      () =>
+        new ModelRegistry(new Stack(appLikeCli(), 'Bad'), 'Registry', {
+          modelPackageGroupName: 'churn_models',
+          approverEmails: ['not-an-email'],
+        }),
+    ).toThrow(/modelPackageGroupName "churn_models" is invalid: use 1-63 letters, digits and hyphens.*; approverEmails contains "not-an-email"/);
+  });
+});
