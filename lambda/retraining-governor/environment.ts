@@ -1,0 +1,133 @@
+/**
+ * The contract between the retraining governor and the CDK code that deploys it: environment
+ * variable names, pipeline parameter names, event and metric names. No imports, so constructs and
+ * the pipeline builder can use these constants without pulling in the AWS SDK.
+ */
+
+/** Environment variables the governor reads; the construct sets every one. */
+export const GOVERNOR_ENV = {
+  /** Name of the SageMaker pipeline to start. */
+  PIPELINE_NAME: 'PIPELINE_NAME',
+  /** `s3://BUCKET/PREFIX/` the pipeline trains from; also the only prefix whose uploads trigger a run. */
+  INPUT_DATA_URL: 'INPUT_DATA_URL',
+  /** Whole minutes that must pass after the last execution start before another starts (0 = none). */
+  COOLDOWN_MINUTES: 'COOLDOWN_MINUTES',
+  /** Whole minutes (>= 1) of the window that all new-data events of a burst share. */
+  DEBOUNCE_MINUTES: 'DEBOUNCE_MINUTES',
+  /** CloudWatch namespace of the `RetrainingDecision` metric, e.g. `CdkMlops`. */
+  METRIC_NAMESPACE: 'METRIC_NAMESPACE',
+} as const;
+
+/** Pipeline parameters the governor passes; the pipeline definition must declare both. */
+export const PIPELINE_PARAMETER = {
+  /** String: the S3 prefix to train from (the value of INPUT_DATA_URL). */
+  INPUT_DATA_URL: 'InputDataUrl',
+  /** String: why the run started: `schedule`, `new-data:KEY`, `drift:ALARM`, `manual:REASON`. */
+  TRIGGER_REASON: 'TriggerReason',
+} as const;
+
+/** The event the operator CLI puts on the default bus to ask for a run. */
+export const OPERATOR_RETRAIN_EVENT = {
+  SOURCE: 'cdk-mlops.operator',
+  DETAIL_TYPE: 'Retrain Requested',
+} as const;
+
+/** The metric the governor publishes (Embedded Metric Format), one per invocation, value 1. */
+export const RETRAINING_METRIC = {
+  NAME: 'RetrainingDecision',
+  PIPELINE_DIMENSION: 'Pipeline',
+  DECISION_DIMENSION: 'Decision',
+} as const;
+
+/** Every value of the `Decision` dimension and of the `decision` log field. */
+export const RETRAINING_DECISIONS = [
+  'started',
+  'skipped-running',
+  'skipped-cooldown',
+  'skipped-duplicate',
+  'ignored-event',
+] as const;
+export type RetrainingDecision = (typeof RETRAINING_DECISIONS)[number];
+
+export interface GovernorSettings {
+  readonly pipelineName: string;
+  /** As configured, `s3://BUCKET/PREFIX/`. */
+  readonly inputDataUrl: string;
+  readonly inputBucket: string;
+  /** Key prefix inside the bucket, ending in `/`. */
+  readonly inputPrefix: string;
+  readonly cooldownMinutes: number;
+  readonly debounceMinutes: number;
+  readonly metricNamespace: string;
+}
+
+// SageMaker's PipelineName pattern (1-256 characters).
+const PIPELINE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
+const S3_PREFIX_URL_PATTERN = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^\s/]\S*\/)$/;
+// CloudWatch namespace characters; `AWS/` is reserved for AWS services.
+const NAMESPACE_PATTERN = /^[A-Za-z0-9._/#: -]{1,255}$/;
+const WHOLE_NUMBER_PATTERN = /^\d+$/;
+
+/**
+ * Reads and validates the governor's settings; throws one error naming every bad variable, the value
+ * received and what is expected.
+ */
+export function readGovernorSettings(env: Readonly<Record<string, string | undefined>>): GovernorSettings {
+  const problems: string[] = [];
+  const problem = (name: string, expected: string): void => {
+    const value = env[name];
+    problems.push(`${name} ${value === undefined ? 'is not set' : `is "${value}"`}: expected ${expected}`);
+  };
+
+  const pipelineName = env[GOVERNOR_ENV.PIPELINE_NAME] ?? '';
+  if (!PIPELINE_NAME_PATTERN.test(pipelineName)) {
+    problem(GOVERNOR_ENV.PIPELINE_NAME, 'a SageMaker pipeline name (1-256 letters, digits and hyphens)');
+  }
+
+  const inputDataUrl = env[GOVERNOR_ENV.INPUT_DATA_URL] ?? '';
+  const urlMatch = S3_PREFIX_URL_PATTERN.exec(inputDataUrl);
+  if (!urlMatch) {
+    problem(
+      GOVERNOR_ENV.INPUT_DATA_URL,
+      'an S3 prefix URL such as s3://my-bucket/raw/ (bucket name, then a prefix ending in /)',
+    );
+  }
+
+  const cooldownMinutes = wholeNumber(env[GOVERNOR_ENV.COOLDOWN_MINUTES]);
+  if (cooldownMinutes === undefined) {
+    problem(GOVERNOR_ENV.COOLDOWN_MINUTES, 'a whole number of minutes, 0 or more');
+  }
+
+  const debounceMinutes = wholeNumber(env[GOVERNOR_ENV.DEBOUNCE_MINUTES]);
+  if (debounceMinutes === undefined || debounceMinutes < 1) {
+    problem(GOVERNOR_ENV.DEBOUNCE_MINUTES, 'a whole number of minutes, 1 or more');
+  }
+
+  const metricNamespace = env[GOVERNOR_ENV.METRIC_NAMESPACE] ?? '';
+  if (!NAMESPACE_PATTERN.test(metricNamespace) || metricNamespace.startsWith('AWS/')) {
+    problem(
+      GOVERNOR_ENV.METRIC_NAMESPACE,
+      'a CloudWatch namespace (1-255 letters, digits and . _ / # : - or space, not starting with AWS/)',
+    );
+  }
+
+  // Past the first test, each condition only narrows a type: every one of them added a problem.
+  if (problems.length > 0 || !urlMatch || cooldownMinutes === undefined || debounceMinutes === undefined) {
+    throw new Error(`retraining governor settings are invalid:\n  - ${problems.join('\n  - ')}`);
+  }
+  return {
+    pipelineName,
+    inputDataUrl,
+    inputBucket: urlMatch[1],
+    inputPrefix: urlMatch[2],
+    cooldownMinutes,
+    debounceMinutes,
+    metricNamespace,
+  };
+}
+
+function wholeNumber(value: string | undefined): number | undefined {
+  if (value === undefined || !WHOLE_NUMBER_PATTERN.test(value)) return undefined;
+  const parsed = Number(value);
+  return Number.isSafeInteger(parsed) ? parsed : undefined;
+}
