@@ -1,2 +1,3 @@
 export * from './mlops-storage';
 export * from './model-registry';
+export * from './retraining-schedule';

@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { sageMakerNameProblem } from '../lib/naming';
+import { grantLogsServiceKeyUse } from './secure-function';
 
 /** Approval states of a model package, as SageMaker names them. */
 export enum ModelApprovalStatus {
@@ -110,7 +111,7 @@ export class ModelRegistry extends Construct {
       retention: props.auditLogRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy,
     });
-    this.encryptionKey.grant(new iam.ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`), 'kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*');
+    grantLogsServiceKeyUse(this.encryptionKey, this);
     const auditRule = this.onStateChange('AuditRule', {
       description: `Records every approval decision on ${props.modelPackageGroupName}`,
     });

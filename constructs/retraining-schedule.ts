@@ -1,0 +1,213 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { GOVERNOR_ENV, OPERATOR_RETRAIN_EVENT } from '../lambda/retraining-governor/environment';
+import { SecureFunction } from './secure-function';
+
+/** Properties of {@link RetrainingSchedule}. */
+export interface RetrainingScheduleProps {
+  /** Name of the SageMaker pipeline the governor starts. */
+  readonly pipelineName: string;
+
+  /** Bucket holding the training data. */
+  readonly inputBucket: s3.IBucket;
+
+  /**
+   * Key prefix of the training data in `inputBucket`, passed to each run as `InputDataUrl`.
+   * @default 'raw/'
+   */
+  readonly inputPrefix?: string;
+
+  /**
+   * When retraining runs regardless of new data.
+   * @default - no schedule; only the triggers enabled below start runs
+   */
+  readonly schedule?: events.Schedule;
+
+  /**
+   * Retrain when objects are created under `inputPrefix`. The bucket must send its events to
+   * EventBridge (MlopsStorage's data bucket does).
+   * @default false
+   */
+  readonly retrainOnNewData?: boolean;
+
+  /**
+   * Uploads inside one window of this length start at most one run.
+   * @default Duration.hours(1)
+   */
+  readonly newDataDebounce?: Duration;
+
+  /**
+   * Retrain when this alarm (typically the Model Monitor drift alarm) goes into ALARM.
+   * @default - no drift trigger
+   */
+  readonly driftAlarm?: cloudwatch.IAlarm;
+
+  /**
+   * Least time between two starts, whatever triggers them.
+   * @default Duration.hours(6)
+   */
+  readonly cooldown?: Duration;
+
+  /** Key for the governor's log group and dead-letter queue. */
+  readonly encryptionKey: kms.IKey;
+
+  /**
+   * How long the governor's logs (its decisions) are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the governor's log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * CloudWatch namespace of the `RetrainingDecision` metric.
+   * @default 'CdkMlops'
+   */
+  readonly metricNamespace?: string;
+}
+
+/**
+ * Starts retraining from a schedule, new data and drift, all through one retraining governor that
+ * runs the pipeline only when no execution is running and the cool-down has passed.
+ */
+export class RetrainingSchedule extends Construct {
+  /** The governor function. */
+  public readonly governor: SecureFunction;
+  /** Every rule that invokes the governor. */
+  public readonly rules: events.Rule[] = [];
+  public readonly metricNamespace: string;
+  private readonly pipelineName: string;
+
+  constructor(scope: Construct, id: string, props: RetrainingScheduleProps) {
+    super(scope, id);
+    validateProps(props);
+    const inputPrefix = props.inputPrefix ?? 'raw/';
+    this.metricNamespace = props.metricNamespace ?? 'CdkMlops';
+    this.pipelineName = props.pipelineName;
+
+    this.governor = new SecureFunction(this, 'Governor', {
+      handlerFolder: 'retraining-governor',
+      description: `Starts ${props.pipelineName} when idle and out of cool-down`,
+      environment: {
+        [GOVERNOR_ENV.PIPELINE_NAME]: props.pipelineName,
+        [GOVERNOR_ENV.INPUT_DATA_URL]: props.inputBucket.s3UrlForObject(inputPrefix),
+        [GOVERNOR_ENV.COOLDOWN_MINUTES]: String((props.cooldown ?? Duration.hours(6)).toMinutes()),
+        [GOVERNOR_ENV.DEBOUNCE_MINUTES]: String((props.newDataDebounce ?? Duration.hours(1)).toMinutes()),
+        [GOVERNOR_ENV.METRIC_NAMESPACE]: this.metricNamespace,
+      },
+      encryptionKey: props.encryptionKey,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      // One at a time: two concurrent invocations could both see "idle" and start two runs.
+      reservedConcurrentExecutions: 1,
+      timeout: Duration.seconds(30),
+    });
+    this.governor.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sagemaker:ListPipelineExecutions', 'sagemaker:StartPipelineExecution'],
+        resources: [pipelineArn(this, props.pipelineName)],
+      }),
+    );
+
+    const target = new targets.LambdaFunction(this.governor.function, {
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(2),
+      deadLetterQueue: this.governor.deadLetterQueue,
+    });
+    if (props.schedule) {
+      this.addRule('ScheduleRule', 'Scheduled retraining', { schedule: props.schedule }, target);
+    }
+    if (props.retrainOnNewData) {
+      this.addRule(
+        'NewDataRule',
+        `Retraining on new objects under ${inputPrefix}`,
+        {
+          eventPattern: {
+            source: ['aws.s3'],
+            detailType: ['Object Created'],
+            detail: { bucket: { name: [props.inputBucket.bucketName] }, object: { key: [{ prefix: inputPrefix }] } },
+          },
+        },
+        target,
+      );
+    }
+    if (props.driftAlarm) {
+      this.addRule(
+        'DriftRule',
+        'Retraining when the drift alarm fires',
+        {
+          eventPattern: {
+            source: ['aws.cloudwatch'],
+            detailType: ['CloudWatch Alarm State Change'],
+            resources: [props.driftAlarm.alarmArn],
+            detail: { state: { value: ['ALARM'] } },
+          },
+        },
+        target,
+      );
+    }
+    this.addRule(
+      'OperatorRule',
+      'Retraining requested by an operator',
+      {
+        eventPattern: {
+          source: [OPERATOR_RETRAIN_EVENT.SOURCE],
+          detailType: [OPERATOR_RETRAIN_EVENT.DETAIL_TYPE],
+          detail: { pipelineName: [props.pipelineName] },
+        },
+      },
+      target,
+    );
+  }
+
+  /** The governor's decisions: `started`, `skipped-running`, `skipped-cooldown`, ... (Sum). */
+  public metricRetrainingDecision(decision: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.metricNamespace,
+      metricName: 'RetrainingDecision',
+      dimensionsMap: { Pipeline: this.pipelineName, Decision: decision },
+      statistic: 'Sum',
+      ...props,
+    });
+  }
+
+  private addRule(id: string, description: string, props: events.RuleProps, target: events.IRuleTarget): void {
+    this.rules.push(new events.Rule(this, id, { description, ...props, targets: [target] }));
+  }
+}
+
+/** ARN of a pipeline by name; SageMaker lower-cases pipeline names in ARNs. */
+export function pipelineArn(scope: Construct, pipelineName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'sagemaker',
+    resource: 'pipeline',
+    resourceName: Token.isUnresolved(pipelineName) ? pipelineName : pipelineName.toLowerCase(),
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+}
+
+function validateProps(props: RetrainingScheduleProps): void {
+  const problems: string[] = [];
+  const prefix = props.inputPrefix ?? 'raw/';
+  if (!Token.isUnresolved(prefix) && (prefix.startsWith('/') || !prefix.endsWith('/'))) {
+    problems.push(`inputPrefix "${prefix}" is invalid: use a key prefix ending in "/" and not starting with one, such as "raw/"`);
+  }
+  if (props.newDataDebounce && props.newDataDebounce.toMinutes({ integral: false }) < 1) {
+    problems.push(`newDataDebounce is ${props.newDataDebounce.toHumanString()}: use at least one minute`);
+  }
+  if (!props.schedule && !props.retrainOnNewData && !props.driftAlarm) {
+    problems.push('no trigger is enabled: set schedule, retrainOnNewData or driftAlarm');
+  }
+  if (problems.length > 0) throw new Error(`RetrainingSchedule: ${problems.join('; ')}`);
+}

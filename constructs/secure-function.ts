@@ -1,0 +1,146 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** Properties of {@link SecureFunction}. */
+export interface SecureFunctionProps {
+  /** Folder under lambda/ holding the handler's index.ts (index.js once built). */
+  readonly handlerFolder: string;
+  readonly description: string;
+  readonly environment: Record<string, string>;
+  /** Key for the log group and the dead-letter queue. */
+  readonly encryptionKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  /** What happens to the log group when it leaves the stack. */
+  readonly removalPolicy: RemovalPolicy;
+  /** Concurrent executions reserved (and the most allowed). */
+  readonly reservedConcurrentExecutions: number;
+  readonly timeout: Duration;
+}
+
+/**
+ * The shared shape of this package's Lambda functions: Node.js bundled with the local esbuild (the
+ * AWS SDK comes from the runtime), its own role with log permissions for its own log group only,
+ * a KMS-encrypted log group with retention, a KMS-encrypted dead-letter queue for async failures,
+ * reserved concurrency and X-Ray tracing. Internal: the public constructs compose it.
+ */
+export class SecureFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: SecureFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.encryptionKey,
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    grantLogsServiceKeyUse(props.encryptionKey, this);
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    // Inline instead of AWSLambdaBasicExecutionRole, which allows writing to every log group.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // EventBridge encrypts the events it cannot deliver before putting them on this queue.
+    props.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the function and its event rules; it has no queue of its own.',
+    });
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: handlerEntry(props.handlerFolder),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: props.environment,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      bundling: {
+        minify: true,
+        sourceMap: false,
+        target: 'node24',
+        // The Node.js runtime ships AWS SDK v3: bundling it again would only add size and load time.
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+    // The role's statements (logs, X-Ray, queue, and what the owning construct adds) land in its
+    // default policy, created by the log statement above.
+    const defaultPolicy = this.role.node.findChild('DefaultPolicy');
+    Validations.of(defaultPolicy).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support only the * resource.',
+      },
+      {
+        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+        reason: 'The statements are specific to this one role (its own log group, queue and targets); an inline policy is deployed and deleted with the role, a managed one would serve no other principal.',
+      },
+      {
+        id: 'HIPAA.Security-IAMNoInlinePolicy',
+        reason: 'The statements are specific to this one role (its own log group, queue and targets); an inline policy is deployed and deleted with the role, a managed one would serve no other principal.',
+      },
+    );
+    Validations.of(this.function).acknowledge(
+      {
+        id: 'NIST.800.53.R5-LambdaInsideVPC',
+        reason: 'The function only calls AWS APIs (SageMaker, Auto Scaling) over TLS with IAM auth; it reaches no private network resource.',
+      },
+      {
+        id: 'HIPAA.Security-LambdaInsideVPC',
+        reason: 'The function only calls AWS APIs (SageMaker, Auto Scaling) over TLS with IAM auth; it handles no PHI.',
+      },
+    );
+  }
+}
+
+/** Lets CloudWatch Logs in this region use the key for the log groups it encrypts. */
+export function grantLogsServiceKeyUse(key: kms.IKey, scope: Construct): void {
+  key.grant(
+    new iam.ServicePrincipal(`logs.${Stack.of(scope).region}.amazonaws.com`),
+    'kms:Encrypt*',
+    'kms:Decrypt*',
+    'kms:ReEncrypt*',
+    'kms:GenerateDataKey*',
+    'kms:Describe*',
+  );
+}
+
+/** The handler source in this repository, or the compiled handler in the published package. */
+function handlerEntry(folder: string): string {
+  const base = join(__dirname, '..', 'lambda', folder, 'index');
+  return existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
+}

@@ -1,0 +1,120 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { RetrainingSchedule, RetrainingScheduleProps } from '../../constructs';
+import { GOVERNOR_ENV } from '../../lambda/retraining-governor/environment';
+import { appLikeCli } from '../helpers/app';
+
+function synth(props: Partial<RetrainingScheduleProps> = {}) {
+  const stack = new Stack(appLikeCli(), 'TeamStack', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const encryptionKey = new kms.Key(stack, 'TeamKey', { enableKeyRotation: true });
+  const inputBucket = new s3.Bucket(stack, 'TeamData', { encryptionKey, eventBridgeEnabled: true });
+  const driftAlarm = new cloudwatch.Alarm(stack, 'Drift', {
+    metric: new cloudwatch.Metric({ namespace: 'Team', metricName: 'Drift' }),
+    threshold: 1,
+    evaluationPeriods: 1,
+  });
+  const retraining = new RetrainingSchedule(stack, 'Retraining', {
+    pipelineName: 'Churn-Pipeline',
+    inputBucket,
+    encryptionKey,
+    schedule: events.Schedule.expression('cron(0 3 ? * SUN *)'),
+    retrainOnNewData: true,
+    driftAlarm,
+    cooldown: Duration.hours(2),
+    newDataDebounce: Duration.minutes(15),
+    ...props,
+  });
+  return { stack, retraining, template: Template.fromStack(stack), bucketId: stack.getLogicalId(inputBucket.node.defaultChild as never) };
+}
+
+describe('RetrainingSchedule', () => {
+  const { stack, retraining, template, bucketId } = synth();
+  const functionArn = { 'Fn::GetAtt': [stack.getLogicalId(retraining.governor.function.node.defaultChild as never), 'Arn'] };
+  const dlqArn = { 'Fn::GetAtt': [stack.getLogicalId(retraining.governor.deadLetterQueue.node.defaultChild as never), 'Arn'] };
+
+  test('schedules retraining with the expression given', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 3 ? * SUN *)', State: 'ENABLED' });
+  });
+
+  test('triggers on objects created under raw/ of the input bucket only', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [{ Ref: bucketId }] }, object: { key: [{ prefix: 'raw/' }] } },
+      },
+    });
+  });
+
+  test('triggers when the drift alarm goes into ALARM', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { state: { value: ['ALARM'] } } },
+    });
+  });
+
+  test('every rule targets the governor with a retry policy and the encrypted dead-letter queue', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(4); // schedule, new data, drift, operator
+    for (const rule of rules) {
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: functionArn,
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: dlqArn },
+        }),
+      ]);
+    }
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  test('runs the governor one at a time with its settings, on the latest Node.js runtime', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      ReservedConcurrentExecutions: 1,
+      DeadLetterConfig: { TargetArn: dlqArn },
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: {
+          [GOVERNOR_ENV.PIPELINE_NAME]: 'Churn-Pipeline',
+          [GOVERNOR_ENV.INPUT_DATA_URL]: { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/raw/']] },
+          [GOVERNOR_ENV.COOLDOWN_MINUTES]: '120',
+          [GOVERNOR_ENV.DEBOUNCE_MINUTES]: '15',
+          [GOVERNOR_ENV.METRIC_NAMESPACE]: 'CdkMlops',
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: Match.anyValue(), RetentionInDays: 365 });
+  });
+
+  test('lets the governor list and start executions of its pipeline only (ARN lower-cased as SageMaker does)', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const sagemaker = statements.filter((statement) => JSON.stringify(statement.Action).includes('sagemaker:'));
+    expect(sagemaker).toEqual([
+      expect.objectContaining({
+        Action: ['sagemaker:ListPipelineExecutions', 'sagemaker:StartPipelineExecution'],
+        Resource: 'arn:aws:sagemaker:eu-west-1:111122223333:pipeline/churn-pipeline',
+      }),
+    ]);
+    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+  });
+
+  test('leaves out the triggers not asked for', () => {
+    const { template: scheduleOnly } = synth({ retrainOnNewData: false, driftAlarm: undefined });
+    scheduleOnly.resourceCountIs('AWS::Events::Rule', 2); // schedule and operator
+  });
+
+  test('fails when no trigger is enabled and the prefix is malformed, reporting both', () => {
+    expect(() => synth({ schedule: undefined, retrainOnNewData: false, driftAlarm: undefined, inputPrefix: '/raw' })).toThrow(
+      /inputPrefix "\/raw" is invalid: use a key prefix ending in "\/".*; no trigger is enabled: set schedule, retrainOnNewData or driftAlarm/,
+    );
+  });
+
+  test('fails when the debounce is under a minute', () => {
+    expect(() => synth({ newDataDebounce: Duration.seconds(30) })).toThrow(/newDataDebounce is 30 seconds: use at least one minute/);
+  });
+});
