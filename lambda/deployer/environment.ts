@@ -1,0 +1,331 @@
+import { DeployerSettingsError } from './errors';
+
+/** Environment variables the deployer reads; the construct that creates the function sets them. */
+export const DEPLOYER_ENV = {
+  /** Endpoint to create and keep up to date. */
+  ENDPOINT_NAME: 'ENDPOINT_NAME',
+  /** Model package group whose newest approved package is deployed. */
+  MODEL_PACKAGE_GROUP_NAME: 'MODEL_PACKAGE_GROUP_NAME',
+  /** Role SageMaker assumes to run the model (the deployer needs iam:PassRole on it). */
+  MODEL_EXECUTION_ROLE_ARN: 'MODEL_EXECUTION_ROLE_ARN',
+  /**
+   * Optional KMS key for the endpoint's ML storage volume. Leave it unset for instance types with
+   * local NVMe storage (for example ml.m5d, ml.g4dn): CreateEndpointConfig rejects a key for those.
+   */
+  KMS_KEY_ID: 'KMS_KEY_ID',
+  /** `instance` or `serverless`. */
+  VARIANT_TYPE: 'VARIANT_TYPE',
+
+  // Instance variants only.
+  INSTANCE_TYPE: 'INSTANCE_TYPE',
+  INITIAL_INSTANCE_COUNT: 'INITIAL_INSTANCE_COUNT',
+  MIN_CAPACITY: 'MIN_CAPACITY',
+  MAX_CAPACITY: 'MAX_CAPACITY',
+  TARGET_INVOCATIONS_PER_INSTANCE: 'TARGET_INVOCATIONS_PER_INSTANCE',
+  /** S3 URI captured requests and responses are written under, e.g. `s3://bucket/capture/`. */
+  DATA_CAPTURE_S3_URI: 'DATA_CAPTURE_S3_URI',
+  DATA_CAPTURE_PERCENT: 'DATA_CAPTURE_PERCENT',
+  /** Optional KMS key SageMaker encrypts captured data with. */
+  DATA_CAPTURE_KMS_KEY_ID: 'DATA_CAPTURE_KMS_KEY_ID',
+  /** `all-at-once`, `canary` or `linear` blue/green traffic shifting on updates. */
+  DEPLOYMENT_STRATEGY: 'DEPLOYMENT_STRATEGY',
+  /** Percent of capacity per traffic step: canary 1-50, linear 10-50; unset for all-at-once. */
+  TRAFFIC_STEP_PERCENT: 'TRAFFIC_STEP_PERCENT',
+  WAIT_INTERVAL_SECONDS: 'WAIT_INTERVAL_SECONDS',
+  MAX_EXECUTION_TIMEOUT_SECONDS: 'MAX_EXECUTION_TIMEOUT_SECONDS',
+  /** Comma-separated CloudWatch alarm names that roll an update back. */
+  ROLLBACK_ALARM_NAMES: 'ROLLBACK_ALARM_NAMES',
+  /** Comma-separated; set both or neither. */
+  SUBNET_IDS: 'SUBNET_IDS',
+  SECURITY_GROUP_IDS: 'SECURITY_GROUP_IDS',
+
+  // Serverless variants only.
+  SERVERLESS_MEMORY_MB: 'SERVERLESS_MEMORY_MB',
+  SERVERLESS_MAX_CONCURRENCY: 'SERVERLESS_MAX_CONCURRENCY',
+} as const;
+
+export type DeploymentStrategy = 'all-at-once' | 'canary' | 'linear';
+
+export interface BlueGreenSettings {
+  readonly strategy: DeploymentStrategy;
+  /** Set for canary and linear. */
+  readonly trafficStepPercent?: number;
+  readonly waitIntervalSeconds: number;
+  readonly maxExecutionTimeoutSeconds: number;
+  readonly rollbackAlarmNames: readonly string[];
+}
+
+export interface InstanceVariantSettings {
+  readonly type: 'instance';
+  readonly instanceType: string;
+  readonly initialInstanceCount: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly targetInvocationsPerInstance: number;
+  readonly dataCapture: {
+    readonly destinationS3Uri: string;
+    readonly samplingPercent: number;
+    readonly kmsKeyId?: string;
+  };
+  readonly deployment: BlueGreenSettings;
+  readonly vpc?: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
+}
+
+export interface ServerlessVariantSettings {
+  readonly type: 'serverless';
+  readonly memorySizeInMb: number;
+  readonly maxConcurrency: number;
+}
+
+export interface DeployerSettings {
+  readonly endpointName: string;
+  readonly modelPackageGroupName: string;
+  readonly executionRoleArn: string;
+  readonly kmsKeyId?: string;
+  readonly variant: InstanceVariantSettings | ServerlessVariantSettings;
+}
+
+const E = DEPLOYER_ENV;
+
+/**
+ * SageMaker rejects these for serverless variants ("Feature exclusions" in
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html: VPC configuration,
+ * network isolation, data capture), and blue/green traffic shifting and autoscaling of instance
+ * counts have no meaning without instances.
+ */
+const INSTANCE_ONLY = [
+  E.INSTANCE_TYPE,
+  E.INITIAL_INSTANCE_COUNT,
+  E.MIN_CAPACITY,
+  E.MAX_CAPACITY,
+  E.TARGET_INVOCATIONS_PER_INSTANCE,
+  E.DATA_CAPTURE_S3_URI,
+  E.DATA_CAPTURE_PERCENT,
+  E.DATA_CAPTURE_KMS_KEY_ID,
+  E.DEPLOYMENT_STRATEGY,
+  E.TRAFFIC_STEP_PERCENT,
+  E.WAIT_INTERVAL_SECONDS,
+  E.MAX_EXECUTION_TIMEOUT_SECONDS,
+  E.ROLLBACK_ALARM_NAMES,
+  E.SUBNET_IDS,
+  E.SECURITY_GROUP_IDS,
+] as const;
+const SERVERLESS_ONLY = [E.SERVERLESS_MEMORY_MB, E.SERVERLESS_MAX_CONCURRENCY] as const;
+
+/**
+ * Reads and validates the deployer's settings.
+ *
+ * @throws DeployerSettingsError listing every missing or invalid variable, each with the value
+ *   received and what is expected
+ */
+export function readDeployerSettings(env: Readonly<Record<string, string | undefined>>): DeployerSettings {
+  const read = new EnvironmentReader(env);
+  const endpointName = read.required(E.ENDPOINT_NAME, sageMakerName);
+  const modelPackageGroupName = read.required(E.MODEL_PACKAGE_GROUP_NAME, sageMakerName);
+  const executionRoleArn = read.required(E.MODEL_EXECUTION_ROLE_ARN, roleArn);
+  const kmsKeyId = read.optional(E.KMS_KEY_ID, kmsKey);
+  const variantType = read.required(E.VARIANT_TYPE, oneOf(['instance', 'serverless'] as const));
+
+  let variant: InstanceVariantSettings | ServerlessVariantSettings | undefined;
+  if (variantType === 'instance') {
+    read.rejectPresent(SERVERLESS_ONLY, 'VARIANT_TYPE is instance');
+    variant = readInstanceVariant(read);
+  } else if (variantType === 'serverless') {
+    read.rejectPresent(
+      INSTANCE_ONLY,
+      'VARIANT_TYPE is serverless (SageMaker supports no VPC, data capture, blue/green or instance autoscaling there)',
+    );
+    const memorySizeInMb = read.required(E.SERVERLESS_MEMORY_MB, oneOfNumbers([1024, 2048, 3072, 4096, 5120, 6144]));
+    const maxConcurrency = read.required(E.SERVERLESS_MAX_CONCURRENCY, integer(1, 200));
+    if (memorySizeInMb !== undefined && maxConcurrency !== undefined) {
+      variant = { type: 'serverless', memorySizeInMb, maxConcurrency };
+    }
+  }
+
+  if (read.problems.length > 0 || !endpointName || !modelPackageGroupName || !executionRoleArn || !variant) {
+    throw new DeployerSettingsError(read.problems);
+  }
+  return { endpointName, modelPackageGroupName, executionRoleArn, kmsKeyId, variant };
+}
+
+function readInstanceVariant(read: EnvironmentReader): InstanceVariantSettings | undefined {
+  const instanceType = read.required(E.INSTANCE_TYPE, instanceTypeName);
+  const initialInstanceCount = read.required(E.INITIAL_INSTANCE_COUNT, integer(1, 1000));
+  const minCapacity = read.required(E.MIN_CAPACITY, integer(1, 1000));
+  const maxCapacity = read.required(E.MAX_CAPACITY, integer(1, 1000));
+  const targetInvocationsPerInstance = read.required(E.TARGET_INVOCATIONS_PER_INSTANCE, positiveNumber);
+  const destinationS3Uri = read.required(E.DATA_CAPTURE_S3_URI, s3Uri);
+  const samplingPercent = read.required(E.DATA_CAPTURE_PERCENT, integer(1, 100));
+  const dataCaptureKmsKeyId = read.optional(E.DATA_CAPTURE_KMS_KEY_ID, kmsKey);
+  const strategy = read.required(E.DEPLOYMENT_STRATEGY, oneOf(['all-at-once', 'canary', 'linear'] as const));
+  const trafficStepPercent =
+    strategy === 'canary'
+      ? read.required(E.TRAFFIC_STEP_PERCENT, integer(1, 50))
+      : strategy === 'linear'
+        ? read.required(E.TRAFFIC_STEP_PERCENT, integer(10, 50))
+        : read.rejectPresent([E.TRAFFIC_STEP_PERCENT], 'DEPLOYMENT_STRATEGY is all-at-once');
+  const waitIntervalSeconds = read.required(E.WAIT_INTERVAL_SECONDS, integer(0, 3600));
+  const maxExecutionTimeoutSeconds = read.required(E.MAX_EXECUTION_TIMEOUT_SECONDS, integer(600, 14400));
+  const rollbackAlarmNames = read.optional(E.ROLLBACK_ALARM_NAMES, list(1, 10, pattern(/^.{1,255}$/, 'alarm names')));
+  const subnetIds = read.optional(E.SUBNET_IDS, list(1, 16, pattern(/^subnet-[0-9a-f]+$/, 'subnet IDs')));
+  const securityGroupIds = read.optional(
+    E.SECURITY_GROUP_IDS,
+    list(1, 5, pattern(/^sg-[0-9a-f]+$/, 'security group IDs')),
+  );
+
+  if (minCapacity !== undefined && maxCapacity !== undefined && minCapacity > maxCapacity) {
+    read.problem(`${E.MIN_CAPACITY} (${minCapacity}) is greater than ${E.MAX_CAPACITY} (${maxCapacity})`);
+  }
+  if (
+    initialInstanceCount !== undefined &&
+    minCapacity !== undefined &&
+    maxCapacity !== undefined &&
+    (initialInstanceCount < minCapacity || initialInstanceCount > maxCapacity)
+  ) {
+    read.problem(
+      `${E.INITIAL_INSTANCE_COUNT} (${initialInstanceCount}) is outside ` +
+        `${E.MIN_CAPACITY}..${E.MAX_CAPACITY} (${minCapacity}..${maxCapacity})`,
+    );
+  }
+  const vpcHalfSet = (subnetIds === undefined) !== (securityGroupIds === undefined);
+  if (vpcHalfSet && !read.hasProblemWith(E.SUBNET_IDS, E.SECURITY_GROUP_IDS)) {
+    read.problem(`${E.SUBNET_IDS} and ${E.SECURITY_GROUP_IDS} must be set together or not at all`);
+  }
+
+  if (
+    read.problems.length > 0 ||
+    instanceType === undefined ||
+    initialInstanceCount === undefined ||
+    minCapacity === undefined ||
+    maxCapacity === undefined ||
+    targetInvocationsPerInstance === undefined ||
+    destinationS3Uri === undefined ||
+    samplingPercent === undefined ||
+    strategy === undefined ||
+    waitIntervalSeconds === undefined ||
+    maxExecutionTimeoutSeconds === undefined
+  ) {
+    return undefined;
+  }
+  return {
+    type: 'instance',
+    instanceType,
+    initialInstanceCount,
+    minCapacity,
+    maxCapacity,
+    targetInvocationsPerInstance,
+    dataCapture: { destinationS3Uri, samplingPercent, kmsKeyId: dataCaptureKmsKeyId },
+    deployment: {
+      strategy,
+      trafficStepPercent,
+      waitIntervalSeconds,
+      maxExecutionTimeoutSeconds,
+      rollbackAlarmNames: rollbackAlarmNames ?? [],
+    },
+    vpc: subnetIds && securityGroupIds ? { subnetIds, securityGroupIds } : undefined,
+  };
+}
+
+/** Turns a raw value into a typed one, or undefined when it is invalid. */
+interface Parser<T> {
+  readonly parse: (raw: string) => T | undefined;
+  readonly expected: string;
+}
+
+/** Collects every problem instead of stopping at the first, so one deploy fixes them all. */
+class EnvironmentReader {
+  public readonly problems: string[] = [];
+  private readonly invalid = new Set<string>();
+
+  constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
+
+  public required<T>(name: string, parser: Parser<T>): T | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) {
+      this.fail(name, `${name} is missing: expected ${parser.expected}`);
+      return undefined;
+    }
+    return this.parse(name, raw, parser);
+  }
+
+  public optional<T>(name: string, parser: Parser<T>): T | undefined {
+    const raw = this.raw(name);
+    return raw === undefined ? undefined : this.parse(name, raw, parser);
+  }
+
+  /** Records a problem for each variable that is set although it does not apply; returns undefined. */
+  public rejectPresent(names: readonly string[], because: string): undefined {
+    for (const name of names) {
+      const raw = this.raw(name);
+      if (raw !== undefined) this.fail(name, `${name} is "${raw}" but must not be set when ${because}`);
+    }
+    return undefined;
+  }
+
+  public problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  public hasProblemWith(...names: string[]): boolean {
+    return names.some((name) => this.invalid.has(name));
+  }
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  private parse<T>(name: string, raw: string, parser: Parser<T>): T | undefined {
+    const value = parser.parse(raw);
+    if (value === undefined) this.fail(name, `${name} is "${raw}": expected ${parser.expected}`);
+    return value;
+  }
+
+  private fail(name: string, message: string): void {
+    this.invalid.add(name);
+    this.problems.push(message);
+  }
+}
+
+const sageMakerName = pattern(
+  /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/,
+  '1-63 letters, digits and hyphens, starting and ending with a letter or digit',
+);
+const instanceTypeName = pattern(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'an ML instance type such as ml.m5.large');
+const s3Uri = pattern(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/, 'an S3 URI such as s3://bucket/capture/');
+const roleArn = pattern(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'an IAM role ARN');
+const kmsKey = pattern(/^\S{1,2048}$/, 'a KMS key ID, key ARN, alias name or alias ARN');
+const positiveNumber: Parser<number> = {
+  parse: (raw) => (/^\d+(\.\d+)?$/.test(raw) && Number(raw) > 0 ? Number(raw) : undefined),
+  expected: 'a number greater than 0',
+};
+
+function pattern(regex: RegExp, expected: string): Parser<string> {
+  return { parse: (raw) => (regex.test(raw) ? raw : undefined), expected };
+}
+
+function integer(min: number, max: number): Parser<number> {
+  return {
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max ? Number(raw) : undefined),
+    expected: `an integer from ${min} to ${max}`,
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]): Parser<T> {
+  return { parse: (raw) => values.find((value) => value === raw), expected: `one of ${values.join(', ')}` };
+}
+
+function oneOfNumbers(values: readonly number[]): Parser<number> {
+  return { parse: (raw) => values.find((value) => String(value) === raw), expected: `one of ${values.join(', ')}` };
+}
+
+function list(minItems: number, maxItems: number, item: Parser<string>): Parser<string[]> {
+  return {
+    parse: (raw) => {
+      const items = raw.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+      const countFits = items.length >= minItems && items.length <= maxItems;
+      return countFits && items.every((part) => item.parse(part) !== undefined) ? items : undefined;
+    },
+    expected: `${minItems}-${maxItems} comma-separated ${item.expected}`,
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * Properties of the endpoint clean-up custom resource; the construct that declares it uses these keys.
+ *
+ * The endpoint name travels as a resource property rather than an environment variable: when it
+ * changes, CloudFormation replaces the custom resource and sends the Delete with the *old*
+ * properties, so the endpoint that is no longer managed is the one removed.
+ */
+export const ENDPOINT_CLEANUP_PROPERTIES = {
+  /** Endpoint whose models, endpoint configs, autoscaling target and the endpoint itself are removed on Delete. */
+  ENDPOINT_NAME: 'EndpointName',
+} as const;

@@ -1,0 +1,284 @@
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
+  CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  ListEndpointConfigsCommand,
+  ListModelsCommand,
+  ListTagsCommand,
+  SageMakerClient,
+  UpdateModelPackageCommand,
+} from '@aws-sdk/client-sagemaker';
+import { type DeployerEvent, type DeployerLog, type DeploymentResult, handleDeployerEvent } from '../../lambda/deployer/deploy';
+import type { DeployerSettings } from '../../lambda/deployer/environment';
+import { tagsByKey, TAG } from '../../lambda/deployer/resources';
+import { removeEndpointResources } from '../../lambda/endpoint-cleanup/cleanup';
+import { MotoServer } from './moto-server';
+
+/*
+ * The deployer and the endpoint clean-up against moto over real HTTP, with the SDK clients the
+ * handlers use. moto 5.2.1 lacks UpdateEndpoint (HTTP 500, NotImplementedError), and keeps no
+ * EnableNetworkIsolation flag on models: the update path, blue/green settings and network
+ * isolation are covered by the aws-sdk-client-mock tests in test/lambda/deployer.test.ts.
+ */
+
+const moto = new MotoServer();
+let sagemaker: SageMakerClient;
+let autoscaling: ApplicationAutoScalingClient;
+
+const ENDPOINT = 'churn-integration';
+const GROUP = 'churn-integration';
+
+const SETTINGS: DeployerSettings = {
+  endpointName: ENDPOINT,
+  modelPackageGroupName: GROUP,
+  executionRoleArn: 'arn:aws:iam::123456789012:role/model-execution',
+  kmsKeyId: 'alias/endpoint-volume',
+  variant: {
+    type: 'instance',
+    instanceType: 'ml.m5.large',
+    initialInstanceCount: 1,
+    minCapacity: 1,
+    maxCapacity: 3,
+    targetInvocationsPerInstance: 200,
+    dataCapture: { destinationS3Uri: 's3://churn-data/capture/', samplingPercent: 50, kmsKeyId: 'alias/capture' },
+    deployment: { strategy: 'linear', trafficStepPercent: 25, waitIntervalSeconds: 60, maxExecutionTimeoutSeconds: 1800, rollbackAlarmNames: ['churn-5xx'] },
+    vpc: { subnetIds: ['subnet-0a1b2c'], securityGroupIds: ['sg-0d4e5f'] },
+  },
+};
+
+beforeAll(async () => {
+  await moto.start();
+  // One attempt: moto's 500 for UpdateEndpoint would otherwise be retried with back-off.
+  sagemaker = new SageMakerClient({ ...moto.clientConfig, maxAttempts: 1 });
+  autoscaling = new ApplicationAutoScalingClient({ ...moto.clientConfig, maxAttempts: 1 });
+});
+afterAll(async () => {
+  sagemaker?.destroy();
+  autoscaling?.destroy();
+  await moto.stop();
+});
+beforeEach(async () => {
+  await moto.reset();
+  await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
+});
+
+async function registerPackage(): Promise<string> {
+  const { ModelPackageArn } = await sagemaker.send(
+    new CreateModelPackageCommand({
+      ModelPackageGroupName: GROUP,
+      ModelApprovalStatus: 'PendingManualApproval',
+      InferenceSpecification: {
+        Containers: [{ Image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://churn-artifacts/model.tar.gz' }],
+        SupportedContentTypes: ['text/csv'],
+        SupportedResponseMIMETypes: ['text/csv'],
+      },
+    }),
+  );
+  if (!ModelPackageArn) throw new Error('moto returned no model package ARN');
+  return ModelPackageArn;
+}
+
+async function approve(packageArn: string): Promise<DeployerEvent> {
+  await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: packageArn, ModelApprovalStatus: 'Approved' }));
+  return {
+    version: '0',
+    id: `approved-${packageArn}`,
+    'detail-type': 'SageMaker Model Package State Change',
+    source: 'aws.sagemaker',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: MotoServer.REGION,
+    resources: [packageArn],
+    detail: {
+      ModelPackageGroupName: GROUP,
+      ModelPackageArn: packageArn,
+      ModelPackageVersion: Number(packageArn.split('/').pop()),
+      ModelApprovalStatus: 'Approved',
+    },
+  };
+}
+
+function endpointInService(id: string): DeployerEvent {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'SageMaker Endpoint State Change',
+    source: 'aws.sagemaker',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: MotoServer.REGION,
+    resources: [],
+    detail: { EndpointName: ENDPOINT, EndpointStatus: 'IN_SERVICE' },
+  };
+}
+
+function recordingLog(): DeployerLog & { entries: Array<Record<string, unknown>> } {
+  const entries: Array<Record<string, unknown>> = [];
+  const record = (level: string) => (message: string, attributes: Record<string, unknown>) => entries.push({ level, message, ...attributes });
+  return { entries, info: record('info'), warn: record('warn'), error: record('error') };
+}
+
+function deploy(event: DeployerEvent, log: DeployerLog = recordingLog()): Promise<DeploymentResult> {
+  return handleDeployerEvent(event, { sagemaker, autoscaling, settings: SETTINGS, log });
+}
+
+/** moto prints the traceback of a failed request just after the request's access-log line. */
+async function motoLogAfterUpTo(ms: number, pattern: RegExp): Promise<string> {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(moto.log) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  return moto.log;
+}
+
+async function endpointTags(): Promise<Record<string, string>> {
+  const { EndpointArn } = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+  const { Tags } = await sagemaker.send(new ListTagsCommand({ ResourceArn: EndpointArn }));
+  return tagsByKey(Tags);
+}
+
+describe('deployer against moto', () => {
+  test('the first approval creates a model, endpoint config and endpoint serving exactly that package', async () => {
+    // GIVEN
+    const approved = await registerPackage();
+    await registerPackage(); // a newer one still pending approval
+
+    // WHEN
+    const result = await deploy(await approve(approved));
+
+    // THEN
+    expect(result).toMatchObject({ outcome: 'created', packageArn: approved, packageVersion: 1 });
+    const name = result.endpointConfigName ?? '';
+    const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+    expect(endpoint).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: name });
+
+    const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+    expect(config).toMatchObject({
+      KmsKeyId: 'alias/endpoint-volume',
+      ProductionVariants: [expect.objectContaining({ VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 })],
+      DataCaptureConfig: expect.objectContaining({
+        EnableCapture: true,
+        InitialSamplingPercentage: 50,
+        DestinationS3Uri: 's3://churn-data/capture/',
+        CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+      }),
+    });
+    const configTags = tagsByKey((await sagemaker.send(new ListTagsCommand({ ResourceArn: config.EndpointConfigArn }))).Tags);
+    expect(configTags).toEqual({ [TAG.ENDPOINT]: ENDPOINT, [TAG.MODEL_PACKAGE_ARN]: approved, [TAG.MODEL_PACKAGE_VERSION]: '1' });
+
+    const model = await sagemaker.send(new DescribeModelCommand({ ModelName: name }));
+    expect(model).toMatchObject({
+      ExecutionRoleArn: SETTINGS.executionRoleArn,
+      PrimaryContainer: { ModelPackageName: approved },
+      VpcConfig: { Subnets: ['subnet-0a1b2c'], SecurityGroupIds: ['sg-0d4e5f'] },
+    });
+    expect(await endpointTags()).toMatchObject({ [TAG.ENDPOINT]: ENDPOINT, [TAG.REQUESTED_CONFIG]: name });
+  });
+
+  test('the InService event registers autoscaling; a duplicate changes nothing', async () => {
+    // GIVEN
+    await deploy(await approve(await registerPackage()));
+
+    // WHEN
+    const inService = await deploy(endpointInService('in-service-1'));
+    const duplicate = await deploy(endpointInService('in-service-1'));
+
+    // THEN
+    expect(inService.outcome).toBe('already-deployed');
+    expect(duplicate.outcome).toBe('already-deployed');
+    const { ScalableTargets } = await autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }));
+    expect(ScalableTargets).toEqual([
+      expect.objectContaining({
+        ResourceId: `endpoint/${ENDPOINT}/variant/AllTraffic`,
+        ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        MinCapacity: 1,
+        MaxCapacity: 3,
+      }),
+    ]);
+    const { ScalingPolicies } = await autoscaling.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker' }));
+    expect(ScalingPolicies).toEqual([
+      expect.objectContaining({
+        PolicyName: 'cdk-mlops-invocations-per-instance',
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: expect.objectContaining({
+          TargetValue: 200,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        }),
+      }),
+    ]);
+  });
+
+  test('approving a newer version reaches UpdateEndpoint, which moto lacks, and surfaces that as a retryable error', async () => {
+    // GIVEN
+    const first = await deploy(await approve(await registerPackage()));
+    const newer = await registerPackage();
+    const log = recordingLog();
+
+    // WHEN
+    const update = deploy(await approve(newer), log);
+
+    // THEN the SDK's error for moto's HTTP 500 is rethrown as it is, so Lambda retries the event
+    await expect(update).rejects.toMatchObject({ $metadata: expect.objectContaining({ httpStatusCode: 500 }) });
+    expect(await motoLogAfterUpTo(2_000, /NotImplementedError/)).toMatch(/The update_endpoint action has not been implemented/);
+    expect(log.entries).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'update-endpoint failed; the invocation is retried', step: 'update-endpoint', retryable: true, httpStatusCode: 500 }),
+    );
+    // The endpoint still serves the first version and does not look rolled back.
+    const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+    expect(endpoint.EndpointConfigName).toBe(first.endpointConfigName);
+    expect((await endpointTags())[TAG.REQUESTED_CONFIG]).toBe(first.endpointConfigName);
+    // The new model and endpoint config were created before the update and are reused on retry.
+    const { Models } = await sagemaker.send(new ListModelsCommand({}));
+    expect(Models?.map((model) => model.ModelName)).toEqual(expect.arrayContaining([first.endpointConfigName, expect.stringMatching(/^churn-integration-v2-/)]));
+  });
+});
+
+describe('endpoint clean-up against moto', () => {
+  test('removes the endpoint, its autoscaling target and every model and endpoint config the deployer created', async () => {
+    // GIVEN a deployed endpoint with autoscaling, the model and config of an update that failed
+    // (moto lacks UpdateEndpoint), and a model someone else made
+    await deploy(await approve(await registerPackage()));
+    await deploy(endpointInService('in-service-1'));
+    await expect(deploy(await approve(await registerPackage()))).rejects.toThrow();
+    await sagemaker.send(
+      new CreateModelCommand({
+        ModelName: `${ENDPOINT}-handmade`,
+        ExecutionRoleArn: SETTINGS.executionRoleArn,
+        PrimaryContainer: { Image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1' },
+      }),
+    );
+    const log = { info: jest.fn(), warn: jest.fn() };
+
+    // WHEN the Provider polls until the clean-up reports itself complete
+    const passes = [];
+    for (let pass = 0; pass < 5; pass++) {
+      const progress = await removeEndpointResources(ENDPOINT, { sagemaker, autoscaling, log });
+      passes.push(progress.detail);
+      if (progress.complete) break;
+    }
+
+    // THEN
+    expect(passes).toEqual(['deleting the endpoint', 'removed 2 endpoint configs and 2 models']);
+    await expect(sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }))).rejects.toThrow(/Could not find endpoint/);
+    const { EndpointConfigs } = await sagemaker.send(new ListEndpointConfigsCommand({}));
+    expect(EndpointConfigs).toEqual([]);
+    const { Models } = await sagemaker.send(new ListModelsCommand({}));
+    expect(Models?.map((model) => model.ModelName)).toEqual([`${ENDPOINT}-handmade`]);
+    const { ScalableTargets } = await autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }));
+    expect(ScalableTargets).toEqual([]);
+  });
+
+  test('is complete at once when nothing was ever deployed', async () => {
+    // WHEN
+    const progress = await removeEndpointResources(ENDPOINT, { sagemaker, autoscaling, log: { info: jest.fn(), warn: jest.fn() } });
+
+    // THEN
+    expect(progress).toEqual({ complete: true, detail: 'removed 0 endpoint configs and 0 models' });
+  });
+});
