@@ -1,7 +1,16 @@
 import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { MlopsStorage, ModelRegistry } from '../constructs';
+import {
+  FeatureProcessing,
+  MlopsMonitoring,
+  MlopsStorage,
+  ModelApprovalStatus,
+  ModelRegistry,
+  RetrainingSchedule,
+  TrainingPipeline,
+} from '../constructs';
 import { resourceNames } from './naming';
 import { StageConfig } from './stage-config';
 
@@ -16,6 +25,9 @@ export class MlopsStack extends Stack {
   public readonly config: StageConfig;
   public readonly storage: MlopsStorage;
   public readonly registry: ModelRegistry;
+  public readonly pipeline: TrainingPipeline;
+  public readonly monitoring: MlopsMonitoring;
+  public readonly retraining: RetrainingSchedule;
 
   constructor(scope: Construct, id: string, props: MlopsStackProps) {
     const { config } = props;
@@ -28,9 +40,13 @@ export class MlopsStack extends Stack {
     const names = resourceNames(config.project, config.stage);
     const destroy = config.removalPolicy === 'destroy';
     const removalPolicy = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    // CloudWatch's RetentionDays values are the day counts the config schema allows.
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
 
-    Tags.of(this).add('cdk-mlops:project', config.project);
-    Tags.of(this).add('cdk-mlops:stage', config.stage);
+    // cfn-lint's resource schemas do not list Tags on dashboards yet, though aws-cdk-lib renders them.
+    const tagging = { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] };
+    Tags.of(this).add('cdk-mlops:project', config.project, tagging);
+    Tags.of(this).add('cdk-mlops:stage', config.stage, tagging);
 
     this.storage = new MlopsStorage(this, 'Storage', {
       encryptionKeyAlias: `alias/${names.prefix}`,
@@ -45,10 +61,62 @@ export class MlopsStack extends Stack {
       description: `Models of ${config.project} (${config.stage})`,
       encryptionKey: this.storage.encryptionKey,
       approverEmails: config.approval.approverEmails,
-      // CloudWatch's RetentionDays values are the day counts the config schema allows.
-      auditLogRetention: config.logRetentionDays as logs.RetentionDays,
+      auditLogRetention: logRetention,
       removalPolicy,
     });
+
+    const { training } = config;
+    this.pipeline = new TrainingPipeline(this, 'Pipeline', {
+      pipelineName: names.pipeline,
+      dataBucket: this.storage.dataBucket,
+      rawDataPrefix: MlopsStorage.RAW_PREFIX,
+      featuresPrefix: MlopsStorage.FEATURES_PREFIX,
+      artifactsBucket: this.storage.artifactsBucket,
+      encryptionKey: this.storage.encryptionKey,
+      modelPackageGroupName: this.registry.modelPackageGroupName,
+      modelApprovalStatus: config.approval.mode === 'auto' ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
+      featureProcessing: new FeatureProcessing(this, 'FeatureProcessing', {
+        instanceType: training.processingInstanceType,
+        instanceCount: training.processingInstanceCount,
+      }),
+      trainingInstanceType: training.trainingInstanceType,
+      trainingInstanceCount: training.trainingInstanceCount,
+      maxRuntime: Duration.minutes(training.maxRuntimeMinutes),
+      useSpotInstances: training.useSpotInstances,
+      maxWait: training.useSpotInstances ? Duration.minutes(training.maxWaitMinutes) : undefined,
+      checkpointPrefix: training.useSpotInstances ? 'checkpoints/' : undefined,
+      metricName: training.metricName,
+      metricThreshold: training.metricThreshold,
+    });
+    this.pipeline.node.addDependency(this.registry);
+
+    this.monitoring = new MlopsMonitoring(this, 'Monitoring', {
+      encryptionKey: this.storage.encryptionKey,
+      alarmEmails: config.monitoring.alarmEmails,
+      dashboardName: names.prefix,
+      pipelineName: names.pipeline,
+      pipelineStepNames: TrainingPipeline.STEP_NAMES,
+      modelPackageGroupName: names.modelPackageGroup,
+      dataQualityScheduleName: names.dataQualitySchedule,
+      logRetention,
+      removalPolicy,
+    });
+
+    const { retraining } = config;
+    this.retraining = new RetrainingSchedule(this, 'Retraining', {
+      pipelineName: this.pipeline.pipelineName,
+      inputBucket: this.storage.dataBucket,
+      inputPrefix: MlopsStorage.RAW_PREFIX,
+      schedule: events.Schedule.expression(retraining.schedule),
+      retrainOnNewData: retraining.onNewData,
+      newDataDebounce: Duration.minutes(retraining.newDataDebounceMinutes),
+      driftAlarm: retraining.onDrift ? this.monitoring.driftAlarm : undefined,
+      cooldown: Duration.minutes(retraining.cooldownMinutes),
+      encryptionKey: this.storage.encryptionKey,
+      logRetention,
+      removalPolicy,
+    });
+    this.monitoring.watchFunction('RetrainingGovernor', this.retraining.governor.function, this.retraining.governor.deadLetterQueue);
   }
 }
 

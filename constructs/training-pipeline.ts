@@ -1,0 +1,596 @@
+import { join as joinPath } from 'node:path';
+import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { INSTANCE_TYPES } from '../lib/instance-types';
+import { acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
+import {
+  Condition,
+  ConditionStep,
+  ExecutionVariable,
+  FailStep,
+  join,
+  jsonGet,
+  PipelineDefinition,
+  PipelineParameter,
+  PipelineValue,
+  ProcessingStep,
+  PropertyFile,
+  RegisterModelStep,
+  RetryExceptionType,
+  RetryPolicy,
+  TrainingStep,
+} from '../lib/pipeline-definition';
+import { PIPELINE_PARAMETER } from '../lambda/retraining-governor/environment';
+import { FeatureOutput, FeatureProcessing } from './feature-processing';
+import { ModelApprovalStatus } from './model-registry';
+import { pipelineArn } from './retraining-schedule';
+import { SageMakerImage } from './sagemaker-image';
+
+/** Properties of {@link TrainingPipeline}. */
+export interface TrainingPipelineProps {
+  /** Name of the SageMaker pipeline: 1-256 letters, digits and hyphens. */
+  readonly pipelineName: string;
+
+  /** Bucket with the raw data (read) and where the feature splits are written. */
+  readonly dataBucket: s3.IBucket;
+
+  /**
+   * Prefix of the raw data in `dataBucket`; a run's `InputDataUrl` parameter can point elsewhere.
+   * @default 'raw/'
+   */
+  readonly rawDataPrefix?: string;
+
+  /**
+   * Prefix in `dataBucket` under which each run writes its feature splits.
+   * @default 'features/'
+   */
+  readonly featuresPrefix?: string;
+
+  /** Bucket for models, evaluation reports and checkpoints. */
+  readonly artifactsBucket: s3.IBucket;
+
+  /** Key that encrypts job volumes and outputs (the buckets' key, typically). */
+  readonly encryptionKey: kms.IKey;
+
+  /** Model package group the pipeline registers models in. */
+  readonly modelPackageGroupName: string;
+
+  /**
+   * Approval status of registered packages (a run's `ModelApprovalStatus` parameter can override it).
+   * @default ModelApprovalStatus.PENDING_MANUAL_APPROVAL
+   */
+  readonly modelApprovalStatus?: ModelApprovalStatus;
+
+  /**
+   * The feature-engineering step.
+   * @default - a FeatureProcessing with ml/preprocessing.py in the scikit-learn image
+   */
+  readonly featureProcessing?: FeatureProcessing;
+
+  /**
+   * Training image; also the inference image of registered models.
+   * @default SageMakerImage.xgboost() - the built-in XGBoost algorithm for the stack's region
+   */
+  readonly trainingImage?: SageMakerImage;
+
+  /**
+   * Hyperparameters of the training job.
+   * @default - binary:logistic, 50 rounds, max depth 5, eta 0.2, evaluated on AUC
+   */
+  readonly hyperparameters?: Record<string, string>;
+
+  /**
+   * Training instance type (a run's `TrainingInstanceType` parameter can override it).
+   * @default 'ml.m5.xlarge'
+   */
+  readonly trainingInstanceType?: string;
+
+  /**
+   * Training instances; above 1 the algorithm trains distributed.
+   * @default 1
+   */
+  readonly trainingInstanceCount?: number;
+
+  /**
+   * Longest a training job may run.
+   * @default Duration.hours(1)
+   */
+  readonly maxRuntime?: Duration;
+
+  /**
+   * Train on managed spot capacity. Needs `checkpointPrefix`, and `maxWait` at least `maxRuntime`.
+   * @default false
+   */
+  readonly useSpotInstances?: boolean;
+
+  /**
+   * With spot training: longest to wait for capacity plus run.
+   * @default - twice maxRuntime
+   */
+  readonly maxWait?: Duration;
+
+  /**
+   * Prefix in `artifactsBucket` for training checkpoints (each run gets its own folder).
+   * @default - no checkpoints; required when useSpotInstances is true
+   */
+  readonly checkpointPrefix?: string;
+
+  /**
+   * Evaluation script: reads the model and test split, writes evaluation.json.
+   * @default - ml/evaluation.py shipped with this package
+   */
+  readonly evaluationScriptPath?: string;
+
+  /**
+   * Image the evaluation script runs in (needs xgboost, pandas and scikit-learn).
+   * @default SageMakerImage.xgboost()
+   */
+  readonly evaluationImage?: SageMakerImage;
+
+  /**
+   * Metric in evaluation.json (`binary_classification_metrics.<name>.value`) that gates registration.
+   * @default 'auc'
+   */
+  readonly metricName?: string;
+
+  /**
+   * Models are registered only when the metric is at least this (a run's `MetricThreshold`
+   * parameter can override it).
+   * @default 0.75
+   */
+  readonly metricThreshold?: number;
+
+  /**
+   * Run the jobs inside this VPC (private subnets) instead of SageMaker's network.
+   * @default - no VPC: jobs run network-isolated in SageMaker's network
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets for the jobs when `vpc` is set.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Reuse a step's earlier result for this long when its arguments are unchanged. Off by default:
+   * the cache key is the arguments, not the data, so new files under the same prefix would be
+   * ignored.
+   * @default - no step caching
+   */
+  readonly stepCacheExpiry?: Duration;
+}
+
+/** Names of the pipeline's parameters: a run can override each. */
+export const TRAINING_PIPELINE_PARAMETERS = {
+  ...PIPELINE_PARAMETER,
+  PROCESSING_INSTANCE_TYPE: 'ProcessingInstanceType',
+  PROCESSING_INSTANCE_COUNT: 'ProcessingInstanceCount',
+  TRAINING_INSTANCE_TYPE: 'TrainingInstanceType',
+  METRIC_THRESHOLD: 'MetricThreshold',
+  MODEL_APPROVAL_STATUS: 'ModelApprovalStatus',
+} as const;
+
+/**
+ * A SageMaker pipeline that turns raw data into a registered, evaluated model: feature processing
+ * → training → evaluation → condition on a metric → register model package (else fail, naming the
+ * metric and threshold). Jobs run network-isolated with encrypted volumes, outputs and
+ * inter-container traffic, under a least-privilege execution role.
+ */
+export class TrainingPipeline extends Construct {
+  /** Step names, in run order. */
+  public static readonly STEP_NAMES = [FeatureProcessing.STEP_NAME, 'Train', 'Evaluate', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold'];
+
+  public readonly pipelineName: string;
+  public readonly pipelineArn: string;
+  /** The role SageMaker runs the pipeline and its jobs with. */
+  public readonly role: iam.Role;
+  /** The definition, for inspection (step graph, parameters). */
+  public readonly definition: PipelineDefinition;
+  /** Wildcard resources granted on purpose, with why, acknowledged once the role is complete. */
+  private readonly wildcards: [string, string][] = [];
+
+  constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
+    super(scope, id);
+    validateProps(props);
+    const stack = Stack.of(this);
+    const metricName = props.metricName ?? 'auc';
+    const metricPath = `binary_classification_metrics.${metricName}.value`;
+    const featureProcessing = props.featureProcessing ?? new FeatureProcessing(this, 'FeatureProcessing');
+    const kmsKeyArn = props.encryptionKey.keyArn;
+
+    this.role = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: `Runs the ${props.pipelineName} pipeline and its jobs`,
+    });
+    this.grantExecutionRole(props);
+
+    const parameters = {
+      inputDataUrl: PipelineParameter.string(TRAINING_PIPELINE_PARAMETERS.INPUT_DATA_URL, {
+        defaultValue: props.dataBucket.s3UrlForObject(props.rawDataPrefix ?? 'raw/'),
+      }),
+      triggerReason: PipelineParameter.string(TRAINING_PIPELINE_PARAMETERS.TRIGGER_REASON, { defaultValue: 'manual' }),
+      processingInstanceType: PipelineParameter.string(TRAINING_PIPELINE_PARAMETERS.PROCESSING_INSTANCE_TYPE, {
+        defaultValue: featureProcessing.instanceType,
+      }),
+      processingInstanceCount: PipelineParameter.integer(TRAINING_PIPELINE_PARAMETERS.PROCESSING_INSTANCE_COUNT, {
+        defaultValue: featureProcessing.instanceCount,
+      }),
+      trainingInstanceType: PipelineParameter.string(TRAINING_PIPELINE_PARAMETERS.TRAINING_INSTANCE_TYPE, {
+        defaultValue: props.trainingInstanceType ?? 'ml.m5.xlarge',
+      }),
+      metricThreshold: PipelineParameter.float(TRAINING_PIPELINE_PARAMETERS.METRIC_THRESHOLD, {
+        defaultValue: props.metricThreshold ?? 0.75,
+      }),
+      modelApprovalStatus: PipelineParameter.string(TRAINING_PIPELINE_PARAMETERS.MODEL_APPROVAL_STATUS, {
+        defaultValue: props.modelApprovalStatus ?? ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
+      }),
+    };
+
+    const perRun = (bucket: s3.IBucket, prefix: string, ...rest: string[]) =>
+      join('/', [`s3://${bucket.bucketName}/${prefix.replace(/\/$/, '')}`, ExecutionVariable.PIPELINE_EXECUTION_ID, ...rest]);
+    const vpcConfig = props.vpc ? this.vpcConfig(props.vpc, props.vpcSubnets) : undefined;
+    const retryPolicies: RetryPolicy[] = [
+      {
+        exceptionTypes: [RetryExceptionType.SAGEMAKER_CAPACITY_ERROR, RetryExceptionType.SAGEMAKER_JOB_INTERNAL_ERROR, RetryExceptionType.STEP_THROTTLING],
+        intervalSeconds: 30,
+        backoffRate: 2,
+        maxAttempts: 4,
+      },
+    ];
+    const cacheExpireAfter = props.stepCacheExpiry ? props.stepCacheExpiry.toIsoString() : undefined;
+
+    const features = featureProcessing.toStep({
+      role: this.role,
+      inputUrl: parameters.inputDataUrl,
+      outputUrl: (output: FeatureOutput) => perRun(props.dataBucket, props.featuresPrefix ?? 'features/', output),
+      instanceType: parameters.processingInstanceType,
+      instanceCount: parameters.processingInstanceCount,
+      kmsKeyArn,
+      vpcConfig,
+      retryPolicies,
+      cacheExpireAfter,
+    });
+
+    const trainingImage = (props.trainingImage ?? SageMakerImage.xgboost()).bind(this, this.role);
+    const maxRuntime = props.maxRuntime ?? Duration.hours(1);
+    const channel = (name: 'train' | 'validation') => ({
+      ChannelName: name,
+      ContentType: 'text/csv',
+      DataSource: {
+        S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: features.outputS3Uri(name), S3DataDistributionType: 'FullyReplicated' as const },
+      },
+    });
+    const train = new TrainingStep('Train', {
+      description: 'Trains the model on the train split, validating on the validation split.',
+      arguments: {
+        AlgorithmSpecification: { TrainingImage: trainingImage, TrainingInputMode: 'File' },
+        HyperParameters: props.hyperparameters ?? { objective: 'binary:logistic', num_round: '50', max_depth: '5', eta: '0.2', eval_metric: 'auc' },
+        InputDataConfig: [channel('train'), channel('validation')],
+        OutputDataConfig: { S3OutputPath: perRun(props.artifactsBucket, 'models'), KmsKeyId: kmsKeyArn },
+        ResourceConfig: {
+          InstanceType: parameters.trainingInstanceType,
+          InstanceCount: props.trainingInstanceCount ?? 1,
+          VolumeSizeInGB: 30,
+          VolumeKmsKeyId: kmsKeyArn,
+        },
+        StoppingCondition: {
+          MaxRuntimeInSeconds: maxRuntime.toSeconds(),
+          MaxWaitTimeInSeconds: props.useSpotInstances ? (props.maxWait ?? maxRuntime.plus(maxRuntime)).toSeconds() : undefined,
+        },
+        EnableManagedSpotTraining: props.useSpotInstances ?? false,
+        CheckpointConfig: props.checkpointPrefix ? { S3Uri: perRun(props.artifactsBucket, props.checkpointPrefix) } : undefined,
+        EnableNetworkIsolation: true,
+        EnableInterContainerTrafficEncryption: true,
+        VpcConfig: vpcConfig,
+        RoleArn: this.role.roleArn,
+      },
+      retryPolicies,
+      cacheExpireAfter,
+    });
+
+    const report = new PropertyFile({ name: 'EvaluationReport', outputName: 'evaluation', filePath: 'evaluation.json' });
+    const evaluate = this.evaluationStep(props, features, train, report, perRun(props.artifactsBucket, 'evaluation'), vpcConfig, retryPolicies);
+
+    const register = new RegisterModelStep('RegisterModel', {
+      description: 'Registers the model with its metrics and the exact data it was trained on.',
+      arguments: {
+        ModelPackageGroupName: props.modelPackageGroupName,
+        ModelPackageDescription: join(' ', ['Trained on', parameters.inputDataUrl, 'by run', ExecutionVariable.PIPELINE_EXECUTION_ID, 'because', parameters.triggerReason]),
+        ModelApprovalStatus: parameters.modelApprovalStatus,
+        InferenceSpecification: {
+          Containers: [{ Image: trainingImage, ModelDataUrl: train.modelArtifactsS3Uri }],
+          SupportedContentTypes: ['text/csv'],
+          SupportedResponseMIMETypes: ['text/csv'],
+        },
+        ModelMetrics: {
+          ModelQuality: {
+            Statistics: { ContentType: 'application/json', S3Uri: join('/', [evaluate.outputS3Uri('evaluation'), 'evaluation.json']) },
+          },
+        },
+        CustomerMetadataProperties: {
+          InputDataUrl: parameters.inputDataUrl,
+          TriggerReason: parameters.triggerReason,
+          PipelineExecutionId: ExecutionVariable.PIPELINE_EXECUTION_ID,
+          BaselineDataUrl: features.outputS3Uri('baseline'),
+        },
+      },
+    });
+    const fail = new FailStep('MetricBelowThreshold', {
+      errorMessage: join(' ', [`The model's ${metricName} (${metricPath} in evaluation.json) is below the threshold`, parameters.metricThreshold, '- not registered.']),
+    });
+    const check = new ConditionStep('CheckMetric', {
+      description: `Registers the model only when its ${metricName} is at least the threshold.`,
+      conditions: [Condition.greaterThanOrEqualTo(jsonGet<number>(report, metricPath), parameters.metricThreshold)],
+      ifSteps: [register],
+      elseSteps: [fail],
+    });
+
+    this.definition = new PipelineDefinition({
+      parameters: Object.values(parameters),
+      steps: [features, train, evaluate, check],
+    });
+
+    const pipeline = new sagemaker.CfnPipeline(this, 'Resource', {
+      pipelineName: props.pipelineName,
+      pipelineDescription: `Trains, evaluates and registers models in ${props.modelPackageGroupName}`,
+      roleArn: this.role.roleArn,
+      pipelineDefinition: { PipelineDefinitionBody: stack.toJsonString(this.definition.toDefinition()) },
+    });
+    pipeline.node.addDependency(this.role);
+    this.acknowledgeExecutionRoleFindings();
+    this.pipelineName = props.pipelineName;
+    this.pipelineArn = pipelineArn(this, props.pipelineName);
+  }
+
+  /** Grants starting runs and reading their state (what the governor and operators need). */
+  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:StartPipelineExecution', 'sagemaker:ListPipelineExecutions', 'sagemaker:DescribePipelineExecution', 'sagemaker:ListPipelineExecutionSteps'],
+      resourceArns: [this.pipelineArn, `${this.pipelineArn}/execution/*`],
+    });
+  }
+
+  /** A metric of the pipeline's executions, such as `ExecutionFailed` (Sum by default). */
+  public metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Sagemaker/ModelBuildingPipeline',
+      metricName,
+      dimensionsMap: { PipelineName: this.pipelineName },
+      statistic: 'Sum',
+      ...props,
+    });
+  }
+
+  /** Runs that failed. */
+  public metricExecutionFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ExecutionFailed', props);
+  }
+
+  /** Runs that succeeded. */
+  public metricExecutionSucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ExecutionSucceeded', props);
+  }
+
+  /** Run duration in milliseconds (Average by default). */
+  public metricExecutionDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ExecutionDuration', { statistic: 'Average', ...props });
+  }
+
+  private evaluationStep(
+    props: TrainingPipelineProps,
+    features: ProcessingStep,
+    train: TrainingStep,
+    report: PropertyFile,
+    outputUrl: PipelineValue<string>,
+    vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
+    retryPolicies: RetryPolicy[],
+  ): ProcessingStep {
+    const script = new s3assets.Asset(this, 'EvaluationScript', { path: props.evaluationScriptPath ?? joinPath(__dirname, '..', 'ml', 'evaluation.py') });
+    script.grantRead(this.role);
+    this.wildcards.push([script.bucket.arnForObjects('*'), 'Asset.grantRead: the CDK asset bucket holds the job scripts under content-hash names.']);
+    const codeDir = '/opt/ml/processing/input/code';
+    const input = (name: string, s3Uri: PipelineValue<string>, localPath: string) => ({
+      InputName: name,
+      S3Input: { S3Uri: s3Uri, LocalPath: localPath, S3DataType: 'S3Prefix' as const, S3InputMode: 'File' as const, S3DataDistributionType: 'FullyReplicated' as const },
+    });
+    return new ProcessingStep('Evaluate', {
+      description: 'Scores the model on the test split and writes evaluation.json.',
+      arguments: {
+        AppSpecification: {
+          ImageUri: (props.evaluationImage ?? SageMakerImage.xgboost()).bind(this, this.role),
+          ContainerEntrypoint: ['python3', `${codeDir}/${script.s3ObjectKey}`],
+        },
+        ProcessingInputs: [
+          input('model', train.modelArtifactsS3Uri, '/opt/ml/processing/model'),
+          input('test', features.outputS3Uri('test'), '/opt/ml/processing/test'),
+          input('code', script.s3ObjectUrl, codeDir),
+        ],
+        ProcessingOutputConfig: {
+          KmsKeyId: props.encryptionKey.keyArn,
+          Outputs: [{ OutputName: 'evaluation', S3Output: { S3Uri: outputUrl, LocalPath: '/opt/ml/processing/evaluation', S3UploadMode: 'EndOfJob' } }],
+        },
+        ProcessingResources: {
+          ClusterConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 30, VolumeKmsKeyId: props.encryptionKey.keyArn },
+        },
+        NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: vpcConfig },
+        StoppingCondition: { MaxRuntimeInSeconds: 1800 },
+        RoleArn: this.role.roleArn,
+      },
+      propertyFiles: [report],
+      retryPolicies,
+    });
+  }
+
+  private vpcConfig(vpc: ec2.IVpc, subnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }) {
+    const securityGroup = new ec2.SecurityGroup(this, 'JobSecurityGroup', {
+      vpc,
+      description: 'SageMaker jobs of the training pipeline',
+      allowAllOutbound: false,
+    });
+    // Distributed training and processing instances talk to each other.
+    securityGroup.addIngressRule(securityGroup, ec2.Port.allTraffic(), 'between the instances of one job');
+    securityGroup.addEgressRule(securityGroup, ec2.Port.allTraffic(), 'between the instances of one job');
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (S3, KMS, CloudWatch) over TLS');
+    return { SecurityGroupIds: [securityGroup.securityGroupId], Subnets: vpc.selectSubnets(subnets).subnetIds };
+  }
+
+  /**
+   * What the execution role needs, scoped to this pipeline's data, jobs, group and key; SageMaker
+   * itself pulls its first-party images.
+   */
+  private grantExecutionRole(props: TrainingPipelineProps): void {
+    const stack = Stack.of(this);
+    const arn = (resource: string, resourceName: string) =>
+      stack.formatArn({ service: 'sagemaker', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const rawPrefix = props.rawDataPrefix ?? 'raw/';
+    const featuresPrefix = props.featuresPrefix ?? 'features/';
+
+    props.dataBucket.grantRead(this.role, `${rawPrefix}*`);
+    props.dataBucket.grantReadWrite(this.role, `${featuresPrefix}*`);
+    props.artifactsBucket.grantReadWrite(this.role);
+    this.wildcards.push(
+      [props.dataBucket.arnForObjects(`${rawPrefix}*`), 'The feature job reads every object under the raw-data prefix.'],
+      [props.dataBucket.arnForObjects(`${featuresPrefix}*`), 'Each run writes its splits under its own folder of the features prefix, and training reads them.'],
+      [props.artifactsBucket.arnForObjects('*'), 'The artifacts bucket is dedicated to this pipeline\'s models, evaluations and checkpoints.'],
+    );
+    props.encryptionKey.grantEncryptDecrypt(this.role);
+    // SageMaker attaches the key to job volumes through grants.
+    props.encryptionKey.grant(this.role, 'kms:CreateGrant', 'kms:DescribeKey');
+
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RunPipelineJobs',
+        actions: [
+          'sagemaker:CreateProcessingJob',
+          'sagemaker:DescribeProcessingJob',
+          'sagemaker:StopProcessingJob',
+          'sagemaker:CreateTrainingJob',
+          'sagemaker:DescribeTrainingJob',
+          'sagemaker:StopTrainingJob',
+          'sagemaker:AddTags',
+        ],
+        // SageMaker Pipelines names every job it starts `pipelines-<execution>-<step>-...`.
+        resources: [arn('processing-job', 'pipelines-*'), arn('training-job', 'pipelines-*')],
+      }),
+    );
+    const jobNames = 'SageMaker Pipelines generates job names (pipelines-<execution>-<step>-...); the prefix is as narrow as the service allows.';
+    this.wildcards.push([arn('processing-job', 'pipelines-*'), jobNames], [arn('training-job', 'pipelines-*'), jobNames]);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RegisterModels',
+        actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:AddTags'],
+        resources: [arn('model-package-group', props.modelPackageGroupName), arn('model-package', `${props.modelPackageGroupName}/*`)],
+      }),
+    );
+    this.wildcards.push([arn('model-package', `${props.modelPackageGroupName}/*`), 'Package versions of this one group are created by the runs; their numbers are not known in advance.']);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PassOnlyItself',
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      }),
+    );
+    const jobLogGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'JobLogs',
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [jobLogGroups],
+      }),
+    );
+    this.wildcards.push([jobLogGroups, 'SageMaker jobs write to the /aws/sagemaker/ProcessingJobs and TrainingJobs log groups with generated stream names.']);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'JobMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
+      }),
+    );
+    if (props.vpc) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'JobNetworkInterfaces',
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:CreateNetworkInterfacePermission',
+            'ec2:DeleteNetworkInterface',
+            'ec2:DeleteNetworkInterfacePermission',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeVpcs',
+            'ec2:DescribeDhcpOptions',
+            'ec2:DescribeSubnets',
+            'ec2:DescribeSecurityGroups',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
+  }
+
+  private acknowledgeExecutionRoleFindings(): void {
+    const policy = this.role.node.findChild('DefaultPolicy');
+    for (const [resourceArn, reason] of this.wildcards) acknowledgeWildcardResource(policy, resourceArn, reason);
+    const reasons: Record<string, string> = {
+      'Resource::*': 'cloudwatch:PutMetricData has no resource type; it is limited to SageMaker job namespaces by a condition (and ec2 network-interface actions in a VPC accept only *).',
+      'Action::s3:GetObject*': 'Bucket.grantRead: reading object versions and tags of the pipeline prefixes only.',
+      'Action::s3:GetBucket*': 'Bucket.grantRead: bucket metadata (location, versioning) of the pipeline buckets only.',
+      'Action::s3:List*': 'Bucket.grantRead: listing the pipeline buckets only; jobs read S3 prefixes.',
+      'Action::s3:DeleteObject*': 'Bucket.grantReadWrite: jobs overwrite their own outputs under features/ and the artifacts bucket.',
+      'Action::s3:Abort*': 'Bucket.grantReadWrite: aborting the jobs\' own multipart uploads.',
+      'Action::kms:ReEncrypt*': 'Key.grantEncryptDecrypt on the one key that encrypts the pipeline data.',
+      'Action::kms:GenerateDataKey*': 'Key.grantEncryptDecrypt on the one key that encrypts the pipeline data.',
+    };
+    for (const [finding, reason] of Object.entries(reasons)) {
+      Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    }
+    for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
+      Validations.of(policy).acknowledge({
+        id: `${pack}-IAMNoInlinePolicy`,
+        reason: 'The statements name this pipeline\'s buckets, prefixes, group and key; an inline policy lives and dies with the role it serves.',
+      });
+    }
+  }
+}
+
+function validateProps(props: TrainingPipelineProps): void {
+  const problems: string[] = [];
+  const name = props.pipelineName;
+  if (!Token.isUnresolved(name) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/.test(name)) {
+    problems.push(`pipelineName "${name}" is invalid: use 1-256 letters, digits and hyphens, starting and ending with a letter or digit`);
+  }
+  if (props.metricName !== undefined && !/^[a-z0-9_]+$/.test(props.metricName)) {
+    problems.push(`metricName "${props.metricName}" is invalid: name a metric of evaluation.json such as "auc" (lower-case letters, digits, underscores)`);
+  }
+  if (props.metricThreshold !== undefined && !Number.isFinite(props.metricThreshold)) {
+    problems.push(`metricThreshold is ${props.metricThreshold}: use a finite number`);
+  }
+  if (props.trainingInstanceType !== undefined && !Token.isUnresolved(props.trainingInstanceType) && !INSTANCE_TYPES.training.includes(props.trainingInstanceType)) {
+    problems.push(`trainingInstanceType "${props.trainingInstanceType}" is not a SageMaker training instance type, such as ml.m5.xlarge`);
+  }
+  const count = props.trainingInstanceCount;
+  if (count !== undefined && !Token.isUnresolved(count) && !(Number.isInteger(count) && count >= 1)) {
+    problems.push(`trainingInstanceCount is ${count}: use a whole number of at least 1`);
+  }
+  if (props.useSpotInstances && !props.checkpointPrefix) {
+    problems.push('useSpotInstances is true but checkpointPrefix is not set: spot training can be interrupted, so set a checkpoint location (checkpointPrefix: "checkpoints/")');
+  }
+  if (!props.useSpotInstances && props.maxWait) {
+    problems.push('maxWait is set but useSpotInstances is not: the wait time applies to spot training only');
+  }
+  const maxRuntime = props.maxRuntime ?? Duration.hours(1);
+  if (props.useSpotInstances && props.maxWait && props.maxWait.toSeconds() < maxRuntime.toSeconds()) {
+    problems.push(`maxWait (${props.maxWait.toHumanString()}) is shorter than maxRuntime (${maxRuntime.toHumanString()}): SageMaker requires maxWait >= maxRuntime`);
+  }
+  if (problems.length > 0) throw new Error(`TrainingPipeline: ${problems.join('; ')}`);
+}
