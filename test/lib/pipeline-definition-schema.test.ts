@@ -145,6 +145,26 @@ describe('where the published schema rejects what SageMaker accepts (amended in 
     );
     expect(validatePipelineDefinition(definition)).toEqual([]);
   });
+
+  // CustomerMetadataProperties is part of the same CreateModelPackage request:
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html
+  test('CustomerMetadataProperties on a RegisterModel step', () => {
+    const definition = definitionOf({
+      steps: [
+        new RegisterModelStep('Register', {
+          arguments: {
+            ModelPackageGroupName: 'churn-models',
+            CustomerMetadataProperties: { InputDataUrl: 's3://bucket/raw/' },
+            InferenceSpecification: { Containers: [{ Image: XGBOOST_IMAGE, ModelDataUrl: 's3://bucket/model.tar.gz' }] },
+          },
+        }),
+      ],
+    });
+    expect(validateAgainstPublishedSchema(definition)).toContainEqual(
+      expect.stringMatching(/^\/Steps\/0\/Arguments must NOT have additional properties {"additionalProperty":"CustomerMetadataProperties"}/),
+    );
+    expect(validatePipelineDefinition(definition)).toEqual([]);
+  });
 });
 
 describe('where the published schema rejects what SageMaker accepts (not amended: the builder does not need it)', () => {

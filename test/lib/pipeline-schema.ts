@@ -92,6 +92,15 @@ function amendSchema(published: SchemaObject): SchemaObject {
     oneOf: [{ type: 'string', enum: ['Approved', 'Rejected', 'PendingManualApproval'] }, GET],
   };
 
+  // CustomerMetadataProperties (string to string, up to 50 entries) is part of the
+  // CreateModelPackage request too; the package records the run's input data location in it:
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html
+  definitions.RegisterModelStep.properties.Arguments.properties.CustomerMetadataProperties = {
+    type: 'object',
+    maxProperties: 50,
+    additionalProperties: { $ref: '#/definitions/StringArgumentValue' },
+  };
+
   // PipelineExperimentConfig is a documented top-level key, forbidden by additionalProperties:
   // https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-experiments.html
   schema.properties.PipelineExperimentConfig = {

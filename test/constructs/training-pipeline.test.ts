@@ -1,0 +1,296 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { FeatureProcessing, ModelApprovalStatus, SageMakerImage, TrainingPipeline, TrainingPipelineProps } from '../../constructs';
+import { loadStageConfig } from '../../lib/config-loader';
+import { addMlopsStage } from '../../lib/mlops-app';
+import { appLikeCli } from '../helpers/app';
+import { validatePipelineDefinition } from '../lib/pipeline-schema';
+
+/**
+ * The synthesized PipelineDefinitionBody, with every CloudFormation reference replaced by a
+ * placeholder string so the JSON parses (the references are bucket names, ARNs and URL suffixes).
+ */
+function definitionOf(template: Template): Record<string, any> {
+  const [pipeline] = Object.values(template.findResources('AWS::SageMaker::Pipeline'));
+  const body = pipeline.Properties.PipelineDefinition.PipelineDefinitionBody;
+  const text = typeof body === 'string' ? body : (body['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : 'cfn-reference')).join('');
+  return JSON.parse(text);
+}
+
+function stepsOf(definition: Record<string, any>): Record<string, any>[] {
+  return definition.Steps.flatMap((step: any) => (step.Type === 'Condition' ? [step, ...step.Arguments.IfSteps, ...step.Arguments.ElseSteps] : [step]));
+}
+
+function userStack(region = 'eu-west-1') {
+  const stack = new Stack(appLikeCli(), 'TeamStack', { env: { account: '111122223333', region } });
+  const encryptionKey = new kms.Key(stack, 'TeamKey', { enableKeyRotation: true });
+  const dataBucket = new s3.Bucket(stack, 'TeamData', { encryptionKey, enforceSSL: true });
+  const artifactsBucket = new s3.Bucket(stack, 'TeamArtifacts', { encryptionKey, enforceSSL: true });
+  return { stack, encryptionKey, dataBucket, artifactsBucket };
+}
+
+function pipelineIn(parts: ReturnType<typeof userStack>, props: Partial<TrainingPipelineProps> = {}) {
+  return new TrainingPipeline(parts.stack, 'Training', {
+    pipelineName: 'team-churn',
+    dataBucket: parts.dataBucket,
+    artifactsBucket: parts.artifactsBucket,
+    encryptionKey: parts.encryptionKey,
+    modelPackageGroupName: 'team-churn-models',
+    ...props,
+  });
+}
+
+describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) => {
+  const config = loadStageConfig({ stage });
+  const stack = addMlopsStage(appLikeCli(), config);
+  const definition = definitionOf(Template.fromStack(stack));
+  const steps = Object.fromEntries(stepsOf(definition).map((step) => [step.Name, step]));
+
+  test('is valid against the published SageMaker schema', () => {
+    expect(validatePipelineDefinition(definition)).toEqual([]);
+  });
+
+  test('runs feature processing → train → evaluate → condition → register or fail', () => {
+    expect(stack.pipeline.definition.stepGraph().map((node) => [node.name, node.dependsOn])).toEqual([
+      ['FeatureProcessing', []],
+      ['Train', ['FeatureProcessing']],
+      ['Evaluate', ['FeatureProcessing', 'Train']],
+      ['CheckMetric', ['Evaluate']],
+      ['RegisterModel', expect.arrayContaining(['CheckMetric', 'Train'])],
+      ['MetricBelowThreshold', ['CheckMetric']],
+    ]);
+    expect(Object.keys(steps).sort()).toEqual([...TrainingPipeline.STEP_NAMES].sort());
+  });
+
+  test('gates on the configured metric and threshold', () => {
+    const threshold = definition.Parameters.find((parameter: any) => parameter.Name === 'MetricThreshold');
+    expect(threshold).toEqual({ Name: 'MetricThreshold', Type: 'Float', DefaultValue: config.training.metricThreshold });
+    expect(steps.CheckMetric.Arguments.Conditions).toEqual([
+      {
+        Type: 'GreaterThanOrEqualTo',
+        LeftValue: { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.Evaluate.PropertyFiles.EvaluationReport' }, Path: `binary_classification_metrics.${config.training.metricName}.value` } },
+        RightValue: { Get: 'Parameters.MetricThreshold' },
+      },
+    ]);
+  });
+
+  test('registers in the stage group with the stage approval status, metrics and input data', () => {
+    const approval = definition.Parameters.find((parameter: any) => parameter.Name === 'ModelApprovalStatus');
+    expect(approval.DefaultValue).toBe(config.approval.mode === 'auto' ? 'Approved' : 'PendingManualApproval');
+    const args = steps.RegisterModel.Arguments;
+    expect(args.ModelPackageGroupName).toBe(`churn-${stage}-models`);
+    expect(args.ModelApprovalStatus).toEqual({ Get: 'Parameters.ModelApprovalStatus' });
+    expect(args.ModelMetrics.ModelQuality.Statistics.S3Uri).toEqual({
+      'Std:Join': { On: '/', Values: [{ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri" }, 'evaluation.json'] },
+    });
+    expect(args.CustomerMetadataProperties.InputDataUrl).toEqual({ Get: 'Parameters.InputDataUrl' });
+    expect(args.InferenceSpecification.Containers[0].ModelDataUrl).toEqual({ Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts' });
+  });
+
+  test('fails with a message naming the metric and the threshold', () => {
+    expect(steps.MetricBelowThreshold.Arguments.ErrorMessage).toEqual({
+      'Std:Join': {
+        On: ' ',
+        Values: [
+          `The model's ${config.training.metricName} (binary_classification_metrics.${config.training.metricName}.value in evaluation.json) is below the threshold`,
+          { Get: 'Parameters.MetricThreshold' },
+          '- not registered.',
+        ],
+      },
+    });
+  });
+
+  test('encrypts volumes and outputs and isolates every job', () => {
+    for (const name of ['FeatureProcessing', 'Evaluate']) {
+      const args = steps[name].Arguments;
+      expect(args.ProcessingResources.ClusterConfig.VolumeKmsKeyId).toBe('cfn-reference');
+      expect(args.ProcessingOutputConfig.KmsKeyId).toBe('cfn-reference');
+      expect(args.NetworkConfig).toMatchObject({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true });
+    }
+    const train = steps.Train.Arguments;
+    expect(train).toMatchObject({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true });
+    expect(train.ResourceConfig.VolumeKmsKeyId).toBe('cfn-reference');
+    expect(train.OutputDataConfig.KmsKeyId).toBe('cfn-reference');
+  });
+
+  test('trains on spot with checkpoints and a max wait exactly when the stage asks for it', () => {
+    const train = steps.Train.Arguments;
+    expect(train.EnableManagedSpotTraining).toBe(config.training.useSpotInstances);
+    if (config.training.useSpotInstances) {
+      expect(train.StoppingCondition).toEqual({ MaxRuntimeInSeconds: config.training.maxRuntimeMinutes * 60, MaxWaitTimeInSeconds: config.training.maxWaitMinutes * 60 });
+      expect(train.CheckpointConfig.S3Uri['Std:Join'].Values[0]).toMatch(/\/checkpoints$/);
+    } else {
+      expect(train.StoppingCondition).toEqual({ MaxRuntimeInSeconds: config.training.maxRuntimeMinutes * 60 });
+      expect(train.CheckpointConfig).toBeUndefined();
+    }
+  });
+
+  test('lets a run override input location, instance types and threshold', () => {
+    expect(definition.Parameters.map((parameter: any) => parameter.Name)).toEqual([
+      'InputDataUrl',
+      'TriggerReason',
+      'ProcessingInstanceType',
+      'ProcessingInstanceCount',
+      'TrainingInstanceType',
+      'MetricThreshold',
+      'ModelApprovalStatus',
+    ]);
+    expect(steps.FeatureProcessing.Arguments.ProcessingInputs[0].S3Input).toMatchObject({
+      S3Uri: { Get: 'Parameters.InputDataUrl' },
+      S3DataDistributionType: 'ShardedByS3Key',
+    });
+    expect(steps.Train.Arguments.ResourceConfig.InstanceType).toEqual({ Get: 'Parameters.TrainingInstanceType' });
+  });
+
+  test('retries capacity and internal errors of every job step', () => {
+    for (const name of ['FeatureProcessing', 'Train', 'Evaluate']) {
+      expect(steps[name].RetryPolicies).toEqual([
+        expect.objectContaining({ ExceptionType: expect.arrayContaining(['SageMaker.CAPACITY_ERROR', 'SageMaker.JOB_INTERNAL_ERROR']), MaxAttempts: 4 }),
+      ]);
+    }
+  });
+});
+
+describe('TrainingPipeline', () => {
+  test('composes alone in a user stack with the user\'s own buckets and key', () => {
+    // GIVEN
+    const parts = userStack();
+    // WHEN
+    const pipeline = pipelineIn(parts, { metricName: 'f1', metricThreshold: 0.6, modelApprovalStatus: ModelApprovalStatus.APPROVED });
+    const grantee = new iam.Role(parts.stack, 'Scheduler', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    pipeline.grantStartExecution(grantee);
+    // THEN
+    const template = Template.fromStack(parts.stack);
+    template.hasResourceProperties('AWS::SageMaker::Pipeline', { PipelineName: 'team-churn', RoleArn: Match.anyValue() });
+    const definition = definitionOf(template);
+    expect(validatePipelineDefinition(definition)).toEqual([]);
+    expect(JSON.stringify(definition)).toContain('binary_classification_metrics.f1.value');
+    // The default image comes from the region's SageMaker registry account.
+    expect(JSON.stringify(definition)).toContain('141502667606.dkr.ecr.eu-west-1.cfn-reference/sagemaker-xgboost:1.7-1');
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            // Sorted: the minimizePolicies feature flag orders actions.
+            Action: ['sagemaker:DescribePipelineExecution', 'sagemaker:ListPipelineExecutionSteps', 'sagemaker:ListPipelineExecutions', 'sagemaker:StartPipelineExecution'],
+            Resource: ['arn:aws:sagemaker:eu-west-1:111122223333:pipeline/team-churn', 'arn:aws:sagemaker:eu-west-1:111122223333:pipeline/team-churn/execution/*'],
+          }),
+        ],
+      },
+      Roles: [{ Ref: parts.stack.getLogicalId(grantee.node.defaultChild as never) }],
+    });
+  });
+
+  describe('execution role', () => {
+    const parts = userStack();
+    const pipeline = pipelineIn(parts);
+    const template = Template.fromStack(parts.stack);
+    const roleId = parts.stack.getLogicalId(pipeline.role.node.defaultChild as never);
+    const statements: any[] = Object.values(template.findResources('AWS::IAM::Policy')).find((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId))!.Properties
+      .PolicyDocument.Statement;
+
+    test('has no managed policies (no AmazonSageMakerFullAccess)', () => {
+      expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    test('has no wildcard action, and * as resource only for PutMetricData limited by namespace', () => {
+      for (const statement of statements) {
+        for (const action of [statement.Action].flat()) expect(action).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
+      }
+      const onEverything = statements.filter((statement) => [statement.Resource].flat().includes('*'));
+      expect(onEverything).toEqual([
+        expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Condition: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } } }),
+      ]);
+    });
+
+    test('may pass only itself, and only to SageMaker', () => {
+      const passRole = statements.filter((statement) => [statement.Action].flat().includes('iam:PassRole'));
+      expect(passRole).toEqual([
+        expect.objectContaining({
+          Resource: { 'Fn::GetAtt': [roleId, 'Arn'] },
+          Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+        }),
+      ]);
+    });
+
+    test('starts only jobs SageMaker Pipelines names, and registers only in its group', () => {
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Sid: 'RunPipelineJobs',
+            Resource: ['arn:aws:sagemaker:eu-west-1:111122223333:processing-job/pipelines-*', 'arn:aws:sagemaker:eu-west-1:111122223333:training-job/pipelines-*'],
+          }),
+          expect.objectContaining({
+            Sid: 'RegisterModels',
+            Resource: [
+              'arn:aws:sagemaker:eu-west-1:111122223333:model-package-group/team-churn-models',
+              'arn:aws:sagemaker:eu-west-1:111122223333:model-package/team-churn-models/*',
+            ],
+          }),
+        ]),
+      );
+    });
+  });
+
+  test('trains distributed on several instances and runs jobs in a VPC when given one', () => {
+    const parts = userStack();
+    const vpc = new (require('aws-cdk-lib/aws-ec2').Vpc)(parts.stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'jobs', subnetType: 'Isolated' }] });
+    pipelineIn(parts, { trainingInstanceCount: 4, vpc, vpcSubnets: { subnetType: 'Isolated' as never } });
+    const definition = definitionOf(Template.fromStack(parts.stack));
+    const train = stepsOf(definition).find((step) => step.Name === 'Train');
+    expect(train.Arguments.ResourceConfig.InstanceCount).toBe(4);
+    expect(train.Arguments.VpcConfig).toEqual({ SecurityGroupIds: ['cfn-reference'], Subnets: ['cfn-reference', 'cfn-reference'] });
+  });
+
+  test('accepts any image by URI for training', () => {
+    const parts = userStack();
+    pipelineIn(parts, { trainingImage: SageMakerImage.fromRegistry('111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/train:2') });
+    expect(JSON.stringify(definitionOf(Template.fromStack(parts.stack)))).toContain('team/train:2');
+  });
+
+  test('fails when metric, threshold, spot settings and instance count are wrong, listing every problem', () => {
+    const parts = userStack();
+    expect(() =>
+      pipelineIn(parts, {
+        metricName: '',
+        metricThreshold: Number.POSITIVE_INFINITY,
+        useSpotInstances: true,
+        maxRuntime: Duration.hours(2),
+        maxWait: Duration.hours(1),
+        trainingInstanceCount: 0,
+      }),
+    ).toThrow(
+      new RegExp(
+        [
+          'metricName "" is invalid: name a metric of evaluation.json',
+          'metricThreshold is Infinity: use a finite number',
+          'trainingInstanceCount is 0: use a whole number of at least 1',
+          'useSpotInstances is true but checkpointPrefix is not set',
+          'maxWait \\(1 hour\\) is shorter than maxRuntime \\(2 hours\\)',
+        ].join('.*'),
+      ),
+    );
+  });
+
+  test('fails when the default image is asked for in a region SageMaker does not serve', () => {
+    expect(() => pipelineIn(userStack('xx-nowhere-1'))).toThrow(/SageMaker does not publish sagemaker-scikit-learn in region xx-nowhere-1: supported regions are af-south-1, .*us-west-2; or pass your own image/);
+  });
+
+  test('fails when the region is unknown at synth, since the default image is per region', () => {
+    const stack = new Stack(appLikeCli(), 'Agnostic');
+    const encryptionKey = new kms.Key(stack, 'Key');
+    const bucket = new s3.Bucket(stack, 'Bucket');
+    expect(
+      () => new TrainingPipeline(stack, 'Training', { pipelineName: 'p', dataBucket: bucket, artifactsBucket: bucket, encryptionKey, modelPackageGroupName: 'g' }),
+    ).toThrow(/give the stack an explicit region/);
+  });
+
+  test('fails when the feature processing instance type is not a processing type', () => {
+    expect(() => new FeatureProcessing(new Stack(appLikeCli(), 'S'), 'Features', { instanceType: 'ml.p4d.24xlarge', instanceCount: 0 })).toThrow(
+      /instanceType "ml\.p4d\.24xlarge" is not a SageMaker processing instance type.*; instanceCount is 0/,
+    );
+  });
+});
