@@ -1,50 +1,95 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { removeEndpointResources } from './cleanup';
+import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse, Context } from 'aws-lambda';
+import { CleanupProgress, removeEndpointResources } from './cleanup';
 import { ENDPOINT_CLEANUP_PROPERTIES } from './properties';
 
 // Created once per execution environment and reused by every invocation it serves.
 const sagemaker = new SageMakerClient({});
 const autoscaling = new ApplicationAutoScalingClient({});
 const logger = new Logger({ serviceName: 'cdk-mlops-endpoint-cleanup' });
-const deps = { sagemaker, autoscaling, log: logger };
 
 const ENDPOINT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+/** Between two clean-up passes while SageMaker deletes the endpoint (it takes minutes). */
+const PASS_INTERVAL_MS = 15_000;
+/** Time kept back to answer CloudFormation before Lambda's timeout. */
+const RESPONSE_RESERVE_MS = 30_000;
 
-/** The Provider framework adds the physical ID it got from onEvent before calling isComplete. */
-export type IsCompleteEvent = CloudFormationCustomResourceEvent & { readonly PhysicalResourceId: string };
+/** What one request needs besides the event; tests pass fakes. */
+export interface CustomResourceDependencies {
+  readonly removeEndpointResources: (endpointName: string) => Promise<CleanupProgress>;
+  readonly remainingTimeMs: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
 
 /**
- * onEvent handler for `custom_resources.Provider`. Create and Update change nothing; Delete starts
- * removing the endpoint and what the deployer created for it, which isComplete finishes.
+ * The custom resource's Lambda handler, invoked by CloudFormation directly (no provider framework:
+ * one function, answering CloudFormation itself). Create and Update change nothing; Delete removes
+ * the endpoint and what the deployer created for it, waiting while SageMaker deletes the endpoint.
  */
-export async function onEvent(event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string }> {
-  const endpointName = endpointNameOf(event);
-  logger.info('custom resource request', { requestType: event.RequestType, requestId: event.RequestId, endpointName });
-  if (event.RequestType === 'Delete') {
-    await removeEndpointResources(endpointName, deps);
-    return { PhysicalResourceId: event.PhysicalResourceId };
-  }
-  // A new endpoint name gives a new ID, so CloudFormation deletes the old resource with the old name.
-  return { PhysicalResourceId: `endpoint-cleanup:${endpointName}` };
+export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
+  const response = await handleCustomResource(event, {
+    removeEndpointResources: (endpointName) => removeEndpointResources(endpointName, { sagemaker, autoscaling, log: logger }),
+    remainingTimeMs: () => context.getRemainingTimeInMillis(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+  logger.info('custom resource response', { requestType: event.RequestType, requestId: event.RequestId, status: response.Status, reason: response.Reason });
+  await sendResponse(event.ResponseURL, response);
 }
 
-/** isComplete handler for `custom_resources.Provider`: Delete is complete once nothing is left. */
-export async function isComplete(event: IsCompleteEvent): Promise<{ IsComplete: boolean }> {
-  if (event.RequestType !== 'Delete') return { IsComplete: true };
-  const progress = await removeEndpointResources(endpointNameOf(event), deps);
-  return { IsComplete: progress.complete };
-}
-
-function endpointNameOf(event: CloudFormationCustomResourceEvent): string {
+/** The response to one CloudFormation request; failures become a FAILED response with the reason. */
+export async function handleCustomResource(
+  event: CloudFormationCustomResourceEvent,
+  deps: CustomResourceDependencies,
+): Promise<CloudFormationCustomResourceResponse> {
   const endpointName: unknown = event.ResourceProperties[ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME];
-  if (typeof endpointName !== 'string' || !ENDPOINT_NAME_PATTERN.test(endpointName)) {
-    throw new Error(
-      `resource property ${ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME} is ${JSON.stringify(endpointName)}: ` +
-        'expected an endpoint name of 1-63 letters, digits and hyphens',
-    );
+  const validName = typeof endpointName === 'string' && ENDPOINT_NAME_PATTERN.test(endpointName);
+  const answer = (status: 'SUCCESS' | 'FAILED', physicalResourceId: string, reason?: string): CloudFormationCustomResourceResponse => {
+    const common = { PhysicalResourceId: physicalResourceId, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId };
+    return status === 'SUCCESS' ? { ...common, Status: status, Reason: reason } : { ...common, Status: status, Reason: reason ?? 'failed' };
+  };
+
+  if (event.RequestType !== 'Delete') {
+    if (!validName) {
+      return answer(
+        'FAILED',
+        event.RequestType === 'Update' ? event.PhysicalResourceId : event.LogicalResourceId,
+        `resource property ${ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME} is ${JSON.stringify(endpointName)}: expected an endpoint name of 1-63 letters, digits and hyphens`,
+      );
+    }
+    // A new endpoint name gives a new ID, so CloudFormation deletes the old resource with the old name.
+    return answer('SUCCESS', `endpoint-cleanup:${endpointName}`);
   }
-  return endpointName;
+  // The Delete of a resource whose Create failed on a bad name: there is nothing to remove.
+  if (!validName) return answer('SUCCESS', event.PhysicalResourceId);
+
+  try {
+    for (;;) {
+      const progress = await deps.removeEndpointResources(endpointName);
+      if (progress.complete) return answer('SUCCESS', event.PhysicalResourceId);
+      if (deps.remainingTimeMs() < PASS_INTERVAL_MS + RESPONSE_RESERVE_MS) {
+        return answer('FAILED', event.PhysicalResourceId, `endpoint ${endpointName} is not gone yet (${progress.detail}); retry the stack deletion in a few minutes`);
+      }
+      await deps.sleep(PASS_INTERVAL_MS);
+    }
+  } catch (error) {
+    return answer('FAILED', event.PhysicalResourceId, `removing endpoint ${endpointName} failed: ${(error as Error).message}`);
+  }
+}
+
+/** PUTs the response to the pre-signed S3 URL CloudFormation waits on (https; http for local tests). */
+export function sendResponse(responseUrl: string, response: CloudFormationCustomResourceResponse): Promise<void> {
+  const body = JSON.stringify(response);
+  const { request } = responseUrl.startsWith('https:') ? https : http;
+  return new Promise((resolve, reject) => {
+    const put = request(responseUrl, { method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.once('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`CloudFormation response rejected with HTTP ${res.statusCode}`))));
+    });
+    put.once('error', reject);
+    put.end(body);
+  });
 }

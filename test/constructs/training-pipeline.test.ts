@@ -240,7 +240,7 @@ describe('TrainingPipeline', () => {
     const vpc = new (require('aws-cdk-lib/aws-ec2').Vpc)(parts.stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'jobs', subnetType: 'Isolated' }] });
     pipelineIn(parts, { trainingInstanceCount: 4, vpc, vpcSubnets: { subnetType: 'Isolated' as never } });
     const definition = definitionOf(Template.fromStack(parts.stack));
-    const train = stepsOf(definition).find((step) => step.Name === 'Train');
+    const train = stepsOf(definition).find((step) => step.Name === 'Train') as Record<string, any>;
     expect(train.Arguments.ResourceConfig.InstanceCount).toBe(4);
     expect(train.Arguments.VpcConfig).toEqual({ SecurityGroupIds: ['cfn-reference'], Subnets: ['cfn-reference', 'cfn-reference'] });
   });

@@ -255,7 +255,7 @@ describe('endpoint clean-up against moto', () => {
     );
     const log = { info: jest.fn(), warn: jest.fn() };
 
-    // WHEN the Provider polls until the clean-up reports itself complete
+    // WHEN the custom resource repeats passes until the clean-up reports itself complete
     const passes = [];
     for (let pass = 0; pass < 5; pass++) {
       const progress = await removeEndpointResources(ENDPOINT, { sagemaker, autoscaling, log });

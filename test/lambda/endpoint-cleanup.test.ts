@@ -17,7 +17,10 @@ import {
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { type CleanupLog, removeEndpointResources } from '../../lambda/endpoint-cleanup/cleanup';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type CleanupLog, type CleanupProgress, removeEndpointResources } from '../../lambda/endpoint-cleanup/cleanup';
+import type { CustomResourceDependencies } from '../../lambda/endpoint-cleanup/index';
 import { TAG } from '../../lambda/deployer/resources';
 
 const sagemaker = mockClient(SageMakerClient);
@@ -90,60 +93,117 @@ beforeEach(() => {
   autoscaling.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
 });
 
-describe('onEvent', () => {
+describe('handleCustomResource', () => {
+  /** Dependencies whose clean-up passes report `passes` in turn; records the sleeps. */
+  function fakeDeps(passes: CleanupProgress[], remainingTimeMs = 600_000) {
+    const sleeps: number[] = [];
+    const cleanedUp: string[] = [];
+    const deps: CustomResourceDependencies = {
+      removeEndpointResources: async (endpointName) => {
+        cleanedUp.push(endpointName);
+        return passes.shift() ?? { complete: true, detail: 'nothing left' };
+      },
+      remainingTimeMs: () => remainingTimeMs,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    };
+    return { deps, sleeps, cleanedUp };
+  }
+
   test('Create and Update change nothing and name the endpoint in the physical ID', async () => {
-    // WHEN
-    const created = await handlers.onEvent(request('Create'));
-    const updated = await handlers.onEvent(request('Update', 'churn-prod-2'));
-
-    // THEN
-    expect(created).toEqual({ PhysicalResourceId: 'endpoint-cleanup:churn-prod' });
-    // A new name replaces the resource, so CloudFormation deletes the old endpoint's resources.
-    expect(updated).toEqual({ PhysicalResourceId: 'endpoint-cleanup:churn-prod-2' });
-    expect(sagemaker.calls()).toHaveLength(0);
-    expect(autoscaling.calls()).toHaveLength(0);
-  });
-
-  test('Delete starts deleting the endpoint and keeps the physical ID', async () => {
     // GIVEN
-    givenEndpoint('InService');
-
+    const { deps, cleanedUp } = fakeDeps([]);
     // WHEN
-    const response = await handlers.onEvent(request('Delete'));
-
+    const created = await handlers.handleCustomResource(request('Create'), deps);
+    const updated = await handlers.handleCustomResource(request('Update', 'churn-prod-2'), deps);
     // THEN
-    expect(response).toEqual({ PhysicalResourceId: `endpoint-cleanup:${ENDPOINT}` });
-    expect(sagemaker).toHaveReceivedCommandWith(DeleteEndpointCommand, { EndpointName: ENDPOINT });
+    expect(created).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'endpoint-cleanup:churn-prod', RequestId: 'request-Create' });
+    // A new name replaces the resource, so CloudFormation deletes the old endpoint's resources.
+    expect(updated).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'endpoint-cleanup:churn-prod-2' });
+    expect(cleanedUp).toEqual([]);
   });
 
-  test('fails when the EndpointName property is not an endpoint name', async () => {
-    // WHEN / THEN
-    await expect(handlers.onEvent(request('Create', 'churn_prod'))).rejects.toThrow(
-      /^resource property EndpointName is "churn_prod": expected an endpoint name of 1-63 letters, digits and hyphens$/,
-    );
-    await expect(handlers.onEvent(request('Delete', null))).rejects.toThrow(/EndpointName is null/);
+  test('Delete repeats clean-up passes until nothing is left, then succeeds', async () => {
+    // GIVEN the endpoint takes two passes to disappear
+    const { deps, sleeps, cleanedUp } = fakeDeps([
+      { complete: false, detail: 'deleting the endpoint' },
+      { complete: false, detail: 'the endpoint is being deleted' },
+      { complete: true, detail: 'removed 2 endpoint configs and 2 models' },
+    ]);
+    // WHEN
+    const response = await handlers.handleCustomResource(request('Delete'), deps);
+    // THEN
+    expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `endpoint-cleanup:${ENDPOINT}` });
+    expect(cleanedUp).toEqual([ENDPOINT, ENDPOINT, ENDPOINT]);
+    expect(sleeps).toEqual([15_000, 15_000]);
+  });
+
+  test('fails the Delete with a reason when the endpoint outlives the function', async () => {
+    // GIVEN less time left than one more pass needs
+    const { deps } = fakeDeps([{ complete: false, detail: 'the endpoint is being deleted' }], 40_000);
+    // WHEN
+    const response = await handlers.handleCustomResource(request('Delete'), deps);
+    // THEN
+    expect(response).toMatchObject({ Status: 'FAILED', Reason: `endpoint ${ENDPOINT} is not gone yet (the endpoint is being deleted); retry the stack deletion in a few minutes` });
+  });
+
+  test('fails the Delete with the SageMaker error when a pass fails', async () => {
+    const deps: CustomResourceDependencies = {
+      removeEndpointResources: async () => {
+        throw new Error('AccessDeniedException: not authorized to perform sagemaker:DeleteEndpoint');
+      },
+      remainingTimeMs: () => 600_000,
+      sleep: async () => undefined,
+    };
+    await expect(handlers.handleCustomResource(request('Delete'), deps)).resolves.toMatchObject({
+      Status: 'FAILED',
+      Reason: `removing endpoint ${ENDPOINT} failed: AccessDeniedException: not authorized to perform sagemaker:DeleteEndpoint`,
+    });
+  });
+
+  test('fails when the EndpointName property is not an endpoint name, and lets the rollback delete it', async () => {
+    // GIVEN
+    const { deps, cleanedUp } = fakeDeps([]);
+    // WHEN
+    const created = await handlers.handleCustomResource(request('Create', 'churn_prod'), deps);
+    const deleted = await handlers.handleCustomResource(request('Delete', null), deps);
+    // THEN
+    expect(created).toMatchObject({
+      Status: 'FAILED',
+      Reason: 'resource property EndpointName is "churn_prod": expected an endpoint name of 1-63 letters, digits and hyphens',
+    });
+    expect(deleted).toMatchObject({ Status: 'SUCCESS' });
+    expect(cleanedUp).toEqual([]);
   });
 });
 
-describe('isComplete', () => {
-  test('Create and Update are complete at once', async () => {
-    // WHEN / THEN
-    await expect(handlers.isComplete({ ...request('Create'), PhysicalResourceId: 'endpoint-cleanup:churn-prod' })).resolves.toEqual({ IsComplete: true });
-    expect(sagemaker.calls()).toHaveLength(0);
-  });
-
-  test('Delete is incomplete while the endpoint is being deleted, and complete once nothing is left', async () => {
-    // GIVEN
-    givenEndpoint('Deleting');
-
-    // WHEN
-    const whileDeleting = await handlers.isComplete({ ...request('Delete'), PhysicalResourceId: 'endpoint-cleanup:churn-prod' });
-    sagemaker.on(DescribeEndpointCommand).rejects(notFound('endpoint'));
-    const afterwards = await handlers.isComplete({ ...request('Delete'), PhysicalResourceId: 'endpoint-cleanup:churn-prod' });
-
+describe('sendResponse', () => {
+  test('PUTs the response as JSON to the URL CloudFormation gave', async () => {
+    // GIVEN a stand-in for the pre-signed S3 URL on 127.0.0.1
+    const received: { method?: string; body: string } = { body: '' };
+    const server = createServer((req, res) => {
+      received.method = req.method;
+      req.on('data', (chunk) => (received.body += chunk));
+      req.on('end', () => res.end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      // WHEN
+      await handlers.sendResponse(`http://127.0.0.1:${port}/response?signature=x`, {
+        Status: 'SUCCESS',
+        PhysicalResourceId: 'endpoint-cleanup:churn-prod',
+        StackId: 'stack',
+        RequestId: 'request',
+        LogicalResourceId: 'EndpointCleanup',
+      });
+    } finally {
+      server.close();
+    }
     // THEN
-    expect(whileDeleting).toEqual({ IsComplete: false });
-    expect(afterwards).toEqual({ IsComplete: true });
+    expect(received.method).toBe('PUT');
+    expect(JSON.parse(received.body)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'endpoint-cleanup:churn-prod' });
   });
 });
 
@@ -267,7 +327,7 @@ describe('removeEndpointResources', () => {
     expect(progress.complete).toBe(true);
   });
 
-  test('lets other errors through, so the Provider reports the failure to CloudFormation', async () => {
+  test('lets other errors through, so the handler reports the failure to CloudFormation', async () => {
     // GIVEN
     sagemaker.on(DescribeEndpointCommand).rejects(
       new SageMakerServiceException({ name: 'AccessDeniedException', message: 'not authorized', $fault: 'client', $metadata: { httpStatusCode: 403 } }),
