@@ -7,7 +7,7 @@ import {
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import type { InstanceVariantSettings } from './environment';
-import { VARIANT_NAME } from './resources';
+import { VARIANT_NAME } from './naming';
 
 const SERVICE_NAMESPACE = 'sagemaker';
 const SCALABLE_DIMENSION = 'sagemaker:variant:DesiredInstanceCount';

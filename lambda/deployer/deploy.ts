@@ -28,15 +28,13 @@ import type {
 import { DeploymentFailedError, EndpointBusyError, SilentRollbackError } from './errors';
 import {
   deleteOwnedResources,
-  deploymentResourceName,
   isAwsError,
   isNotFound,
   isValidationError,
   listOwnedResources,
   readTags,
-  TAG,
-  VARIANT_NAME,
 } from './resources';
+import { deploymentResourceName, TAG, VARIANT_NAME } from './naming';
 
 /** `detail` of "SageMaker Model Package State Change" (only the fields the deployer reads). */
 export interface ModelPackageStateChangeDetail {

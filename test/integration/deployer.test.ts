@@ -18,7 +18,8 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { type DeployerEvent, type DeployerLog, type DeploymentResult, handleDeployerEvent } from '../../lambda/deployer/deploy';
 import type { DeployerSettings } from '../../lambda/deployer/environment';
-import { tagsByKey, TAG } from '../../lambda/deployer/resources';
+import { TAG } from '../../lambda/deployer/naming';
+import { tagsByKey } from '../../lambda/deployer/resources';
 import { removeEndpointResources } from '../../lambda/endpoint-cleanup/cleanup';
 import { MotoServer } from './moto-server';
 

@@ -29,7 +29,7 @@ import 'aws-sdk-client-mock-jest';
 import { type DeployerEvent, type DeployerLog, handleDeployerEvent } from '../../lambda/deployer/deploy';
 import type { DeployerSettings, InstanceVariantSettings } from '../../lambda/deployer/environment';
 import { DeploymentFailedError, EndpointBusyError, SilentRollbackError } from '../../lambda/deployer/errors';
-import { deploymentResourceName, TAG } from '../../lambda/deployer/resources';
+import { deploymentResourceName, TAG } from '../../lambda/deployer/naming';
 
 const sagemaker = mockClient(SageMakerClient);
 const autoscaling = mockClient(ApplicationAutoScalingClient);

@@ -21,7 +21,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CleanupLog, type CleanupProgress, removeEndpointResources } from '../../lambda/endpoint-cleanup/cleanup';
 import type { CustomResourceDependencies } from '../../lambda/endpoint-cleanup/index';
-import { TAG } from '../../lambda/deployer/resources';
+import { TAG } from '../../lambda/deployer/naming';
 
 const sagemaker = mockClient(SageMakerClient);
 const autoscaling = mockClient(ApplicationAutoScalingClient);
