@@ -137,12 +137,18 @@ const endpointConfig = z
       .default(2048)
       .describe('Memory of a serverless variant, in MB.'),
     serverlessMaxConcurrency: count('Concurrent invocations a serverless variant serves.', 200, 5),
-    dataCapturePercent: percent('Share of requests and responses captured to capture/ for monitoring.', 100),
+    dataCapturePercent: z
+      .number()
+      .int({ error: 'a whole percentage from 1 to 100' })
+      .min(1, { error: 'a whole percentage from 1 to 100' })
+      .max(100, { error: 'a whole percentage from 1 to 100' })
+      .default(100)
+      .describe('Share of requests and responses of an instance variant captured to capture/ for Model Monitor (serverless variants cannot capture).'),
     deploymentStrategy: z
       .enum(['all-at-once', 'canary', 'linear'], { error: 'all-at-once, canary or linear' })
       .default('canary')
       .describe('Blue/green traffic shifting of instance variants (serverless variants update in place).'),
-    trafficStepPercent: percent('Canary size or linear step, as a share of capacity.', 10),
+    trafficStepPercent: percent('Canary size (1-50) or linear step (10-50), as a share of capacity.', 10),
     deploymentWaitMinutes: count('Minutes between traffic shifts while rollback alarms are watched.', 60, 10),
   })
   .superRefine((endpoint, ctx) => {
@@ -152,12 +158,20 @@ const endpointConfig = z
         path: ['maxCapacity'],
         message: `at least minCapacity (${endpoint.minCapacity})`,
       });
+    } else if (endpoint.instanceCount < endpoint.minCapacity || endpoint.instanceCount > endpoint.maxCapacity) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['instanceCount'],
+        message: `from minCapacity to maxCapacity (${endpoint.minCapacity}-${endpoint.maxCapacity})`,
+      });
     }
-    if (endpoint.deploymentStrategy !== 'all-at-once' && endpoint.trafficStepPercent === 0) {
+    // SageMaker's blue/green limits: CanarySize and LinearStepSize as a capacity percentage.
+    const [low, high] = endpoint.deploymentStrategy === 'linear' ? [10, 50] : [1, 50];
+    if (endpoint.deploymentStrategy !== 'all-at-once' && !(Number.isInteger(endpoint.trafficStepPercent) && endpoint.trafficStepPercent >= low && endpoint.trafficStepPercent <= high)) {
       ctx.addIssue({
         code: 'custom',
         path: ['trafficStepPercent'],
-        message: `above 0 for the ${endpoint.deploymentStrategy} strategy`,
+        message: `a whole percentage from ${low} to ${high} for the ${endpoint.deploymentStrategy} strategy`,
       });
     }
   })

@@ -91,7 +91,7 @@ describe('stage config', () => {
     ],
     ['instance count 0', { training: { trainingInstanceCount: 0 } }, /^training\.trainingInstanceCount: received 0; expected at least 1/],
     ['fractional instance count', { endpoint: { instanceCount: 1.5 } }, /^endpoint\.instanceCount: received 1\.5; expected a whole number/],
-    ['percentage above 100', { endpoint: { dataCapturePercent: 150 } }, /^endpoint\.dataCapturePercent: received 150; expected a percentage from 0 to 100/],
+    ['percentage above 100', { endpoint: { dataCapturePercent: 150 } }, /^endpoint\.dataCapturePercent: received 150; expected a whole percentage from 1 to 100/],
     ['negative percentage', { monitoring: { serverErrorRatePercent: -1 } }, /^monitoring\.serverErrorRatePercent: received -1; expected a percentage from 0 to 100/],
     // JSON.parse turns 1e999 into Infinity: the only way a non-finite number reaches the schema.
     ['infinite threshold', { training: { metricThreshold: JSON.parse('1e999') } }, /^training\.metricThreshold: received Infinity; expected a finite number/],
@@ -120,7 +120,9 @@ describe('stage config', () => {
     ],
     ['serverless memory size not offered', { endpoint: { serverlessMemorySizeMb: 1500 } }, /^endpoint\.serverlessMemorySizeMb: received 1500; expected one of 1024, 2048/],
     ['min capacity above max capacity', { endpoint: { minCapacity: 5, maxCapacity: 3 } }, /^endpoint\.maxCapacity: received 3; expected at least minCapacity \(5\)/],
-    ['canary of 0 percent', { endpoint: { deploymentStrategy: 'canary', trafficStepPercent: 0 } }, /^endpoint\.trafficStepPercent: received 0; expected above 0 for the canary strategy/],
+    ['canary of 0 percent', { endpoint: { deploymentStrategy: 'canary', trafficStepPercent: 0 } }, /^endpoint\.trafficStepPercent: received 0; expected a whole percentage from 1 to 50 for the canary strategy/],
+    ['linear step SageMaker rejects', { endpoint: { deploymentStrategy: 'linear', trafficStepPercent: 5 } }, /^endpoint\.trafficStepPercent: received 5; expected a whole percentage from 10 to 50 for the linear strategy/],
+    ['initial instances outside the autoscaling range', { endpoint: { instanceCount: 6, minCapacity: 2, maxCapacity: 4 } }, /^endpoint\.instanceCount: received 6; expected from minCapacity to maxCapacity \(2-4\)/],
     ['bad approver email', { approval: { approverEmails: ['ops at example.com'] } }, /^approval\.approverEmails\[0\]: received "ops at example\.com"; expected an email address/],
     ['section of the wrong type', { monitoring: 'on' }, /^monitoring: received "on"; expected an object/],
   ])('fails when %s', (_name, patch, expected) => {
