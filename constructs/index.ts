@@ -5,3 +5,4 @@ export * from './mlops-monitoring';
 export * from './sagemaker-image';
 export * from './feature-processing';
 export * from './training-pipeline';
+export * from './inference-endpoint';

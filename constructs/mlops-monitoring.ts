@@ -116,6 +116,8 @@ export class MlopsMonitoring extends Construct {
    * Undefined without `dataQualityScheduleName`.
    */
   public readonly driftAlarm?: cloudwatch.Alarm;
+  /** The endpoint's 5xx-rate and latency alarms: the rollback alarms of blue/green updates. */
+  public readonly endpointAlarms: cloudwatch.Alarm[] = [];
 
   private readonly alarmAction: actions.SnsAction;
 
@@ -181,16 +183,17 @@ export class MlopsMonitoring extends Construct {
       period,
     });
     const threshold = props.serverErrorRatePercent ?? 5;
-    this.addAlarm('EndpointServerErrorRate', `More than ${threshold}% of invocations of ${props.endpointName} failed with 5xx`, errorRate, threshold, cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
+    const errorRateAlarm = this.addAlarm('EndpointServerErrorRate', `More than ${threshold}% of invocations of ${props.endpointName} failed with 5xx`, errorRate, threshold, cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
     const latencyThreshold = props.latencyP99Threshold ?? Duration.seconds(1);
     // ModelLatency is reported in microseconds.
-    this.addAlarm(
+    const latencyAlarm = this.addAlarm(
       'EndpointLatencyP99',
       `p99 model latency of ${props.endpointName} above ${latencyThreshold.toMilliseconds()} ms`,
       metric('ModelLatency', 'p99'),
       latencyThreshold.toMilliseconds() * 1000,
       cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     );
+    this.endpointAlarms.push(errorRateAlarm, latencyAlarm);
 
     const utilization = props.endpointServerless
       ? [metric('ServerlessConcurrentExecutionsUtilization', 'Maximum'), metric('ModelSetupTime', 'p99')]

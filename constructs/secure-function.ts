@@ -8,6 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeInlinePolicy } from '../lib/nag-acknowledgements';
 
 /** Properties of {@link SecureFunction}. */
 export interface SecureFunctionProps {
@@ -100,20 +101,11 @@ export class SecureFunction extends Construct {
     // The role's statements (logs, X-Ray, queue, and what the owning construct adds) land in its
     // default policy, created by the log statement above.
     const defaultPolicy = this.role.node.findChild('DefaultPolicy');
-    Validations.of(defaultPolicy).acknowledge(
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support only the * resource.',
-      },
-      {
-        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
-        reason: 'The statements are specific to this one role (its own log group, queue and targets); an inline policy is deployed and deleted with the role, a managed one would serve no other principal.',
-      },
-      {
-        id: 'HIPAA.Security-IAMNoInlinePolicy',
-        reason: 'The statements are specific to this one role (its own log group, queue and targets); an inline policy is deployed and deleted with the role, a managed one would serve no other principal.',
-      },
-    );
+    Validations.of(defaultPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords, and the List and Describe actions the owning construct adds, support only the * resource.',
+    });
+    acknowledgeInlinePolicy(defaultPolicy, "this function's own log group, queue and targets");
     Validations.of(this.function).acknowledge(
       {
         id: 'NIST.800.53.R5-LambdaInsideVPC',

@@ -9,7 +9,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { INSTANCE_TYPES } from '../lib/instance-types';
-import { acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
+import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
 import {
   Condition,
   ConditionStep,
@@ -541,25 +541,12 @@ export class TrainingPipeline extends Construct {
   private acknowledgeExecutionRoleFindings(): void {
     const policy = this.role.node.findChild('DefaultPolicy');
     for (const [resourceArn, reason] of this.wildcards) acknowledgeWildcardResource(policy, resourceArn, reason);
-    const reasons: Record<string, string> = {
-      'Resource::*': 'cloudwatch:PutMetricData has no resource type; it is limited to SageMaker job namespaces by a condition (and ec2 network-interface actions in a VPC accept only *).',
-      'Action::s3:GetObject*': 'Bucket.grantRead: reading object versions and tags of the pipeline prefixes only.',
-      'Action::s3:GetBucket*': 'Bucket.grantRead: bucket metadata (location, versioning) of the pipeline buckets only.',
-      'Action::s3:List*': 'Bucket.grantRead: listing the pipeline buckets only; jobs read S3 prefixes.',
-      'Action::s3:DeleteObject*': 'Bucket.grantReadWrite: jobs overwrite their own outputs under features/ and the artifacts bucket.',
-      'Action::s3:Abort*': 'Bucket.grantReadWrite: aborting the jobs\' own multipart uploads.',
-      'Action::kms:ReEncrypt*': 'Key.grantEncryptDecrypt on the one key that encrypts the pipeline data.',
-      'Action::kms:GenerateDataKey*': 'Key.grantEncryptDecrypt on the one key that encrypts the pipeline data.',
-    };
-    for (const [finding, reason] of Object.entries(reasons)) {
-      Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
-    }
-    for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
-      Validations.of(policy).acknowledge({
-        id: `${pack}-IAMNoInlinePolicy`,
-        reason: 'The statements name this pipeline\'s buckets, prefixes, group and key; an inline policy lives and dies with the role it serves.',
-      });
-    }
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:PutMetricData has no resource type; it is limited to SageMaker job namespaces by a condition (and ec2 network-interface actions in a VPC accept only *).',
+    });
+    acknowledgeGrantActions(policy, ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']);
+    acknowledgeInlinePolicy(policy, "this pipeline's buckets, prefixes, jobs, model package group and key");
   }
 }
 

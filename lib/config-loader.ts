@@ -3,8 +3,11 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { StageConfig, stageConfigSchema } from './stage-config';
 
-/** The folder holding dev.json, staging.json, prod.json and schema.json. */
-export const DEFAULT_CONFIG_DIR = resolve(__dirname, '..', 'config');
+/**
+ * The package's folder of dev.json, staging.json, prod.json and schema.json: beside lib/ in the
+ * sources, two levels up from dist/lib/ once built.
+ */
+export const DEFAULT_CONFIG_DIR = [resolve(__dirname, '..', 'config'), resolve(__dirname, '..', '..', 'config')].find(existsSync) ?? resolve(__dirname, '..', 'config');
 
 /** A config that cannot be used. The message lists every problem; nothing else is needed to fix it. */
 export class ConfigError extends Error {
@@ -69,7 +72,13 @@ export function loadStageConfig(source: StageConfigSource = {}): StageConfig {
 export function parseStageConfig(raw: unknown, origin = 'stage config'): StageConfig {
   const result = stageConfigSchema.safeParse(raw, { error: describeExpectation });
   if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, raw));
+  // One problem per key: a cross-field check can fire on a value a field check already rejected.
+  const seen = new Set<string>();
+  const issues = result.error.issues.filter((issue) => {
+    const key = `${issue.code === 'unrecognized_keys' ? issue.keys.join() : ''}@${issue.path.join('.')}`;
+    return !seen.has(key) && seen.add(key);
+  });
+  const problems = issues.flatMap((issue) => describeIssue(issue, raw));
   throw new ConfigError(
     `${origin} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
       problems.map((problem) => `  - ${problem}`).join('\n'),

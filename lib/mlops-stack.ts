@@ -1,15 +1,18 @@
-import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
+  EndpointVariant,
   FeatureProcessing,
+  InferenceEndpoint,
   MlopsMonitoring,
   MlopsStorage,
   ModelApprovalStatus,
   ModelRegistry,
   RetrainingSchedule,
   TrainingPipeline,
+  TrafficShift,
 } from '../constructs';
 import { resourceNames } from './naming';
 import { StageConfig } from './stage-config';
@@ -27,6 +30,7 @@ export class MlopsStack extends Stack {
   public readonly registry: ModelRegistry;
   public readonly pipeline: TrainingPipeline;
   public readonly monitoring: MlopsMonitoring;
+  public readonly endpoint: InferenceEndpoint;
   public readonly retraining: RetrainingSchedule;
 
   constructor(scope: Construct, id: string, props: MlopsStackProps) {
@@ -65,7 +69,7 @@ export class MlopsStack extends Stack {
       removalPolicy,
     });
 
-    const { training } = config;
+    const { training, endpoint } = config;
     this.pipeline = new TrainingPipeline(this, 'Pipeline', {
       pipelineName: names.pipeline,
       dataBucket: this.storage.dataBucket,
@@ -94,6 +98,10 @@ export class MlopsStack extends Stack {
       encryptionKey: this.storage.encryptionKey,
       alarmEmails: config.monitoring.alarmEmails,
       dashboardName: names.prefix,
+      endpointName: names.endpoint,
+      endpointServerless: endpoint.variant === 'serverless',
+      serverErrorRatePercent: config.monitoring.serverErrorRatePercent,
+      latencyP99Threshold: Duration.millis(config.monitoring.latencyP99Millis),
       pipelineName: names.pipeline,
       pipelineStepNames: TrainingPipeline.STEP_NAMES,
       modelPackageGroupName: names.modelPackageGroup,
@@ -101,6 +109,32 @@ export class MlopsStack extends Stack {
       logRetention,
       removalPolicy,
     });
+
+    const instances = endpoint.variant === 'instance';
+    this.endpoint = new InferenceEndpoint(this, 'Endpoint', {
+      endpointName: names.endpoint,
+      modelRegistry: this.registry,
+      encryptionKey: this.storage.encryptionKey,
+      modelArtifactsBucket: this.storage.artifactsBucket,
+      variant: instances
+        ? EndpointVariant.instances({
+            instanceType: endpoint.instanceType,
+            initialInstanceCount: endpoint.instanceCount,
+            minCapacity: endpoint.minCapacity,
+            maxCapacity: endpoint.maxCapacity,
+            targetInvocationsPerInstance: endpoint.targetInvocationsPerInstance,
+          })
+        : EndpointVariant.serverless({ memorySize: Size.mebibytes(endpoint.serverlessMemorySizeMb), maxConcurrency: endpoint.serverlessMaxConcurrency }),
+      dataCaptureBucket: instances ? this.storage.dataBucket : undefined,
+      dataCapturePrefix: MlopsStorage.CAPTURE_PREFIX,
+      dataCapturePercent: endpoint.dataCapturePercent,
+      trafficShift: instances ? trafficShift(endpoint.deploymentStrategy, endpoint.trafficStepPercent) : undefined,
+      trafficShiftWait: Duration.minutes(endpoint.deploymentWaitMinutes),
+      rollbackAlarms: instances ? this.monitoring.endpointAlarms : undefined,
+      removalPolicy,
+      logRetention,
+    });
+    this.monitoring.watchFunction('Deployer', this.endpoint.deployer.function, this.endpoint.deployer.deadLetterQueue);
 
     const { retraining } = config;
     this.retraining = new RetrainingSchedule(this, 'Retraining', {
@@ -120,3 +154,8 @@ export class MlopsStack extends Stack {
   }
 }
 
+function trafficShift(strategy: StageConfig['endpoint']['deploymentStrategy'], stepPercent: number): TrafficShift {
+  if (strategy === 'canary') return TrafficShift.canary(stepPercent);
+  if (strategy === 'linear') return TrafficShift.linear(stepPercent);
+  return TrafficShift.allAtOnce();
+}

@@ -29,3 +29,31 @@ function flatten(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+/** Why aws-cdk-lib's own grant methods use these wildcard actions. */
+const GRANT_ACTION_REASONS = {
+  's3:GetObject*': 'Bucket.grantRead: object reads with their versions, tags and ACL metadata, on the granted prefix only.',
+  's3:GetBucket*': 'Bucket.grantRead: bucket metadata (location, versioning, policy status) of the granted bucket only.',
+  's3:List*': 'Bucket.grantRead: listing the granted bucket only.',
+  's3:DeleteObject*': 'Bucket.grantReadWrite: jobs replace their own outputs on the granted prefix only.',
+  's3:Abort*': 'Bucket.grantPut: aborting the principal\'s own multipart uploads.',
+  'kms:ReEncrypt*': 'Key.grantEncryptDecrypt on the one key that encrypts this workload\'s data.',
+  'kms:GenerateDataKey*': 'Key.grantEncryptDecrypt on the one key that encrypts this workload\'s data.',
+} as const;
+
+/** Acknowledges the AwsSolutions-IAM5 findings of the wildcard actions aws-cdk-lib grant methods add. */
+export function acknowledgeGrantActions(policy: IConstruct, actions: readonly (keyof typeof GRANT_ACTION_REASONS)[]): void {
+  for (const action of actions) {
+    Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason: GRANT_ACTION_REASONS[action] });
+  }
+}
+
+/** Acknowledges the NIST and HIPAA inline-policy findings of a role's own default policy. */
+export function acknowledgeInlinePolicy(policy: IConstruct, scope: string): void {
+  for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
+    Validations.of(policy).acknowledge({
+      id: `${pack}-IAMNoInlinePolicy`,
+      reason: `The statements name ${scope}; an inline policy is deployed and deleted with the one role it serves, where a managed policy would serve no other principal.`,
+    });
+  }
+}

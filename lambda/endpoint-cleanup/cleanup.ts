@@ -7,8 +7,8 @@ import {
   isNotFound,
   listOwnedResources,
   readTags,
-  TAG,
 } from '../deployer/resources';
+import { TAG } from '../deployer/naming';
 
 /** The subset of the Powertools Logger the clean-up uses; tests pass a recorder. */
 export interface CleanupLog {

@@ -1,0 +1,485 @@
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { INSTANCE_TYPES } from '../lib/instance-types';
+import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
+import { sageMakerNameProblem } from '../lib/naming';
+import { DEPLOYER_ENV } from '../lambda/deployer/environment';
+import { ownedNamePrefix, VARIANT_NAME } from '../lambda/deployer/naming';
+import { ENDPOINT_CLEANUP_PROPERTIES } from '../lambda/endpoint-cleanup/properties';
+import { ModelApprovalStatus, ModelRegistry } from './model-registry';
+import { SecureFunction } from './secure-function';
+
+/** How the endpoint serves: on dedicated instances, or serverless. */
+export abstract class EndpointVariant {
+  /** Dedicated instances with autoscaling, data capture and blue/green updates. */
+  public static instances(props: InstanceVariantProps = {}): EndpointVariant {
+    return new InstanceVariant(props);
+  }
+
+  /** Serverless: no cost while idle; SageMaker allows no data capture, VPC or blue/green there. */
+  public static serverless(props: ServerlessVariantProps = {}): EndpointVariant {
+    return new ServerlessVariant(props);
+  }
+
+  /** @internal */
+  public abstract _environment(): Record<string, string>;
+  /** @internal */
+  public abstract _problems(): string[];
+  /** Whether the variant runs on dedicated instances. */
+  public abstract readonly dedicatedInstances: boolean;
+}
+
+/** Properties of an instance variant. */
+export interface InstanceVariantProps {
+  /** @default 'ml.m5.large' */
+  readonly instanceType?: string;
+  /** Instances of a new deployment. @default 2 */
+  readonly initialInstanceCount?: number;
+  /** @default 2 */
+  readonly minCapacity?: number;
+  /** @default 4 */
+  readonly maxCapacity?: number;
+  /** Autoscaling target of invocations per instance per minute. @default 100 */
+  readonly targetInvocationsPerInstance?: number;
+}
+
+/** Properties of a serverless variant. */
+export interface ServerlessVariantProps {
+  /** One of 1, 2, 3, 4, 5 or 6 GiB. @default Size.gibibytes(2) */
+  readonly memorySize?: Size;
+  /** Concurrent invocations, 1-200. @default 5 */
+  readonly maxConcurrency?: number;
+}
+
+class InstanceVariant extends EndpointVariant {
+  public readonly dedicatedInstances = true;
+  constructor(private readonly props: InstanceVariantProps) {
+    super();
+  }
+  public _environment(): Record<string, string> {
+    const p = this.props;
+    return {
+      [DEPLOYER_ENV.VARIANT_TYPE]: 'instance',
+      [DEPLOYER_ENV.INSTANCE_TYPE]: p.instanceType ?? 'ml.m5.large',
+      [DEPLOYER_ENV.INITIAL_INSTANCE_COUNT]: String(p.initialInstanceCount ?? 2),
+      [DEPLOYER_ENV.MIN_CAPACITY]: String(p.minCapacity ?? 2),
+      [DEPLOYER_ENV.MAX_CAPACITY]: String(p.maxCapacity ?? 4),
+      [DEPLOYER_ENV.TARGET_INVOCATIONS_PER_INSTANCE]: String(p.targetInvocationsPerInstance ?? 100),
+    };
+  }
+  public _problems(): string[] {
+    const p = this.props;
+    const problems: string[] = [];
+    const instanceType = p.instanceType ?? 'ml.m5.large';
+    if (!Token.isUnresolved(instanceType) && !INSTANCE_TYPES.hosting.includes(instanceType)) {
+      problems.push(`instanceType "${instanceType}" is not a SageMaker hosting instance type, such as ml.m5.large`);
+    }
+    const [initial, min, max] = [p.initialInstanceCount ?? 2, p.minCapacity ?? 2, p.maxCapacity ?? 4];
+    for (const [name, value] of [['initialInstanceCount', initial], ['minCapacity', min], ['maxCapacity', max]] as const) {
+      if (!(Number.isInteger(value) && value >= 1)) problems.push(`${name} is ${value}: use a whole number of at least 1`);
+    }
+    if (min > max) problems.push(`minCapacity (${min}) is above maxCapacity (${max})`);
+    else if (initial < min || initial > max) problems.push(`initialInstanceCount (${initial}) is outside minCapacity..maxCapacity (${min}..${max})`);
+    return problems;
+  }
+}
+
+class ServerlessVariant extends EndpointVariant {
+  public readonly dedicatedInstances = false;
+  constructor(private readonly props: ServerlessVariantProps) {
+    super();
+  }
+  public _environment(): Record<string, string> {
+    return {
+      [DEPLOYER_ENV.VARIANT_TYPE]: 'serverless',
+      [DEPLOYER_ENV.SERVERLESS_MEMORY_MB]: String((this.props.memorySize ?? Size.gibibytes(2)).toMebibytes()),
+      [DEPLOYER_ENV.SERVERLESS_MAX_CONCURRENCY]: String(this.props.maxConcurrency ?? 5),
+    };
+  }
+  public _problems(): string[] {
+    const problems: string[] = [];
+    const memory = (this.props.memorySize ?? Size.gibibytes(2)).toMebibytes();
+    if (![1024, 2048, 3072, 4096, 5120, 6144].includes(memory)) problems.push(`memorySize is ${memory} MiB: use 1, 2, 3, 4, 5 or 6 GiB`);
+    const concurrency = this.props.maxConcurrency ?? 5;
+    if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 200)) {
+      problems.push(`maxConcurrency is ${concurrency}: use a whole number from 1 to 200`);
+    }
+    return problems;
+  }
+}
+
+/** How an update of an instance variant shifts traffic to the new model (blue/green). */
+export abstract class TrafficShift {
+  /** All traffic at once, after the new fleet is up; rolls back on the alarms during the bake time. */
+  public static allAtOnce(): TrafficShift {
+    return new (class extends TrafficShift {
+      public readonly strategy = 'all-at-once';
+      public readonly shifts = 1;
+    })();
+  }
+
+  /** `percent` (1-50) of capacity first, then the rest. */
+  public static canary(percent: number): TrafficShift {
+    return new (class extends TrafficShift {
+      public readonly strategy = 'canary';
+      public override readonly stepPercent = percent;
+      public readonly shifts = 2;
+    })();
+  }
+
+  /** `percent` (10-50) of capacity per step. */
+  public static linear(percent: number): TrafficShift {
+    return new (class extends TrafficShift {
+      public readonly strategy = 'linear';
+      public override readonly stepPercent = percent;
+      public readonly shifts = Math.ceil(100 / Math.max(percent, 1));
+    })();
+  }
+
+  public abstract readonly strategy: 'all-at-once' | 'canary' | 'linear';
+  public readonly stepPercent?: number;
+  /** Traffic shifts of one update, for the update's time budget. */
+  public abstract readonly shifts: number;
+}
+
+/** Properties of {@link InferenceEndpoint}. */
+export interface InferenceEndpointProps {
+  /** Name of the endpoint the deployer creates: 1-63 letters, digits and hyphens. */
+  readonly endpointName: string;
+
+  /** The registry whose newest approved package the endpoint serves. */
+  readonly modelRegistry: ModelRegistry;
+
+  /** Key for the endpoint's storage, captured data, and the deployer's logs and queue. */
+  readonly encryptionKey: kms.IKey;
+
+  /** Bucket holding the model artifacts the packages point at (read by the model). */
+  readonly modelArtifactsBucket: s3.IBucket;
+
+  /**
+   * How the endpoint serves.
+   * @default EndpointVariant.serverless()
+   */
+  readonly variant?: EndpointVariant;
+
+  /**
+   * Bucket the endpoint's requests and responses are captured to (instance variants).
+   * @default - no data capture (required for instance variants)
+   */
+  readonly dataCaptureBucket?: s3.IBucket;
+
+  /**
+   * Prefix of captured data in `dataCaptureBucket`.
+   * @default 'capture/'
+   */
+  readonly dataCapturePrefix?: string;
+
+  /**
+   * Share of requests captured, 1-100.
+   * @default 100
+   */
+  readonly dataCapturePercent?: number;
+
+  /**
+   * Traffic shifting of updates (instance variants).
+   * @default TrafficShift.canary(10)
+   */
+  readonly trafficShift?: TrafficShift;
+
+  /**
+   * Time between traffic shifts while the rollback alarms are watched.
+   * @default Duration.minutes(10)
+   */
+  readonly trafficShiftWait?: Duration;
+
+  /**
+   * Alarms that roll an update back while they are in ALARM (instance variants, at most 10).
+   * @default - no automatic rollback
+   */
+  readonly rollbackAlarms?: cloudwatch.IAlarm[];
+
+  /**
+   * VPC for the model containers (instance variants).
+   * @default - no VPC: the model runs network-isolated
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * What happens to the endpoint, its configs and models when the stack is deleted. DESTROY
+   * removes them through a clean-up custom resource; RETAIN leaves them serving.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * How long the deployer's logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A real-time SageMaker endpoint that always serves the newest approved model of a registry: a
+ * deployer function reacts to approvals and rejections (and to the endpoint becoming InService),
+ * creates model → endpoint config → endpoint or updates it with blue/green traffic shifting and
+ * auto-rollback, keeps data capture on and registers autoscaling.
+ */
+export class InferenceEndpoint extends Construct {
+  public readonly endpointName: string;
+  public readonly endpointArn: string;
+  /** Name of the production variant the deployer creates. */
+  public readonly variantName = VARIANT_NAME;
+  /** The deployer function, its role and dead-letter queue. */
+  public readonly deployer: SecureFunction;
+  /** The role the model containers run with. */
+  public readonly modelRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: InferenceEndpointProps) {
+    super(scope, id);
+    const variant = props.variant ?? EndpointVariant.serverless();
+    validateProps(props, variant);
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.endpointName = props.endpointName;
+    const sagemakerArn = (resource: string, resourceName: string) =>
+      stack.formatArn({ service: 'sagemaker', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    this.endpointArn = sagemakerArn('endpoint', props.endpointName.toLowerCase());
+    const owned = ownedNamePrefix(props.endpointName).toLowerCase();
+
+    this.modelRole = new iam.Role(this, 'ModelRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: `Runs the models of endpoint ${props.endpointName}`,
+    });
+    props.modelArtifactsBucket.grantRead(this.modelRole);
+    const capturePrefix = props.dataCapturePrefix ?? 'capture/';
+    if (props.dataCaptureBucket) props.dataCaptureBucket.grantPut(this.modelRole, `${capturePrefix}*`);
+    props.encryptionKey.grantEncryptDecrypt(this.modelRole);
+    const endpointLogs = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/Endpoints/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.modelRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], resources: [endpointLogs] }),
+    );
+
+    const environment: Record<string, string> = {
+      [DEPLOYER_ENV.ENDPOINT_NAME]: props.endpointName,
+      [DEPLOYER_ENV.MODEL_PACKAGE_GROUP_NAME]: props.modelRegistry.modelPackageGroupName,
+      [DEPLOYER_ENV.MODEL_EXECUTION_ROLE_ARN]: this.modelRole.roleArn,
+      [DEPLOYER_ENV.KMS_KEY_ID]: props.encryptionKey.keyArn,
+      ...variant._environment(),
+    };
+    if (variant.dedicatedInstances) {
+      const shift = props.trafficShift ?? TrafficShift.canary(10);
+      const waitSeconds = (props.trafficShiftWait ?? Duration.minutes(10)).toSeconds();
+      Object.assign(environment, {
+        [DEPLOYER_ENV.DATA_CAPTURE_S3_URI]: (props.dataCaptureBucket as s3.IBucket).s3UrlForObject(capturePrefix),
+        [DEPLOYER_ENV.DATA_CAPTURE_PERCENT]: String(props.dataCapturePercent ?? 100),
+        [DEPLOYER_ENV.DATA_CAPTURE_KMS_KEY_ID]: props.encryptionKey.keyArn,
+        [DEPLOYER_ENV.DEPLOYMENT_STRATEGY]: shift.strategy,
+        [DEPLOYER_ENV.WAIT_INTERVAL_SECONDS]: String(waitSeconds),
+        // Every shift waits once, plus the final bake and ten minutes for the new fleet to start.
+        [DEPLOYER_ENV.MAX_EXECUTION_TIMEOUT_SECONDS]: String(Math.min(14400, Math.max(600, waitSeconds * (shift.shifts + 1) + 600))),
+      });
+      if (shift.stepPercent !== undefined) environment[DEPLOYER_ENV.TRAFFIC_STEP_PERCENT] = String(shift.stepPercent);
+      if (props.rollbackAlarms?.length) environment[DEPLOYER_ENV.ROLLBACK_ALARM_NAMES] = props.rollbackAlarms.map((alarm) => alarm.alarmName).join(',');
+      if (props.vpc) {
+        const securityGroup = new ec2.SecurityGroup(this, 'ModelSecurityGroup', { vpc: props.vpc, description: `Models of ${props.endpointName}`, allowAllOutbound: false });
+        securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs over TLS');
+        environment[DEPLOYER_ENV.SUBNET_IDS] = props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds.join(',');
+        environment[DEPLOYER_ENV.SECURITY_GROUP_IDS] = securityGroup.securityGroupId;
+        this.modelRole.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+            resources: ['*'],
+          }),
+        );
+      }
+    }
+
+    this.deployer = new SecureFunction(this, 'Deployer', {
+      handlerFolder: 'deployer',
+      description: `Keeps ${props.endpointName} on the newest approved model of ${props.modelRegistry.modelPackageGroupName}`,
+      environment,
+      encryptionKey: props.encryptionKey,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
+      // One deployment at a time: two could otherwise race on the same endpoint.
+      reservedConcurrentExecutions: 1,
+      timeout: Duration.seconds(60),
+    });
+    this.grantDeployer(props, owned, sagemakerArn);
+
+    const target = new targets.LambdaFunction(this.deployer.function, {
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(6),
+      deadLetterQueue: this.deployer.deadLetterQueue,
+    });
+    const decisions = props.modelRegistry.onStateChange('ApprovalDecisionRule', {
+      description: `Deploys the newest approved model to ${props.endpointName} after an approval or rejection`,
+      approvalStatuses: [ModelApprovalStatus.APPROVED, ModelApprovalStatus.REJECTED],
+      target,
+    });
+    // InService is when autoscaling can be registered, a deferred approval lands, and a silent rollback shows.
+    const inService = new events.Rule(this, 'EndpointInServiceRule', {
+      description: `Finishes deployments of ${props.endpointName} once it is InService`,
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['SageMaker Endpoint State Change'],
+        detail: { EndpointName: [props.endpointName], EndpointStatus: ['IN_SERVICE'] },
+      },
+      targets: [target],
+    });
+
+    if (removalPolicy === RemovalPolicy.DESTROY) {
+      const cleanup = this.cleanupResource(props, owned, sagemakerArn);
+      // Deleted before the clean-up runs, so nothing deploys the endpoint again meanwhile.
+      for (const dependent of [this.deployer, decisions, inService]) dependent.node.addDependency(cleanup);
+    }
+    this.acknowledgeWildcards(props, owned, sagemakerArn, endpointLogs);
+  }
+
+  /** Grants invoking the endpoint. */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:InvokeEndpoint'], resourceArns: [this.endpointArn] });
+  }
+
+  /** A metric of the endpoint's variant in AWS/SageMaker (Sum by default). */
+  public metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/SageMaker',
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: this.variantName },
+      statistic: 'Sum',
+      ...props,
+    });
+  }
+
+  /** Requests the endpoint received. */
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocations', props);
+  }
+
+  /** Requests that failed with a 4xx error. */
+  public metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation4XXErrors', props);
+  }
+
+  /** Requests that failed with a 5xx error. */
+  public metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation5XXErrors', props);
+  }
+
+  /** Time the model took to answer, in microseconds (Average by default). */
+  public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ModelLatency', { statistic: 'Average', ...props });
+  }
+
+  /** Time SageMaker added around the model, in microseconds (Average by default). */
+  public metricOverheadLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('OverheadLatency', { statistic: 'Average', ...props });
+  }
+
+  private grantDeployer(props: InferenceEndpointProps, owned: string, arn: (resource: string, name: string) => string): void {
+    const role = this.deployer.role;
+    const statement = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+    statement(
+      ['sagemaker:DescribeEndpoint', 'sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities', 'sagemaker:AddTags', 'sagemaker:ListTags'],
+      [this.endpointArn, arn('endpoint-config', `${owned}*`)],
+    );
+    statement(['sagemaker:DescribeEndpointConfig', 'sagemaker:CreateEndpointConfig', 'sagemaker:DeleteEndpointConfig'], [arn('endpoint-config', `${owned}*`)]);
+    statement(['sagemaker:CreateModel', 'sagemaker:DeleteModel', 'sagemaker:AddTags', 'sagemaker:ListTags'], [arn('model', `${owned}*`)]);
+    props.modelRegistry.grantRead(role);
+    // List actions cannot be scoped to a resource.
+    statement(['sagemaker:ListModelPackages', 'sagemaker:ListEndpointConfigs', 'sagemaker:ListModels'], ['*']);
+    statement(['iam:PassRole'], [this.modelRole.roleArn], { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    props.encryptionKey.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
+    statement(
+      ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies', 'application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeregisterScalableTarget'],
+      ['*'],
+    );
+    statement(['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'], [Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: 'TargetTracking*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
+    statement(
+      ['iam:CreateServiceLinkedRole'],
+      [Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint' })],
+      { StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
+    );
+  }
+
+  private cleanupResource(props: InferenceEndpointProps, owned: string, arn: (resource: string, name: string) => string): CustomResource {
+    const cleanup = new SecureFunction(this, 'CleanupFunction', {
+      handlerFolder: 'endpoint-cleanup',
+      description: `Removes ${props.endpointName} and what the deployer created for it when the stack is deleted`,
+      environment: {},
+      encryptionKey: props.encryptionKey,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+      reservedConcurrentExecutions: 1,
+      // Deleting an endpoint takes minutes; the handler waits up to this long before giving up.
+      timeout: Duration.minutes(14),
+    });
+    const role = cleanup.role;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint', 'sagemaker:ListTags', 'sagemaker:DeleteEndpoint'], resources: [this.endpointArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sagemaker:ListTags', 'sagemaker:DeleteEndpointConfig', 'sagemaker:DeleteModel'], resources: [arn('endpoint-config', `${owned}*`), arn('model', `${owned}*`)] }),
+    );
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListEndpointConfigs', 'sagemaker:ListModels', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DeregisterScalableTarget'], resources: ['*'] }));
+    const policy = role.node.findChild('DefaultPolicy');
+    acknowledgeWildcardResource(policy, arn('endpoint-config', `${owned}*`), 'The deployer names each endpoint config after the endpoint plus a version suffix; the clean-up deletes only those it tagged.');
+    acknowledgeWildcardResource(policy, arn('model', `${owned}*`), 'The deployer names each model after the endpoint plus a version suffix; the clean-up deletes only those it tagged.');
+    return new CustomResource(this, 'Cleanup', {
+      serviceToken: cleanup.function.functionArn,
+      resourceType: 'Custom::EndpointCleanup',
+      properties: { [ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME]: props.endpointName },
+    });
+  }
+
+  private acknowledgeWildcards(props: InferenceEndpointProps, owned: string, arn: (resource: string, name: string) => string, endpointLogs: string): void {
+    const deployerPolicy = this.deployer.role.node.findChild('DefaultPolicy');
+    const named = 'The deployer names models and endpoint configs after the endpoint plus a version suffix: the prefix is as narrow as the names allow.';
+    acknowledgeWildcardResource(deployerPolicy, arn('endpoint-config', `${owned}*`), named);
+    acknowledgeWildcardResource(deployerPolicy, arn('model', `${owned}*`), named);
+    acknowledgeWildcardResource(deployerPolicy, arn('model-package', `${props.modelRegistry.modelPackageGroupName}/*`), 'Reading the versions of this one group to find the newest approved one.');
+    acknowledgeWildcardResource(deployerPolicy, Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: 'TargetTracking*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }), 'Target-tracking scaling creates its alarms under generated TargetTracking-* names.');
+    const modelPolicy = this.modelRole.node.findChild('DefaultPolicy');
+    acknowledgeGrantActions(modelPolicy, ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', ...(props.dataCaptureBucket ? (['s3:Abort*'] as const) : [])]);
+    acknowledgeInlinePolicy(modelPolicy, `the artifacts and capture locations and the key of endpoint ${props.endpointName}`);
+    acknowledgeWildcardResource(modelPolicy, endpointLogs, 'SageMaker writes endpoint container logs to /aws/sagemaker/Endpoints/<name> with generated stream names.');
+    acknowledgeWildcardResource(modelPolicy, props.modelArtifactsBucket.arnForObjects('*'), 'Models load their artifacts from wherever the pipeline wrote them in the artifacts bucket.');
+    if (props.dataCaptureBucket) {
+      acknowledgeWildcardResource(modelPolicy, props.dataCaptureBucket.arnForObjects(`${props.dataCapturePrefix ?? 'capture/'}*`), 'Data capture writes files with generated names under the capture prefix.');
+    }
+  }
+}
+
+function validateProps(props: InferenceEndpointProps, variant: EndpointVariant): void {
+  const problems = [...variant._problems()];
+  if (!Token.isUnresolved(props.endpointName)) {
+    const problem = sageMakerNameProblem(props.endpointName);
+    if (problem) problems.push(`endpointName "${props.endpointName}" is invalid: ${problem}`);
+  }
+  if (variant.dedicatedInstances) {
+    if (!props.dataCaptureBucket) problems.push('dataCaptureBucket is required for an instance variant: data capture feeds Model Monitor');
+    const percent = props.dataCapturePercent ?? 100;
+    if (!(Number.isInteger(percent) && percent >= 1 && percent <= 100)) problems.push(`dataCapturePercent is ${percent}: use a whole percentage from 1 to 100`);
+    const shift = props.trafficShift;
+    if (shift?.stepPercent !== undefined) {
+      const [low, high] = shift.strategy === 'linear' ? [10, 50] : [1, 50];
+      if (!(Number.isInteger(shift.stepPercent) && shift.stepPercent >= low && shift.stepPercent <= high)) {
+        problems.push(`the ${shift.strategy} step is ${shift.stepPercent}%: SageMaker accepts ${low}-${high}%`);
+      }
+    }
+    if ((props.rollbackAlarms?.length ?? 0) > 10) problems.push(`rollbackAlarms has ${props.rollbackAlarms?.length} alarms: SageMaker watches at most 10`);
+  } else {
+    for (const [name, value] of [['dataCaptureBucket', props.dataCaptureBucket], ['trafficShift', props.trafficShift], ['rollbackAlarms', props.rollbackAlarms], ['vpc', props.vpc]] as const) {
+      if (value !== undefined) problems.push(`${name} is set, but SageMaker supports no ${name === 'trafficShift' || name === 'rollbackAlarms' ? 'blue/green updates' : name === 'vpc' ? 'VPC' : 'data capture'} on serverless endpoints`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`InferenceEndpoint: ${problems.join('; ')}`);
+}

@@ -1,0 +1,115 @@
+import { CloudWatchClient, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
+import { EndpointState, readEndpointState } from './endpoint';
+import { ModelList, readModelList, renderModelList } from './models';
+import { cell, formatAgo, formatSection, formatTable, indent } from './output';
+import { ExecutionView, readRecentExecutions, renderSteps } from './pipeline';
+import { Session } from './session';
+
+/** How much history `status` shows. */
+export const STATUS_EXECUTIONS = 3;
+export const STATUS_MODEL_PACKAGES = 5;
+
+export interface AlarmView {
+  readonly name: string;
+  readonly reason: string | null;
+  readonly since: string | null;
+}
+
+/** Where the loop stands: the `status` command's result and its --json document. */
+export interface StatusReport {
+  readonly project: string;
+  readonly stage: string;
+  readonly region: string;
+  readonly pipeline: {
+    readonly name: string;
+    readonly exists: boolean;
+    /** Newest first. */
+    readonly executions: readonly ExecutionView[];
+  };
+  readonly models: ModelList;
+  readonly endpoint: EndpointState;
+  readonly alarms: {
+    /** CDK names a stack's alarms `<stack name>-...`; the stack is named `<project>-<stage>`. */
+    readonly namePrefix: string;
+    readonly firing: readonly AlarmView[];
+  };
+}
+
+export async function readStatus(session: Session): Promise<StatusReport> {
+  const { config, names, sagemaker, cloudwatch } = session;
+  const alarmNamePrefix = `${names.prefix}-`;
+  const [executions, endpoint, firing] = await Promise.all([
+    readRecentExecutions(sagemaker, names.pipeline, STATUS_EXECUTIONS),
+    readEndpointState(sagemaker, names.endpoint),
+    readFiringAlarms(cloudwatch, alarmNamePrefix),
+  ]);
+  const models = await readModelList(sagemaker, names.modelPackageGroup, config.training.metricName, endpoint.servedVersion, STATUS_MODEL_PACKAGES);
+  return {
+    project: config.project,
+    stage: config.stage,
+    region: session.connection.region,
+    pipeline: { name: names.pipeline, exists: executions !== undefined, executions: executions ?? [] },
+    models,
+    endpoint,
+    alarms: { namePrefix: alarmNamePrefix, firing },
+  };
+}
+
+/** Metric and composite alarms in ALARM whose names start with `namePrefix`. */
+export async function readFiringAlarms(cloudwatch: CloudWatchClient, namePrefix: string): Promise<AlarmView[]> {
+  const firing: AlarmView[] = [];
+  const pages = paginateDescribeAlarms(
+    { client: cloudwatch },
+    { StateValue: 'ALARM', AlarmNamePrefix: namePrefix, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] },
+  );
+  for await (const page of pages) {
+    for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+      firing.push({
+        name: alarm.AlarmName ?? '',
+        reason: alarm.StateReason ?? null,
+        since: alarm.StateUpdatedTimestamp?.toISOString() ?? null,
+      });
+    }
+  }
+  return firing;
+}
+
+export function renderStatus(report: StatusReport, now: Date): string {
+  return [
+    `Stage ${report.stage} of ${report.project} in ${report.region}\n`,
+    formatSection(`Pipeline ${report.pipeline.name}`, renderExecutions(report, now)),
+    formatSection(
+      `Models in ${report.models.group} (newest ${STATUS_MODEL_PACKAGES})`,
+      report.models.packages.length > 0 ? renderModelList(report.models, now) : 'no model package registered yet',
+    ),
+    formatSection(`Endpoint ${report.endpoint.name}`, renderEndpoint(report.endpoint)),
+    formatSection(
+      `Alarms in ALARM (names starting ${report.alarms.namePrefix})`,
+      report.alarms.firing.length > 0
+        ? formatTable(['ALARM', 'SINCE', 'REASON'], report.alarms.firing.map((alarm) => [alarm.name, formatAgo(alarm.since, now), cell(alarm.reason)]))
+        : 'none firing',
+    ),
+  ].join('\n');
+}
+
+function renderExecutions(report: StatusReport, now: Date): string {
+  if (!report.pipeline.exists) return 'not found: deploy the stage first';
+  if (report.pipeline.executions.length === 0) return 'no execution yet';
+  return report.pipeline.executions
+    .map((execution) => {
+      const failure = execution.failureReason ? `: ${execution.failureReason}` : '';
+      const heading = `${execution.name}  ${execution.status}${failure}  started ${formatAgo(execution.startedAt, now)}`;
+      return `${heading}\n${indent(renderSteps(execution, now))}`;
+    })
+    .join('');
+}
+
+function renderEndpoint(endpoint: EndpointState): string {
+  if (!endpoint.exists) return 'not deployed: the deployer creates it when a version is approved';
+  const served =
+    endpoint.servedVersion !== null
+      ? `serving version ${endpoint.servedVersion}`
+      : 'serving a config without the deployer\'s version tags';
+  const failure = endpoint.failureReason ? `\nfailure: ${endpoint.failureReason}` : '';
+  return `${endpoint.status}, ${served} (endpoint config ${cell(endpoint.endpointConfigName)})${failure}`;
+}

@@ -1,0 +1,323 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  CreatePipelineCommand,
+  DescribeModelPackageCommand,
+  ListPipelineExecutionsCommand,
+  ListPipelineParametersForExecutionCommand,
+  ModelApprovalStatus,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { TAG } from '../../lambda/deployer/naming';
+import { PIPELINE_PARAMETER } from '../../lambda/retraining-governor/environment';
+import { MotoServer } from './moto-server';
+
+// The operator CLI as operators run it: a child process of bin/cdk-mlops.ts against moto, checked by
+// its output and exit code and by the emulator's state afterwards. Stage dev (config/dev.json):
+// group churn-dev-models, pipeline churn-dev-pipeline, endpoint churn-dev-endpoint, cool-down 60 min.
+// moto 5.2.1 gaps: ListPipelineExecutionSteps answers HTTP 500 (status shows the execution with a
+// note; the step table is covered by test/cli), executions are Succeeded at once (refusal while
+// Executing is covered by test/cli), and UpdateModelPackage drops CustomerMetadataProperties, so the
+// key metric is asserted on versions that were never updated.
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
+const GROUP = 'churn-dev-models';
+const PIPELINE = 'churn-dev-pipeline';
+const ENDPOINT = 'churn-dev-endpoint';
+const DATA_URL = 's3://churn-dev-data-it/raw/';
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/churn-dev-it';
+// A Fail-only definition moto accepts, declaring the governor's parameters.
+const DEFINITION = JSON.stringify({
+  Version: '2020-12-01',
+  Parameters: [
+    { Name: PIPELINE_PARAMETER.INPUT_DATA_URL, Type: 'String', DefaultValue: DATA_URL },
+    { Name: PIPELINE_PARAMETER.TRIGGER_REASON, Type: 'String', DefaultValue: 'manual' },
+  ],
+  Steps: [{ Name: 'Stop', Type: 'Fail', Arguments: { ErrorMessage: 'integration-test pipeline' } }],
+});
+
+// Each child process costs about a second of ts-node start-up; the tests batch them in parallel.
+jest.setTimeout(20_000);
+
+const moto = new MotoServer();
+let sagemaker: SageMakerClient;
+let cloudwatch: CloudWatchClient;
+
+interface CliRun {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly elapsedMs: number;
+}
+
+/** Runs the real entry point with ts-node, stdin not a terminal, against moto unless `env` says otherwise. */
+function cli(args: readonly string[], env: NodeJS.ProcessEnv = moto.childEnv, endpointUrl = moto.endpoint): Promise<CliRun> {
+  const started = Date.now();
+  return new Promise((done, fail) => {
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'bin/cdk-mlops.ts', ...args, '--endpoint-url', endpointUrl],
+      { cwd: REPO_ROOT, env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdin.end();
+    child.once('error', fail);
+    child.once('close', (exitCode) => done({ exitCode, stdout, stderr, elapsedMs: Date.now() - started }));
+  });
+}
+
+async function approvalOf(version: number) {
+  const { ModelApprovalStatus: status, ApprovalDescription } = await sagemaker.send(
+    new DescribeModelPackageCommand({ ModelPackageName: `arn:aws:sagemaker:us-east-1:123456789012:model-package/${GROUP}/${version}` }),
+  );
+  return { status, note: ApprovalDescription };
+}
+
+/** Versions 1 (Approved, auc 0.79), 2 (Approved, 0.82, served by the endpoint) and 3 (pending, 0.84). */
+async function seedRegistryAndEndpoint(): Promise<void> {
+  await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
+  const arns: string[] = [];
+  for (const [status, auc] of [
+    ['Approved', '0.79'],
+    ['Approved', '0.82'],
+    ['PendingManualApproval', '0.84'],
+  ] as const) {
+    const { ModelPackageArn } = await sagemaker.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: GROUP,
+        ModelApprovalStatus: status as ModelApprovalStatus,
+        CustomerMetadataProperties: { auc },
+        InferenceSpecification: {
+          Containers: [{ Image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1', ModelDataUrl: `s3://churn-dev-artifacts/${auc}/model.tar.gz` }],
+          SupportedContentTypes: ['text/csv'],
+          SupportedResponseMIMETypes: ['text/csv'],
+        },
+      }),
+    );
+    arns.push(ModelPackageArn!);
+  }
+  // What the deployer leaves behind for version 2: model, tagged endpoint config, endpoint.
+  const name = `${ENDPOINT}-v2-0123abcd`;
+  await sagemaker.send(new CreateModelCommand({ ModelName: name, ExecutionRoleArn: ROLE_ARN, PrimaryContainer: { ModelPackageName: arns[1] } }));
+  await sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: name,
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: name, ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 2 } }],
+      Tags: [
+        { Key: TAG.ENDPOINT, Value: ENDPOINT },
+        { Key: TAG.MODEL_PACKAGE_ARN, Value: arns[1] },
+        { Key: TAG.MODEL_PACKAGE_VERSION, Value: '2' },
+      ],
+    }),
+  );
+  await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name }));
+}
+
+async function seedPipeline(): Promise<void> {
+  await sagemaker.send(
+    new CreatePipelineCommand({
+      PipelineName: PIPELINE,
+      PipelineDefinition: DEFINITION,
+      RoleArn: ROLE_ARN,
+      ClientRequestToken: 'create-churn-dev-pipeline-0000000000000',
+    }),
+  );
+}
+
+async function executions() {
+  const { PipelineExecutionSummaries = [] } = await sagemaker.send(new ListPipelineExecutionsCommand({ PipelineName: PIPELINE }));
+  return PipelineExecutionSummaries;
+}
+
+function closedPort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer().once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  await moto.start();
+  sagemaker = new SageMakerClient(moto.clientConfig);
+  cloudwatch = new CloudWatchClient(moto.clientConfig);
+}, 30_000);
+
+afterAll(async () => {
+  sagemaker?.destroy();
+  cloudwatch?.destroy();
+  await moto.stop();
+});
+
+beforeEach(() => moto.reset());
+
+test('models list, models show, approve and reject drive the registry', async () => {
+  // GIVEN
+  await seedRegistryAndEndpoint();
+  // WHEN
+  const [table, json, show, unknown] = await Promise.all([
+    cli(['models', 'list']),
+    cli(['models', 'list', '--json']),
+    cli(['models', 'show', '2', '--json']),
+    cli(['approve', '9']),
+  ]);
+  const [approved, rejected] = await Promise.all([cli(['approve', '3', '--note', 'auc 0.84 on holdout']), cli(['reject', '1', '--note', 'superseded'])]);
+  const again = await cli(['approve', '3', '--json']);
+
+  // THEN the table, newest first, marks the served version
+  expect(table).toMatchObject({ exitCode: 0, stderr: '' });
+  expect(table.stdout).toMatch(/^VERSION +APPROVAL +REGISTRATION +AUC +AGE +SERVING +NOTE$/m);
+  expect(table.stdout).toMatch(/^3 +PendingManualApproval +Completed +0\.84 +\d+s +-$/m);
+  expect(table.stdout).toMatch(/^2 +Approved +Completed +0\.82 +\d+s +yes +-$/m);
+  expect(table.stdout.indexOf('\n3 ')).toBeLessThan(table.stdout.indexOf('\n1 '));
+  // the --json document has a stable shape
+  const list = JSON.parse(json.stdout);
+  expect(Object.keys(list)).toEqual(['group', 'metricName', 'servedVersion', 'packages']);
+  expect(list).toMatchObject({ group: GROUP, metricName: 'auc', servedVersion: 2 });
+  expect(list.packages.map((model: { version: number }) => model.version)).toEqual([3, 2, 1]);
+  expect(Object.keys(list.packages[0])).toEqual(['version', 'arn', 'approvalStatus', 'packageStatus', 'createdAt', 'metric', 'approvalDescription', 'serving']);
+  expect(JSON.parse(show.stdout)).toMatchObject({ version: 2, serving: true, metric: { name: 'auc', value: '0.82' }, customerMetadata: { auc: '0.82' } });
+  // an unknown version is refused
+  expect(unknown).toMatchObject({ exitCode: 4, stdout: '', stderr: `cdk-mlops: version 9 is not in model package group ${GROUP}; its versions are 3, 2, 1\n` });
+  // the decisions reached the registry
+  expect(approved.exitCode).toBe(0);
+  expect(approved.stdout).toMatch(/^version 3: PendingManualApproval -> Approved \("auc 0\.84 on holdout"\)/);
+  expect(rejected.exitCode).toBe(0);
+  expect(await approvalOf(3)).toEqual({ status: 'Approved', note: 'auc 0.84 on holdout' });
+  expect(await approvalOf(1)).toEqual({ status: 'Rejected', note: 'superseded' });
+  // approving again is a successful no-op
+  expect(again.exitCode).toBe(0);
+  expect(JSON.parse(again.stdout)).toMatchObject({ version: 3, previousStatus: 'Approved', status: 'Approved', changed: false });
+});
+
+test('status shows the execution (without steps), the models, the served version and the stage\'s firing alarms', async () => {
+  // GIVEN
+  await seedRegistryAndEndpoint();
+  await seedPipeline();
+  expect((await cli(['retrain', '--reason', 'seed'])).exitCode).toBe(0);
+  for (const alarmName of ['churn-dev-Monitoring-EndpointErrors-1A2B', 'churn-prod-Monitoring-EndpointErrors-3C4D']) {
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: alarmName,
+        Namespace: 'AWS/SageMaker',
+        MetricName: 'Invocation5XXErrors',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
+    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'ALARM', StateReason: 'Threshold Crossed: 1 datapoint' }));
+  }
+  // WHEN
+  const [table, json] = await Promise.all([cli(['status']), cli(['status', '--json'])]);
+  // THEN
+  expect(table).toMatchObject({ exitCode: 0, stderr: '' });
+  expect(table.stdout).toMatch(/^Pipeline churn-dev-pipeline\n {2}manual-\d{8}T\d{6}Z +Succeeded +started \d+s ago\n {4}note: step states unavailable \(ListPipelineExecutionSteps: HTTP 500\)$/m);
+  expect(table.stdout).toMatch(/^ {2}2 +Approved +Completed +0\.82 +\d+s +yes/m);
+  expect(table.stdout).toContain(`Endpoint ${ENDPOINT}\n  InService, serving version 2 (endpoint config ${ENDPOINT}-v2-0123abcd)\n`);
+  expect(table.stdout).toMatch(/^ {2}churn-dev-Monitoring-EndpointErrors-1A2B +\d+s ago +Threshold Crossed: 1 datapoint$/m);
+  expect(table.stdout).not.toContain('churn-prod-');
+  const report = JSON.parse(json.stdout);
+  expect(Object.keys(report)).toEqual(['project', 'stage', 'region', 'pipeline', 'models', 'endpoint', 'alarms']);
+  expect(report.pipeline).toMatchObject({ name: PIPELINE, exists: true, executions: [{ status: 'Succeeded', steps: null }] });
+  expect(Object.keys(report.pipeline.executions[0])).toEqual(['arn', 'name', 'status', 'startedAt', 'failureReason', 'steps', 'stepsNote']);
+  expect(report.endpoint).toMatchObject({ exists: true, status: 'InService', servedVersion: 2 });
+  expect(report.alarms.firing.map((alarm: { name: string }) => alarm.name)).toEqual(['churn-dev-Monitoring-EndpointErrors-1A2B']);
+});
+
+test('retrain starts an execution with the parameters, is refused inside the cool-down and forced past it', async () => {
+  // GIVEN
+  await seedPipeline();
+  // WHEN
+  const first = await cli(['retrain', '--reason', 'new labels', '--json']);
+  const [refused, governed] = await Promise.all([cli(['retrain']), cli(['retrain', '--via-governor', '--reason', 'ask the governor', '--json'])]);
+  const forced = await cli(['retrain', '--force', '--wait']);
+  // THEN the first run started with the governor's parameters
+  expect(first.exitCode).toBe(0);
+  const started = JSON.parse(first.stdout);
+  expect(started).toMatchObject({ decision: 'started', pipeline: PIPELINE, triggerReason: 'manual:new labels', inputDataUrl: DATA_URL, inputDataUrlSource: 'pipeline default' });
+  const { PipelineParameters } = await sagemaker.send(new ListPipelineParametersForExecutionCommand({ PipelineExecutionArn: started.executionArn }));
+  expect(PipelineParameters).toEqual([
+    { Name: PIPELINE_PARAMETER.INPUT_DATA_URL, Value: DATA_URL },
+    { Name: PIPELINE_PARAMETER.TRIGGER_REASON, Value: 'manual:new labels' },
+  ]);
+  // the second is refused by the 60-minute cool-down of config/dev.json
+  expect(refused.exitCode).toBe(4);
+  expect(refused.stderr).toMatch(/^cdk-mlops: not started: last execution started 0 min ago; cool-down is 60 min\. Pass --force/);
+  // the request through EventBridge is accepted by the bus
+  expect(governed.exitCode).toBe(0);
+  expect(JSON.parse(governed.stdout)).toMatchObject({ decision: 'requested', eventId: expect.any(String) });
+  // --force starts past the cool-down and --wait follows it to the end
+  expect(forced.exitCode).toBe(0);
+  expect(forced.stderr).toContain('note: step states unavailable (ListPipelineExecutionSteps: HTTP 500)\nexecution: Succeeded\n');
+  expect(forced.stdout).toMatch(/^started churn-dev-pipeline: forced past the cool-down\n[\s\S]* {2}finished {7}Succeeded\n$/);
+  expect(await executions()).toHaveLength(2);
+});
+
+test('rollback refuses without a terminal or --yes, and with --yes rejects the served version', async () => {
+  // GIVEN
+  await seedRegistryAndEndpoint();
+  // WHEN
+  const unconfirmed = await cli(['rollback']);
+  const confirmed = await cli(['rollback', '--yes', '--note', 'errors after deploy']);
+  // THEN
+  expect(unconfirmed.exitCode).toBe(2);
+  expect(unconfirmed.stderr).toBe(
+    `${ENDPOINT} serves version 2. Rolling back rejects version 2; the deployer then serves version 1, the newest other approved version.\n` +
+      'cdk-mlops: rollback needs a confirmation and there is no terminal to ask on: pass --yes\n',
+  );
+  expect(confirmed.exitCode).toBe(0);
+  expect(confirmed.stdout).toBe(`rejected version 2 ("errors after deploy"); the deployer now moves ${ENDPOINT} to version 1\n`);
+  expect(await approvalOf(2)).toEqual({ status: 'Rejected', note: 'errors after deploy' });
+});
+
+test('bad input fails with a clear message, no stack trace and the documented exit code', async () => {
+  // GIVEN
+  const dir = mkdtempSync(join(tmpdir(), 'cdk-mlops-cli-it-'));
+  const emptyFile = join(dir, 'empty');
+  writeFileSync(emptyFile, '');
+  const invalidConfig = join(dir, 'stage.json');
+  writeFileSync(invalidConfig, JSON.stringify({ project: 'churn', stage: 'dev', endpoint: { variant: 'gpu' } }));
+  const withoutCredentials = Object.fromEntries(Object.entries(moto.childEnv).filter(([key]) => !key.startsWith('AWS_')));
+  Object.assign(withoutCredentials, {
+    AWS_CONFIG_FILE: emptyFile,
+    AWS_SHARED_CREDENTIALS_FILE: emptyFile,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
+  const unreachable = `http://127.0.0.1:${await closedPort()}`;
+  // WHEN
+  const [unknownStage, invalid, noCredentials, noEmulator] = await Promise.all([
+    cli(['status', '--stage', 'qa']),
+    cli(['models', 'list', '--config', invalidConfig]),
+    cli(['models', 'list'], withoutCredentials),
+    cli(['status'], moto.childEnv, unreachable),
+  ]);
+  // THEN
+  expect(unknownStage).toMatchObject({ exitCode: 2, stdout: '' });
+  expect(unknownStage.stderr).toMatch(/^cdk-mlops: unknown stage "qa": there is no .*config\/qa\.json\. Known stages: dev, prod, staging\./);
+  expect(invalid.exitCode).toBe(2);
+  expect(invalid.stderr).toBe(`cdk-mlops: ${invalidConfig} is invalid (1 problem):\n  - endpoint.variant: received "gpu"; expected serverless or instance\n`);
+  expect(noCredentials).toMatchObject({ exitCode: 3, stderr: 'cdk-mlops: no AWS credentials found: set AWS_PROFILE or pass --profile, or run aws configure\n' });
+  expect(noEmulator.exitCode).toBe(3);
+  expect(noEmulator.stderr).toBe(
+    `cdk-mlops: cannot reach ${unreachable} (connect ECONNREFUSED ${unreachable.slice('http://'.length)}): is the emulator running there? Check --endpoint-url (or AWS_ENDPOINT_URL)\n`,
+  );
+  // one attempt, no retry back-off: about as fast as starting the process
+  expect(noEmulator.elapsedMs).toBeLessThan(5_000);
+});
