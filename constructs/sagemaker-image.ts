@@ -44,8 +44,32 @@ const FRAMEWORK_IMAGE_ACCOUNTS: Readonly<Record<string, string>> = {
   'us-west-2': '246618743249',
 };
 
-/** Regions with SageMaker's first-party XGBoost and scikit-learn images. */
-export const FRAMEWORK_IMAGE_REGIONS = Object.keys(FRAMEWORK_IMAGE_ACCOUNTS);
+/**
+ * Accounts of the Model Monitor analyzer image by region, from the SageMaker Python SDK's
+ * image_uri_config (model-monitor.json).
+ */
+const MODEL_MONITOR_IMAGE_ACCOUNTS: Readonly<Record<string, string>> = {
+  'ap-east-1': '001633400207',
+  'ap-northeast-1': '574779866223',
+  'ap-northeast-2': '709848358524',
+  'ap-south-1': '126357580389',
+  'ap-southeast-1': '245545462676',
+  'ap-southeast-2': '563025443158',
+  'ca-central-1': '536280801234',
+  'cn-north-1': '453000072557',
+  'cn-northwest-1': '453252182341',
+  'eu-central-1': '048819808253',
+  'eu-north-1': '895015795356',
+  'eu-west-1': '468650794304',
+  'eu-west-2': '749857270468',
+  'eu-west-3': '680080141114',
+  'me-south-1': '607024016150',
+  'sa-east-1': '539772159869',
+  'us-east-1': '156813124566',
+  'us-east-2': '777275614652',
+  'us-west-1': '890145073186',
+  'us-west-2': '159807026194',
+};
 
 /** A container image a SageMaker job or model runs, bound to the role that pulls it. */
 export abstract class SageMakerImage {
@@ -57,6 +81,11 @@ export abstract class SageMakerImage {
   /** The SageMaker scikit-learn framework image (pandas, scikit-learn) for processing. */
   public static scikitLearn(version = '1.2-1'): SageMakerImage {
     return new FrameworkImage('sagemaker-scikit-learn', `${version}-cpu-py3`);
+  }
+
+  /** The Model Monitor analyzer: computes data-quality baselines and checks captured data against them. */
+  public static modelMonitorAnalyzer(): SageMakerImage {
+    return new FrameworkImage('sagemaker-model-monitor-analyzer', 'latest', MODEL_MONITOR_IMAGE_ACCOUNTS);
   }
 
   /** An image by URI, such as `123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/train:1.4`. */
@@ -98,6 +127,7 @@ class FrameworkImage extends SageMakerImage {
   constructor(
     private readonly repository: string,
     private readonly tag: string,
+    private readonly accounts: Readonly<Record<string, string>> = FRAMEWORK_IMAGE_ACCOUNTS,
   ) {
     super();
   }
@@ -111,10 +141,10 @@ class FrameworkImage extends SageMakerImage {
         `${this.repository}:${this.tag} is published per region: give the stack an explicit region (env: { region }) so the image URI can be chosen at synth`,
       );
     }
-    const account = FRAMEWORK_IMAGE_ACCOUNTS[region];
+    const account = this.accounts[region];
     if (!account) {
       throw new Error(
-        `SageMaker does not publish ${this.repository} in region ${region}: supported regions are ${FRAMEWORK_IMAGE_REGIONS.join(', ')}; or pass your own image with SageMakerImage.fromRegistry(...)`,
+        `SageMaker does not publish ${this.repository} in region ${region}: supported regions are ${Object.keys(this.accounts).join(', ')}; or pass your own image with SageMakerImage.fromRegistry(...)`,
       );
     }
     return `${account}.dkr.ecr.${region}.${stack.urlSuffix}/${this.repository}:${this.tag}`;

@@ -186,7 +186,7 @@ export const TRAINING_PIPELINE_PARAMETERS = {
  */
 export class TrainingPipeline extends Construct {
   /** Step names, in run order. */
-  public static readonly STEP_NAMES = [FeatureProcessing.STEP_NAME, 'Train', 'Evaluate', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold'];
+  public static readonly STEP_NAMES = [FeatureProcessing.STEP_NAME, 'DataQualityBaseline', 'Train', 'Evaluate', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold'];
 
   public readonly pipelineName: string;
   public readonly pipelineArn: string;
@@ -296,6 +296,7 @@ export class TrainingPipeline extends Construct {
       cacheExpireAfter,
     });
 
+    const baseline = this.dataQualityBaselineStep(props, features, perRun(props.artifactsBucket, 'baselines'), vpcConfig, retryPolicies);
     const report = new PropertyFile({ name: 'EvaluationReport', outputName: 'evaluation', filePath: 'evaluation.json' });
     const evaluate = this.evaluationStep(props, features, train, report, perRun(props.artifactsBucket, 'evaluation'), vpcConfig, retryPolicies);
 
@@ -313,6 +314,11 @@ export class TrainingPipeline extends Construct {
         ModelMetrics: {
           ModelQuality: {
             Statistics: { ContentType: 'application/json', S3Uri: join('/', [evaluate.outputS3Uri('evaluation'), 'evaluation.json']) },
+          },
+          // The deployer points the endpoint's Model Monitor schedule at this baseline.
+          ModelDataQuality: {
+            Statistics: { ContentType: 'application/json', S3Uri: join('/', [baseline.outputS3Uri('baseline'), 'statistics.json']) },
+            Constraints: { ContentType: 'application/json', S3Uri: join('/', [baseline.outputS3Uri('baseline'), 'constraints.json']) },
           },
         },
         CustomerMetadataProperties: {
@@ -335,7 +341,7 @@ export class TrainingPipeline extends Construct {
 
     this.definition = new PipelineDefinition({
       parameters: Object.values(parameters),
-      steps: [features, train, evaluate, check],
+      steps: [features, baseline, train, evaluate, check],
     });
 
     const pipeline = new sagemaker.CfnPipeline(this, 'Resource', {
@@ -383,6 +389,54 @@ export class TrainingPipeline extends Construct {
   /** Run duration in milliseconds (Average by default). */
   public metricExecutionDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('ExecutionDuration', { statistic: 'Average', ...props });
+  }
+
+  /**
+   * A Model Monitor baselining job on the training features: statistics.json and constraints.json,
+   * what the endpoint's data-quality schedule later checks captured requests against.
+   */
+  private dataQualityBaselineStep(
+    props: TrainingPipelineProps,
+    features: ProcessingStep,
+    outputUrl: PipelineValue<string>,
+    vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
+    retryPolicies: RetryPolicy[],
+  ): ProcessingStep {
+    const kmsKeyArn = props.encryptionKey.keyArn;
+    return new ProcessingStep('DataQualityBaseline', {
+      description: 'Computes the data-quality baseline (statistics and constraints) Model Monitor checks the endpoint against.',
+      arguments: {
+        AppSpecification: { ImageUri: SageMakerImage.modelMonitorAnalyzer().bind(this, this.role) },
+        // The analyzer's documented contract: CSV with a header, features only (no label column).
+        Environment: {
+          dataset_format: JSON.stringify({ csv: { header: true, output_columns_position: 'START' } }),
+          dataset_source: '/opt/ml/processing/input/baseline_dataset_input',
+          output_path: '/opt/ml/processing/output',
+          publish_cloudwatch_metrics: 'Disabled',
+        },
+        ProcessingInputs: [
+          {
+            InputName: 'baseline_dataset_input',
+            S3Input: {
+              S3Uri: features.outputS3Uri('baseline'),
+              LocalPath: '/opt/ml/processing/input/baseline_dataset_input',
+              S3DataType: 'S3Prefix',
+              S3InputMode: 'File',
+              S3DataDistributionType: 'FullyReplicated',
+            },
+          },
+        ],
+        ProcessingOutputConfig: {
+          KmsKeyId: kmsKeyArn,
+          Outputs: [{ OutputName: 'baseline', S3Output: { S3Uri: outputUrl, LocalPath: '/opt/ml/processing/output', S3UploadMode: 'EndOfJob' } }],
+        },
+        ProcessingResources: { ClusterConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 20, VolumeKmsKeyId: kmsKeyArn } },
+        NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: vpcConfig },
+        StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+        RoleArn: this.role.roleArn,
+      },
+      retryPolicies,
+    });
   }
 
   private evaluationStep(

@@ -56,10 +56,11 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
   test('runs feature processing → train → evaluate → condition → register or fail', () => {
     expect(stack.pipeline.definition.stepGraph().map((node) => [node.name, node.dependsOn])).toEqual([
       ['FeatureProcessing', []],
+      ['DataQualityBaseline', ['FeatureProcessing']],
       ['Train', ['FeatureProcessing']],
       ['Evaluate', ['FeatureProcessing', 'Train']],
       ['CheckMetric', ['Evaluate']],
-      ['RegisterModel', expect.arrayContaining(['CheckMetric', 'Train'])],
+      ['RegisterModel', expect.arrayContaining(['CheckMetric', 'Train', 'DataQualityBaseline'])],
       ['MetricBelowThreshold', ['CheckMetric']],
     ]);
     expect(Object.keys(steps).sort()).toEqual([...TrainingPipeline.STEP_NAMES].sort());
@@ -87,6 +88,9 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
       'Std:Join': { On: '/', Values: [{ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri" }, 'evaluation.json'] },
     });
     expect(args.CustomerMetadataProperties.InputDataUrl).toEqual({ Get: 'Parameters.InputDataUrl' });
+    expect(args.ModelMetrics.ModelDataQuality.Constraints.S3Uri).toEqual({
+      'Std:Join': { On: '/', Values: [{ Get: "Steps.DataQualityBaseline.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" }, 'constraints.json'] },
+    });
     expect(args.InferenceSpecification.Containers[0].ModelDataUrl).toEqual({ Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts' });
   });
 
@@ -104,7 +108,7 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
   });
 
   test('encrypts volumes and outputs and isolates every job', () => {
-    for (const name of ['FeatureProcessing', 'Evaluate']) {
+    for (const name of ['FeatureProcessing', 'DataQualityBaseline', 'Evaluate']) {
       const args = steps[name].Arguments;
       expect(args.ProcessingResources.ClusterConfig.VolumeKmsKeyId).toBe('cfn-reference');
       expect(args.ProcessingOutputConfig.KmsKeyId).toBe('cfn-reference');
@@ -146,7 +150,7 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
   });
 
   test('retries capacity and internal errors of every job step', () => {
-    for (const name of ['FeatureProcessing', 'Train', 'Evaluate']) {
+    for (const name of ['FeatureProcessing', 'DataQualityBaseline', 'Train', 'Evaluate']) {
       expect(steps[name].RetryPolicies).toEqual([
         expect.objectContaining({ ExceptionType: expect.arrayContaining(['SageMaker.CAPACITY_ERROR', 'SageMaker.JOB_INTERNAL_ERROR']), MaxAttempts: 4 }),
       ]);
