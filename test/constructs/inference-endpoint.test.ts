@@ -1,0 +1,172 @@
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { EndpointVariant, InferenceEndpoint, InferenceEndpointProps, ModelRegistry, TrafficShift } from '../../constructs';
+import { DEPLOYER_ENV, readDeployerSettings } from '../../lambda/deployer/environment';
+import { appLikeCli } from '../helpers/app';
+
+function synth(props: Partial<InferenceEndpointProps> = {}, addToStack: (stack: Stack, endpoint: InferenceEndpoint) => void = () => undefined) {
+  const stack = new Stack(appLikeCli(), 'ServingStack', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  const bucket = new s3.Bucket(stack, 'Data', { encryptionKey, enforceSSL: true });
+  const modelRegistry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn-prod-models', encryptionKey });
+  const alarm = new cloudwatch.Alarm(stack, 'Errors', { metric: new cloudwatch.Metric({ namespace: 'AWS/SageMaker', metricName: 'Invocation5XXErrors' }), threshold: 1, evaluationPeriods: 1 });
+  const endpoint = new InferenceEndpoint(stack, 'Endpoint', {
+    endpointName: 'churn-prod-endpoint',
+    modelRegistry,
+    encryptionKey,
+    modelArtifactsBucket: bucket,
+    variant: EndpointVariant.instances({ instanceType: 'ml.m5.large', initialInstanceCount: 2, minCapacity: 2, maxCapacity: 6 }),
+    dataCaptureBucket: bucket,
+    dataCapturePercent: 20,
+    trafficShift: TrafficShift.canary(10),
+    trafficShiftWait: Duration.minutes(5),
+    rollbackAlarms: [alarm],
+    removalPolicy: RemovalPolicy.DESTROY,
+    ...props,
+  });
+  addToStack(stack, endpoint);
+  return { stack, endpoint, template: Template.fromStack(stack), bucketId: stack.getLogicalId(bucket.node.defaultChild as never) };
+}
+
+function deployerEnvironment(template: Template): Record<string, unknown> {
+  const functions = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { [DEPLOYER_ENV.ENDPOINT_NAME]: Match.anyValue() } } } });
+  return Object.values(functions)[0].Properties.Environment.Variables;
+}
+
+describe('InferenceEndpoint', () => {
+  const { stack, endpoint, template, bucketId } = synth();
+  const deployerArn = { 'Fn::GetAtt': [stack.getLogicalId(endpoint.deployer.function.node.defaultChild as never), 'Arn'] };
+  const dlqArn = { 'Fn::GetAtt': [stack.getLogicalId(endpoint.deployer.deadLetterQueue.node.defaultChild as never), 'Arn'] };
+
+  test('deploys on approvals and rejections of this group only, with retries and the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': ['SageMaker Model Package State Change'],
+        detail: { ModelPackageGroupName: ['churn-prod-models'], ModelApprovalStatus: ['Approved', 'Rejected'] },
+      },
+      Targets: [Match.objectLike({ Arn: deployerArn, RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 }, DeadLetterConfig: { Arn: dlqArn } })],
+    });
+  });
+
+  test('finishes deployments when this endpoint becomes InService', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['SageMaker Endpoint State Change'], detail: { EndpointName: ['churn-prod-endpoint'], EndpointStatus: ['IN_SERVICE'] } },
+      Targets: [Match.objectLike({ Arn: deployerArn })],
+    });
+  });
+
+  test('runs the deployer one at a time with an encrypted dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { [DEPLOYER_ENV.ENDPOINT_NAME]: 'churn-prod-endpoint' } },
+      ReservedConcurrentExecutions: 1,
+      DeadLetterConfig: { TargetArn: dlqArn },
+      Runtime: 'nodejs24.x',
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  test('gives the deployer settings its own validation accepts', () => {
+    const environment = deployerEnvironment(template);
+    expect(environment).toMatchObject({
+      [DEPLOYER_ENV.VARIANT_TYPE]: 'instance',
+      [DEPLOYER_ENV.INSTANCE_TYPE]: 'ml.m5.large',
+      [DEPLOYER_ENV.DATA_CAPTURE_PERCENT]: '20',
+      [DEPLOYER_ENV.DEPLOYMENT_STRATEGY]: 'canary',
+      [DEPLOYER_ENV.TRAFFIC_STEP_PERCENT]: '10',
+      [DEPLOYER_ENV.WAIT_INTERVAL_SECONDS]: '300',
+      [DEPLOYER_ENV.MAX_EXECUTION_TIMEOUT_SECONDS]: '1500',
+      [DEPLOYER_ENV.DATA_CAPTURE_S3_URI]: { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/capture/']] },
+      [DEPLOYER_ENV.ROLLBACK_ALARM_NAMES]: { Ref: expect.stringMatching(/^Errors/) },
+    });
+    // Tokens stand in for what CloudFormation fills in; everything else must pass the handler's own check.
+    const concrete = Object.fromEntries(
+      Object.entries(environment).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : name.endsWith('ROLE_ARN') ? 'arn:aws:iam::111122223333:role/model' : name.endsWith('S3_URI') ? 's3://bucket/capture/' : name.includes('KMS') ? 'arn:aws:kms:eu-west-1:111122223333:key/abc' : 'alarm',
+      ]),
+    );
+    expect(() => readDeployerSettings(concrete)).not.toThrow();
+  });
+
+  test('lets the deployer manage only this endpoint and the configs and models it names', () => {
+    const statements: any[] = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(stack.getLogicalId(endpoint.deployer.role.node.defaultChild as never)))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const resourcesOf = (action: string) => statements.filter((statement) => [statement.Action].flat().includes(action)).flatMap((statement) => [statement.Resource].flat());
+    expect(resourcesOf('sagemaker:UpdateEndpoint')).toEqual(
+      expect.arrayContaining(['arn:aws:sagemaker:eu-west-1:111122223333:endpoint/churn-prod-endpoint', 'arn:aws:sagemaker:eu-west-1:111122223333:endpoint-config/churn-prod-endpoint*']),
+    );
+    expect(resourcesOf('sagemaker:CreateModel')).toEqual(['arn:aws:sagemaker:eu-west-1:111122223333:model/churn-prod-endpoint*']);
+    expect(resourcesOf('sagemaker:DeleteEndpointConfig')).toEqual(['arn:aws:sagemaker:eu-west-1:111122223333:endpoint-config/churn-prod-endpoint*']);
+    expect(resourcesOf('iam:PassRole')).toEqual([{ 'Fn::GetAtt': [stack.getLogicalId(endpoint.modelRole.node.defaultChild as never), 'Arn'] }]);
+    expect(resourcesOf('sagemaker:DeleteEndpoint')).toEqual([]);
+  });
+
+  test('runs models under their own role without managed policies', () => {
+    const roleId = stack.getLogicalId(endpoint.modelRole.node.defaultChild as never);
+    expect(template.toJSON().Resources[roleId].Properties).toMatchObject({
+      AssumeRolePolicyDocument: { Statement: [expect.objectContaining({ Principal: { Service: 'sagemaker.amazonaws.com' } })] },
+    });
+    expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('removes what the deployer created when the stack is deleted, after the deployer and its rules are gone', () => {
+    const cleanups = template.findResources('Custom::EndpointCleanup');
+    expect(Object.values(cleanups)).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ EndpointName: 'churn-prod-endpoint' }) })]);
+    const cleanupId = Object.keys(cleanups)[0];
+    const deployerId = stack.getLogicalId(endpoint.deployer.function.node.defaultChild as never);
+    expect(template.toJSON().Resources[deployerId].DependsOn).toEqual(expect.arrayContaining([cleanupId]));
+  });
+
+  test('leaves the endpoint serving when the stack retains it', () => {
+    synth({ removalPolicy: RemovalPolicy.RETAIN }).template.resourceCountIs('Custom::EndpointCleanup', 0);
+  });
+
+  test('serves serverless without capture or blue/green settings', () => {
+    const { template: serverless } = synth({
+      variant: EndpointVariant.serverless({ memorySize: Size.gibibytes(3), maxConcurrency: 4 }),
+      dataCaptureBucket: undefined,
+      trafficShift: undefined,
+      rollbackAlarms: undefined,
+    });
+    const environment = deployerEnvironment(serverless);
+    expect(environment).toMatchObject({ [DEPLOYER_ENV.VARIANT_TYPE]: 'serverless', [DEPLOYER_ENV.SERVERLESS_MEMORY_MB]: '3072', [DEPLOYER_ENV.SERVERLESS_MAX_CONCURRENCY]: '4' });
+    expect(environment).not.toHaveProperty(DEPLOYER_ENV.DATA_CAPTURE_S3_URI);
+    expect(environment).not.toHaveProperty(DEPLOYER_ENV.DEPLOYMENT_STRATEGY);
+  });
+
+  test('grants invoking the endpoint and exposes its metrics', () => {
+    const { endpoint: served, template: withCaller } = synth({ removalPolicy: RemovalPolicy.RETAIN }, (other, toInvoke) =>
+      toInvoke.grantInvoke(new iam.Role(other, 'Caller', { assumedBy: new iam.AccountRootPrincipal() })),
+    );
+    withCaller.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{ Action: 'sagemaker:InvokeEndpoint', Effect: 'Allow', Resource: 'arn:aws:sagemaker:eu-west-1:111122223333:endpoint/churn-prod-endpoint' }] },
+    });
+    expect(served.metricModelLatency({ statistic: 'p99' })).toMatchObject({ namespace: 'AWS/SageMaker', metricName: 'ModelLatency', statistic: 'p99', dimensions: { EndpointName: 'churn-prod-endpoint', VariantName: 'AllTraffic' } });
+    expect(served.metricInvocation5XXErrors().statistic).toBe('Sum');
+  });
+
+  test('fails when a serverless endpoint is given instance-only settings, listing each', () => {
+    expect(() => synth({ variant: EndpointVariant.serverless({ memorySize: Size.mebibytes(1500) }) })).toThrow(
+      /memorySize is 1500 MiB: use 1, 2, 3, 4, 5 or 6 GiB.*dataCaptureBucket is set, but SageMaker supports no data capture on serverless endpoints.*trafficShift is set, but SageMaker supports no blue\/green updates/,
+    );
+  });
+
+  test('fails when the instance variant, name and canary are invalid', () => {
+    expect(() =>
+      synth({
+        endpointName: 'churn_prod',
+        variant: EndpointVariant.instances({ instanceType: 'ml.t3.medium', initialInstanceCount: 8, minCapacity: 2, maxCapacity: 4 }),
+        trafficShift: TrafficShift.canary(60),
+        dataCaptureBucket: undefined,
+      }),
+    ).toThrow(
+      /instanceType "ml\.t3\.medium" is not a SageMaker hosting instance type.*initialInstanceCount \(8\) is outside minCapacity\.\.maxCapacity \(2\.\.4\).*endpointName "churn_prod" is invalid.*dataCaptureBucket is required for an instance variant.*the canary step is 60%: SageMaker accepts 1-50%/,
+    );
+  });
+});
