@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { INSTANCE_TYPES } from '../lib/instance-types';
 import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
 import { sageMakerNameProblem } from '../lib/naming';
+import { sageMakerArn } from '../lib/sagemaker-arn';
 import { DEPLOYER_ENV } from '../lambda/deployer/environment';
 import { ownedNamePrefix, VARIANT_NAME } from '../lambda/deployer/naming';
 import { ENDPOINT_CLEANUP_PROPERTIES } from '../lambda/endpoint-cleanup/properties';
@@ -249,10 +250,9 @@ export class InferenceEndpoint extends Construct {
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.endpointName = props.endpointName;
-    const sagemakerArn = (resource: string, resourceName: string) =>
-      stack.formatArn({ service: 'sagemaker', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-    this.endpointArn = sagemakerArn('endpoint', props.endpointName.toLowerCase());
-    const owned = ownedNamePrefix(props.endpointName).toLowerCase();
+    const sagemakerArn = (resource: string, resourceName: string) => sageMakerArn(this, resource, resourceName);
+    this.endpointArn = sagemakerArn('endpoint', props.endpointName);
+    const owned = ownedNamePrefix(props.endpointName);
 
     this.modelRole = new iam.Role(this, 'ModelRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),

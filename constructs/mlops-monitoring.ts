@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { pipelineArn } from './retraining-schedule';
+import { sageMakerArn } from '../lib/sagemaker-arn';
 import { grantLogsServiceKeyUse } from './secure-function';
 
 /** Properties of {@link MlopsMonitoring}. */
@@ -231,7 +231,7 @@ export class MlopsMonitoring extends Construct {
       eventPattern: {
         source: ['aws.sagemaker'],
         detailType: ['SageMaker Model Building Pipeline Execution Status Change'],
-        detail: { pipelineArn: [pipelineArn(this, pipelineName)], currentPipelineExecutionStatus: ['Failed'] },
+        detail: { pipelineArn: [sageMakerArn(this, 'pipeline', pipelineName)], currentPipelineExecutionStatus: ['Failed'] },
       },
       targets: [
         new targets.SnsTopic(this.alarmTopic, {
@@ -275,12 +275,7 @@ export class MlopsMonitoring extends Construct {
    */
   private watchDataQuality(props: MlopsMonitoringProps): cloudwatch.Alarm {
     const scheduleName = props.dataQualityScheduleName as string;
-    const scheduleArn = Stack.of(this).formatArn({
-      service: 'sagemaker',
-      resource: 'monitoring-schedule',
-      resourceName: Token.isUnresolved(scheduleName) ? scheduleName : scheduleName.toLowerCase(),
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
+    const scheduleArn = sageMakerArn(this, 'monitoring-schedule', scheduleName);
     const violationsLog = new logs.LogGroup(this, 'ViolationsLog', {
       encryptionKey: props.encryptionKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,

@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { sageMakerNameProblem } from '../lib/naming';
+import { sageMakerArn } from '../lib/sagemaker-arn';
 import { grantLogsServiceKeyUse } from './secure-function';
 
 /** Approval states of a model package, as SageMaker names them. */
@@ -168,12 +169,7 @@ export class ModelRegistry extends Construct {
 
   /** ARN pattern of every package version in the group: `model-package/<group>/*`. */
   private packageArns(): string {
-    return Stack.of(this).formatArn({
-      service: 'sagemaker',
-      resource: 'model-package',
-      resourceName: `${this.modelPackageGroupName}/*`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
+    return sageMakerArn(this, 'model-package', `${this.modelPackageGroupName}/*`);
   }
 }
 

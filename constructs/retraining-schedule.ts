@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { sageMakerArn } from '../lib/sagemaker-arn';
 import { GOVERNOR_ENV, OPERATOR_RETRAIN_EVENT } from '../lambda/retraining-governor/environment';
 import { SecureFunction } from './secure-function';
 
@@ -116,7 +117,7 @@ export class RetrainingSchedule extends Construct {
     this.governor.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['sagemaker:ListPipelineExecutions', 'sagemaker:StartPipelineExecution'],
-        resources: [pipelineArn(this, props.pipelineName)],
+        resources: [sageMakerArn(this, 'pipeline', props.pipelineName)],
       }),
     );
 
@@ -185,16 +186,6 @@ export class RetrainingSchedule extends Construct {
   private addRule(id: string, description: string, props: events.RuleProps, target: events.IRuleTarget): void {
     this.rules.push(new events.Rule(this, id, { description, ...props, targets: [target] }));
   }
-}
-
-/** ARN of a pipeline by name; SageMaker lower-cases pipeline names in ARNs. */
-export function pipelineArn(scope: Construct, pipelineName: string): string {
-  return Stack.of(scope).formatArn({
-    service: 'sagemaker',
-    resource: 'pipeline',
-    resourceName: Token.isUnresolved(pipelineName) ? pipelineName : pipelineName.toLowerCase(),
-    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-  });
 }
 
 function validateProps(props: RetrainingScheduleProps): void {

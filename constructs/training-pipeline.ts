@@ -9,6 +9,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { INSTANCE_TYPES } from '../lib/instance-types';
+import { sageMakerArn } from '../lib/sagemaker-arn';
 import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
 import {
   Condition,
@@ -30,7 +31,6 @@ import {
 import { PIPELINE_PARAMETER } from '../lambda/retraining-governor/environment';
 import { FeatureOutput, FeatureProcessing } from './feature-processing';
 import { ModelApprovalStatus } from './model-registry';
-import { pipelineArn } from './retraining-schedule';
 import { SageMakerImage } from './sagemaker-image';
 
 /** Properties of {@link TrainingPipeline}. */
@@ -353,7 +353,7 @@ export class TrainingPipeline extends Construct {
     pipeline.node.addDependency(this.role);
     this.acknowledgeExecutionRoleFindings();
     this.pipelineName = props.pipelineName;
-    this.pipelineArn = pipelineArn(this, props.pipelineName);
+    this.pipelineArn = sageMakerArn(this, 'pipeline', props.pipelineName);
   }
 
   /** Grants starting runs and reading their state (what the governor and operators need). */
@@ -503,8 +503,7 @@ export class TrainingPipeline extends Construct {
    */
   private grantExecutionRole(props: TrainingPipelineProps): void {
     const stack = Stack.of(this);
-    const arn = (resource: string, resourceName: string) =>
-      stack.formatArn({ service: 'sagemaker', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const arn = (resource: string, resourceName: string) => sageMakerArn(this, resource, resourceName);
     const rawPrefix = props.rawDataPrefix ?? 'raw/';
     const featuresPrefix = props.featuresPrefix ?? 'features/';
 
