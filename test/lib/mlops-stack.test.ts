@@ -41,6 +41,48 @@ describe.each(['dev', 'staging', 'prod'])('MlopsStack for %s', (stage) => {
   test('aliases the key after project and stage', () => {
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/churn-${stage}` });
   });
+
+  test('schedules retraining with the configured expression and enables the configured triggers', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: config.retraining.schedule });
+    const patterns = Object.values(template.findResources('AWS::Events::Rule')).map((rule) => JSON.stringify(rule.Properties.EventPattern ?? {}));
+    expect(patterns.some((pattern) => pattern.includes('"Object Created"'))).toBe(config.retraining.onNewData);
+    expect(patterns.some((pattern) => pattern.includes('"CloudWatch Alarm State Change"'))).toBe(config.retraining.onDrift);
+  });
+
+  test('serves the configured variant, with rollback alarms and capture on instances', () => {
+    const [deployer] = Object.values(
+      template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { ENDPOINT_NAME: `churn-${stage}-endpoint` } } } }),
+    );
+    const environment = deployer.Properties.Environment.Variables;
+    expect(environment.VARIANT_TYPE).toBe(config.endpoint.variant);
+    if (config.endpoint.variant === 'instance') {
+      expect(environment).toMatchObject({
+        INITIAL_INSTANCE_COUNT: String(config.endpoint.instanceCount),
+        DATA_CAPTURE_PERCENT: String(config.endpoint.dataCapturePercent),
+        DEPLOYMENT_STRATEGY: config.endpoint.deploymentStrategy,
+      });
+      expect(environment.ROLLBACK_ALARM_NAMES).toBeDefined();
+    } else {
+      expect(environment.SERVERLESS_MAX_CONCURRENCY).toBe(String(config.endpoint.serverlessMaxConcurrency));
+    }
+  });
+
+  test('every alarm notifies the stage topic and takes its thresholds from the config', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThanOrEqual(7);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toHaveLength(1);
+      expect(alarm.Properties.TreatMissingData).toBe('notBreaching');
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', Threshold: config.monitoring.latencyP99Millis * 1000 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: config.monitoring.serverErrorRatePercent, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  test('stays well inside CloudFormation limits', () => {
+    const json = JSON.stringify(template.toJSON());
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(200);
+    expect(json.length).toBeLessThan(1_000_000);
+  });
 });
 
 describe('compliance checks', () => {
