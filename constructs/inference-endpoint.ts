@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { INSTANCE_TYPES } from '../lib/instance-types';
 import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
 import { sageMakerNameProblem } from '../lib/naming';
-import { sageMakerArn } from '../lib/sagemaker-arn';
+import { SAGEMAKER_VPC_ACTIONS, sageMakerArn } from '../lib/sagemaker-iam';
 import { DEPLOYER_ENV } from '../lambda/deployer/environment';
 import { ownedNamePrefix, VARIANT_NAME } from '../lambda/deployer/naming';
 import { ENDPOINT_CLEANUP_PROPERTIES } from '../lambda/endpoint-cleanup/properties';
@@ -295,7 +295,7 @@ export class InferenceEndpoint extends Construct {
         environment[DEPLOYER_ENV.SECURITY_GROUP_IDS] = securityGroup.securityGroupId;
         this.modelRole.addToPrincipalPolicy(
           new iam.PolicyStatement({
-            actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+            actions: SAGEMAKER_VPC_ACTIONS,
             resources: ['*'],
           }),
         );

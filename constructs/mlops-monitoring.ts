@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { sageMakerArn } from '../lib/sagemaker-arn';
+import { sageMakerArn } from '../lib/sagemaker-iam';
 import { grantLogsServiceKeyUse } from './secure-function';
 
 /** Properties of {@link MlopsMonitoring}. */

@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { sageMakerNameProblem } from '../lib/naming';
-import { sageMakerArn } from '../lib/sagemaker-arn';
+import { sageMakerArn } from '../lib/sagemaker-iam';
 import { grantLogsServiceKeyUse } from './secure-function';
 
 /** Approval states of a model package, as SageMaker names them. */

@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { sageMakerArn } from '../lib/sagemaker-arn';
+import { sageMakerArn } from '../lib/sagemaker-iam';
 import { GOVERNOR_ENV, OPERATOR_RETRAIN_EVENT } from '../lambda/retraining-governor/environment';
 import { SecureFunction } from './secure-function';
 

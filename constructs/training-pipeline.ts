@@ -9,7 +9,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { INSTANCE_TYPES } from '../lib/instance-types';
-import { sageMakerArn } from '../lib/sagemaker-arn';
+import { SAGEMAKER_VPC_ACTIONS, sageMakerArn } from '../lib/sagemaker-iam';
 import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
 import {
   Condition,
@@ -574,17 +574,7 @@ export class TrainingPipeline extends Construct {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'JobNetworkInterfaces',
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:CreateNetworkInterfacePermission',
-            'ec2:DeleteNetworkInterface',
-            'ec2:DeleteNetworkInterfacePermission',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeVpcs',
-            'ec2:DescribeDhcpOptions',
-            'ec2:DescribeSubnets',
-            'ec2:DescribeSecurityGroups',
-          ],
+          actions: SAGEMAKER_VPC_ACTIONS,
           resources: ['*'],
         }),
       );

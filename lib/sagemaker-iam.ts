@@ -14,3 +14,16 @@ export function sageMakerArn(scope: IConstruct, resource: string, resourceName: 
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
 }
+
+/** What SageMaker needs from a role to put a job's or model's network interfaces in your VPC (resource `*` only). */
+export const SAGEMAKER_VPC_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:CreateNetworkInterfacePermission',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DeleteNetworkInterfacePermission',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeDhcpOptions',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeSecurityGroups',
+];
