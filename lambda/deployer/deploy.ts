@@ -14,7 +14,6 @@ import {
   type ProductionVariant,
   type ProductionVariantInstanceType,
   type SageMakerClient,
-  type Tag,
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import type { EventBridgeEvent } from 'aws-lambda';
@@ -23,10 +22,13 @@ import type {
   BlueGreenSettings,
   DeployerSettings,
   InstanceVariantSettings,
+  MonitoringSettings,
   ServerlessVariantSettings,
 } from './environment';
-import { DeploymentFailedError, EndpointBusyError, SilentRollbackError } from './errors';
+import { DeploymentFailedError, EndpointBusyError, MonitoringScheduleBusyError, SilentRollbackError } from './errors';
+import { deleteDataQualityJobDefinitions, ensureDataQualitySchedule, listOwnedDataQualityJobDefinitions } from './monitoring';
 import {
+  createUnlessExists,
   deleteOwnedResources,
   isAwsError,
   isNotFound,
@@ -34,7 +36,7 @@ import {
   listOwnedResources,
   readTags,
 } from './resources';
-import { deploymentResourceName, TAG, VARIANT_NAME } from './naming';
+import { deploymentResourceName, packageTags, TAG, VARIANT_NAME } from './naming';
 
 /** `detail` of "SageMaker Model Package State Change" (only the fields the deployer reads). */
 export interface ModelPackageStateChangeDetail {
@@ -52,8 +54,9 @@ export interface EndpointStateChangeDetail {
 
 /**
  * A package approval or rejection asks for the newest approved package to be served. An endpoint
- * reaching InService after a create or update is the moment to register autoscaling, notice a
- * silent rollback, and deploy anything that arrived while the endpoint was busy.
+ * reaching InService after a create or update is the moment to register autoscaling, point the
+ * data-quality monitoring schedule at the served package, notice a silent rollback, and deploy
+ * anything that arrived while the endpoint was busy.
  */
 export type DeployerEvent =
   | EventBridgeEvent<'SageMaker Model Package State Change', ModelPackageStateChangeDetail>
@@ -97,13 +100,14 @@ type DeploymentStep =
   | 'check-rollback'
   | 'find-newest-approved-package'
   | 'register-autoscaling'
+  | 'ensure-monitoring'
   | 'create-model'
   | 'create-endpoint-config'
   | 'create-endpoint'
   | 'deregister-autoscaling'
   | 'update-endpoint';
 
-interface PackageRef {
+export interface PackageRef {
   readonly arn: string;
   readonly version: number;
 }
@@ -146,6 +150,7 @@ const RETRYABLE_ERROR_NAMES = new Set([
  * names, so duplicate and out-of-order events converge on the same state.
  *
  * @throws EndpointBusyError while the endpoint is changing (retryable)
+ * @throws MonitoringScheduleBusyError while the monitoring schedule is changing (retryable)
  * @throws SilentRollbackError when SageMaker rolled back the last requested update
  * @throws DeploymentFailedError for failures retrying cannot fix
  * @throws the SDK's own error for throttling, 5xx and network failures (retryable)
@@ -182,6 +187,10 @@ export async function handleDeployerEvent(event: DeployerEvent, deps: DeployerDe
         if (await ensureVariantAutoscaling(autoscaling, settings.endpointName, variant)) {
           log.info('registered autoscaling', { minCapacity: variant.minCapacity, maxCapacity: variant.maxCapacity });
         }
+        if (variant.monitoring && serving.deployed) {
+          step = 'ensure-monitoring';
+          await ensureMonitoring(sagemaker, settings, variant, variant.monitoring, serving.deployed, log);
+        }
       }
       return report(log, kept ?? noApprovedPackage(settings, serving));
     }
@@ -198,7 +207,7 @@ export async function handleDeployerEvent(event: DeployerEvent, deps: DeployerDe
       await createEndpoint(sagemaker, settings.endpointName, request.name);
       result = {
         outcome: 'created',
-        detail: `creating the endpoint with version ${newest.version}; autoscaling is registered once it is InService`,
+        detail: `creating the endpoint with version ${newest.version}; autoscaling and monitoring are set up once it is InService`,
         packageArn: newest.arn,
         packageVersion: newest.version,
         endpointConfigName: request.name,
@@ -443,11 +452,7 @@ function buildDeploymentRequest(
   currentInstanceCount: number | undefined,
 ): DeploymentRequest {
   const instance = settings.variant.type === 'instance' ? settings.variant : undefined;
-  const tags: Tag[] = [
-    { Key: TAG.ENDPOINT, Value: settings.endpointName },
-    { Key: TAG.MODEL_PACKAGE_ARN, Value: pkg.arn },
-    { Key: TAG.MODEL_PACKAGE_VERSION, Value: String(pkg.version) },
-  ];
+  const tags = packageTags(settings.endpointName, pkg);
   const model: Omit<CreateModelCommandInput, 'ModelName'> = {
     ExecutionRoleArn: settings.executionRoleArn,
     PrimaryContainer: { ModelPackageName: pkg.arn },
@@ -544,15 +549,6 @@ function blueGreenDeploymentConfig(deployment: BlueGreenSettings): DeploymentCon
   };
 }
 
-/** Creation is idempotent: a resource left by an earlier attempt has the same content (see the fingerprint). */
-async function createUnlessExists(create: () => Promise<unknown>): Promise<void> {
-  try {
-    await create();
-  } catch (error) {
-    if (!isValidationError(error, /already exist/i)) throw error;
-  }
-}
-
 async function createEndpoint(
   sagemaker: SageMakerClient,
   endpointName: string,
@@ -639,6 +635,37 @@ async function removeSupersededResources(
   }
 }
 
+/**
+ * Keeps the data-quality schedule on the served package's baseline; after a change, removes the
+ * job definitions the schedule no longer uses. A package without a baseline is served unmonitored.
+ */
+async function ensureMonitoring(
+  sagemaker: SageMakerClient,
+  settings: DeployerSettings,
+  variant: InstanceVariantSettings,
+  monitoring: MonitoringSettings,
+  deployed: PackageRef,
+  log: DeployerLog,
+): Promise<void> {
+  const result = await ensureDataQualitySchedule(sagemaker, settings, variant, monitoring, deployed);
+  const attributes = { scheduleName: monitoring.scheduleName, packageVersion: deployed.version };
+  if (result.change === 'skipped') {
+    log.warn('monitoring-skipped', { ...attributes, reason: result.reason });
+    return;
+  }
+  if (result.change === 'unchanged') return;
+  log.info(`${result.change} the data-quality monitoring schedule`, { ...attributes, jobDefinitionName: result.jobDefinitionName });
+  try {
+    const owned = await listOwnedDataQualityJobDefinitions(sagemaker, settings.endpointName);
+    const superseded = owned.filter((name) => name !== result.jobDefinitionName);
+    await deleteDataQualityJobDefinitions(sagemaker, superseded);
+    if (superseded.length > 0) log.info('removed superseded data-quality job definitions', { jobDefinitionNames: superseded });
+  } catch (error) {
+    // Best effort, like removeSupersededResources: leftovers are clutter the next schedule change removes.
+    log.warn('could not remove superseded data-quality job definitions; the next schedule change tries again', errorAttributes(error));
+  }
+}
+
 function describePackage(pkg: PackageRef | undefined): string {
   return pkg ? `version ${pkg.version}` : 'no package the deployer recorded';
 }
@@ -655,6 +682,10 @@ function report(log: DeployerLog, result: DeploymentResult): DeploymentResult {
 function reportFailure(log: DeployerLog, error: unknown, step: DeploymentStep): Error {
   if (error instanceof EndpointBusyError) {
     log.warn(error.message, { outcome: 'endpoint-busy', endpointStatus: error.endpointStatus, retryable: true });
+    return error;
+  }
+  if (error instanceof MonitoringScheduleBusyError) {
+    log.warn(error.message, { outcome: 'monitoring-schedule-busy', step, scheduleStatus: error.scheduleStatus, retryable: true });
     return error;
   }
   if (error instanceof SilentRollbackError || error instanceof DeploymentFailedError) {

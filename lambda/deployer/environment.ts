@@ -38,6 +38,18 @@ export const DEPLOYER_ENV = {
   /** Comma-separated; set both or neither. */
   SUBNET_IDS: 'SUBNET_IDS',
   SECURITY_GROUP_IDS: 'SECURITY_GROUP_IDS',
+  // Model Monitor data-quality schedule on the captured data: set all six MONITORING_* or none (no monitoring).
+  /** Schedule the deployer creates and keeps on the deployed package's baseline. */
+  MONITORING_SCHEDULE_NAME: 'MONITORING_SCHEDULE_NAME',
+  /** `cron(0 * ? * * *)` (hourly) or `cron(0 H ? * * *)` (daily at hour H UTC). */
+  MONITORING_SCHEDULE_EXPRESSION: 'MONITORING_SCHEDULE_EXPRESSION',
+  /** The region's Model Monitor analyzer image (`sagemaker-model-monitor-analyzer`). */
+  MONITORING_IMAGE_URI: 'MONITORING_IMAGE_URI',
+  /** Role the monitoring jobs run as (the deployer needs iam:PassRole on it). */
+  MONITORING_ROLE_ARN: 'MONITORING_ROLE_ARN',
+  /** Reports are written under this URI plus the endpoint name, e.g. `s3://bucket/monitoring/`. */
+  MONITORING_OUTPUT_S3_URI: 'MONITORING_OUTPUT_S3_URI',
+  MONITORING_INSTANCE_TYPE: 'MONITORING_INSTANCE_TYPE',
 
   // Serverless variants only.
   SERVERLESS_MEMORY_MB: 'SERVERLESS_MEMORY_MB',
@@ -69,6 +81,19 @@ export interface InstanceVariantSettings {
   };
   readonly deployment: BlueGreenSettings;
   readonly vpc?: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
+  /** Undefined when monitoring is off. */
+  readonly monitoring?: MonitoringSettings;
+}
+
+/** A Model Monitor data-quality schedule on the endpoint's captured data. */
+export interface MonitoringSettings {
+  readonly scheduleName: string;
+  readonly scheduleExpression: string;
+  readonly imageUri: string;
+  readonly roleArn: string;
+  /** Ends in `/`. */
+  readonly outputS3Uri: string;
+  readonly instanceType: string;
 }
 
 export interface ServerlessVariantSettings {
@@ -87,11 +112,21 @@ export interface DeployerSettings {
 
 const E = DEPLOYER_ENV;
 
+const MONITORING = [
+  E.MONITORING_SCHEDULE_NAME,
+  E.MONITORING_SCHEDULE_EXPRESSION,
+  E.MONITORING_IMAGE_URI,
+  E.MONITORING_ROLE_ARN,
+  E.MONITORING_OUTPUT_S3_URI,
+  E.MONITORING_INSTANCE_TYPE,
+] as const;
+
 /**
  * SageMaker rejects these for serverless variants ("Feature exclusions" in
  * https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html: VPC configuration,
- * network isolation, data capture), and blue/green traffic shifting and autoscaling of instance
- * counts have no meaning without instances.
+ * network isolation, data capture), Model Monitor has no captured data to analyse without data
+ * capture, and blue/green traffic shifting and autoscaling of instance counts have no meaning
+ * without instances.
  */
 const INSTANCE_ONLY = [
   E.INSTANCE_TYPE,
@@ -109,6 +144,7 @@ const INSTANCE_ONLY = [
   E.ROLLBACK_ALARM_NAMES,
   E.SUBNET_IDS,
   E.SECURITY_GROUP_IDS,
+  ...MONITORING,
 ] as const;
 const SERVERLESS_ONLY = [E.SERVERLESS_MEMORY_MB, E.SERVERLESS_MAX_CONCURRENCY] as const;
 
@@ -133,7 +169,7 @@ export function readDeployerSettings(env: Readonly<Record<string, string | undef
   } else if (variantType === 'serverless') {
     read.rejectPresent(
       INSTANCE_ONLY,
-      'VARIANT_TYPE is serverless (SageMaker supports no VPC, data capture, blue/green or instance autoscaling there)',
+      'VARIANT_TYPE is serverless (SageMaker supports no VPC, data capture, Model Monitor, blue/green or instance autoscaling there)',
     );
     const memorySizeInMb = read.required(E.SERVERLESS_MEMORY_MB, oneOfNumbers([1024, 2048, 3072, 4096, 5120, 6144]));
     const maxConcurrency = read.required(E.SERVERLESS_MAX_CONCURRENCY, integer(1, 200));
@@ -172,6 +208,7 @@ function readInstanceVariant(read: EnvironmentReader): InstanceVariantSettings |
     E.SECURITY_GROUP_IDS,
     list(1, 5, pattern(/^sg-[0-9a-f]+$/, 'security group IDs')),
   );
+  const monitoring = readMonitoring(read);
 
   if (minCapacity !== undefined && maxCapacity !== undefined && minCapacity > maxCapacity) {
     read.problem(`${E.MIN_CAPACITY} (${minCapacity}) is greater than ${E.MAX_CAPACITY} (${maxCapacity})`);
@@ -223,7 +260,30 @@ function readInstanceVariant(read: EnvironmentReader): InstanceVariantSettings |
       rollbackAlarmNames: rollbackAlarmNames ?? [],
     },
     vpc: subnetIds && securityGroupIds ? { subnetIds, securityGroupIds } : undefined,
+    monitoring,
   };
+}
+
+/** None of the MONITORING_* variables set: no monitoring. Some set: every one is required. */
+function readMonitoring(read: EnvironmentReader): MonitoringSettings | undefined {
+  const setNames = MONITORING.filter((name) => read.isSet(name));
+  if (setNames.length === 0) return undefined;
+  const because = `${setNames.join(', ')} ${setNames.length === 1 ? 'is' : 'are'} set; set all MONITORING_* variables or none`;
+  const scheduleName = read.required(E.MONITORING_SCHEDULE_NAME, sageMakerName, because);
+  const scheduleExpression = read.required(E.MONITORING_SCHEDULE_EXPRESSION, monitoringSchedule, because);
+  const imageUri = read.required(E.MONITORING_IMAGE_URI, ecrImageUri, because);
+  const monitoringRoleArn = read.required(E.MONITORING_ROLE_ARN, roleArn, because);
+  const outputS3Uri = read.required(E.MONITORING_OUTPUT_S3_URI, s3Prefix, because);
+  const instanceType = read.required(E.MONITORING_INSTANCE_TYPE, instanceTypeName, because);
+  if (!scheduleName || !scheduleExpression || !imageUri || !monitoringRoleArn || !outputS3Uri || !instanceType) return undefined;
+  return { scheduleName, scheduleExpression, imageUri, roleArn: monitoringRoleArn, outputS3Uri, instanceType };
+}
+
+/** Why the deployer keeps no monitoring schedule, for the log; undefined when it does. */
+export function monitoringOffReason(settings: DeployerSettings): string | undefined {
+  if (settings.variant.type === 'serverless') return 'serverless endpoints capture no data for Model Monitor to analyse';
+  if (!settings.variant.monitoring) return 'no MONITORING_* variables are set';
+  return undefined;
 }
 
 /** Turns a raw value into a typed one, or undefined when it is invalid. */
@@ -239,10 +299,11 @@ class EnvironmentReader {
 
   constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
 
-  public required<T>(name: string, parser: Parser<T>): T | undefined {
+  /** `because` says why a variable is required that usually is not. */
+  public required<T>(name: string, parser: Parser<T>, because?: string): T | undefined {
     const raw = this.raw(name);
     if (raw === undefined) {
-      this.fail(name, `${name} is missing: expected ${parser.expected}`);
+      this.fail(name, `${name} is missing: expected ${parser.expected}${because ? ` (${because})` : ''}`);
       return undefined;
     }
     return this.parse(name, raw, parser);
@@ -264,6 +325,10 @@ class EnvironmentReader {
 
   public problem(message: string): void {
     this.problems.push(message);
+  }
+
+  public isSet(name: string): boolean {
+    return this.raw(name) !== undefined;
   }
 
   public hasProblemWith(...names: string[]): boolean {
@@ -293,6 +358,24 @@ const sageMakerName = pattern(
 );
 const instanceTypeName = pattern(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'an ML instance type such as ml.m5.large');
 const s3Uri = pattern(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/, 'an S3 URI such as s3://bucket/capture/');
+/** With the trailing slash, so appending the endpoint name gives a prefix of its own. */
+const s3Prefix = pattern(
+  /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(\S*\/)?$/,
+  'an S3 URI ending in /, such as s3://bucket/monitoring/',
+);
+/**
+ * The recurring forms Model Monitor accepts, hourly and daily
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ScheduleConfig.html); not the
+ * one-off `NOW`, nor every-N-hours.
+ */
+const monitoringSchedule = pattern(
+  /^cron\(0 (\*|[01]?[0-9]|2[0-3]) \? \* \* \*\)$/,
+  'cron(0 * ? * * *) for hourly or cron(0 H ? * * *) with H from 0 to 23 for daily, e.g. cron(0 0 ? * * *)',
+);
+const ecrImageUri = pattern(
+  /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9][a-z0-9._\/-]*(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})?$/,
+  'an ECR image URI such as 156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+);
 const roleArn = pattern(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'an IAM role ARN');
 const kmsKey = pattern(/^\S{1,2048}$/, 'a KMS key ID, key ARN, alias name or alias ARN');
 const positiveNumber: Parser<number> = {

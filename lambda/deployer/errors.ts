@@ -4,8 +4,8 @@
  * the function's dead-letter queue or on-failure destination, where an alarm picks it up.
  *
  * The classes say which kind of failure it was, so the DLQ record and the logs tell an operator
- * whether waiting can help (EndpointBusyError, throttling and 5xx errors rethrown as they are)
- * or a human has to act (DeploymentFailedError, SilentRollbackError).
+ * whether waiting can help (EndpointBusyError, MonitoringScheduleBusyError, throttling and 5xx
+ * errors rethrown as they are) or a human has to act (DeploymentFailedError, SilentRollbackError).
  */
 
 /** The endpoint is being created, updated or rolled back: a later attempt can succeed. */
@@ -17,6 +17,18 @@ export class EndpointBusyError extends Error {
     public readonly endpointStatus: string,
   ) {
     super(`endpoint "${endpointName}" is ${endpointStatus}; the deployment is retried once it settles`);
+  }
+}
+
+/** The monitoring schedule is being created or changed (status Pending): a later attempt can succeed. */
+export class MonitoringScheduleBusyError extends Error {
+  public override readonly name = 'MonitoringScheduleBusyError';
+
+  constructor(
+    public readonly scheduleName: string,
+    public readonly scheduleStatus: string,
+  ) {
+    super(`monitoring schedule "${scheduleName}" is ${scheduleStatus}; monitoring is brought up to date once it settles`);
   }
 }
 

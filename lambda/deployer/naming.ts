@@ -5,9 +5,12 @@
 
 /** Tags the deployer writes; the endpoint clean-up finds what to delete by them. */
 export const TAG = {
-  /** On the endpoint, and on every model and endpoint config created for it: the endpoint's name. */
+  /**
+   * On the endpoint, and on every model, endpoint config and data-quality job definition created
+   * for it: the endpoint's name.
+   */
   ENDPOINT: 'cdk-mlops:endpoint',
-  /** On models and endpoint configs: the model package they serve. */
+  /** On models, endpoint configs and data-quality job definitions: the model package they serve. */
   MODEL_PACKAGE_ARN: 'cdk-mlops:model-package-arn',
   MODEL_PACKAGE_VERSION: 'cdk-mlops:model-package-version',
   /** On the endpoint: the endpoint config the deployer last asked it to serve. */
@@ -24,6 +27,8 @@ export const VARIANT_NAME = 'AllTraffic';
 const MAX_NAME_LENGTH = 63;
 /** `-v` + up to 10 version digits + `-` + 8 fingerprint characters. */
 const MAX_SUFFIX_LENGTH = 2 + 10 + 1 + 8;
+/** Sets data-quality job definitions apart from the models and endpoint configs of the same deployment. */
+const DATA_QUALITY_INFIX = '-dq';
 
 /**
  * The part of the endpoint name that starts every model and endpoint config name the deployer
@@ -31,7 +36,7 @@ const MAX_SUFFIX_LENGTH = 2 + 10 + 1 + 8;
  * filter that finds them again.
  */
 export function ownedNamePrefix(endpointName: string): string {
-  return endpointName.slice(0, MAX_NAME_LENGTH - MAX_SUFFIX_LENGTH).replace(/-+$/, '');
+  return truncatedEndpointName(endpointName, MAX_SUFFIX_LENGTH);
 }
 
 /**
@@ -41,4 +46,31 @@ export function ownedNamePrefix(endpointName: string): string {
  */
 export function deploymentResourceName(endpointName: string, packageVersion: number, fingerprint: string): string {
   return `${ownedNamePrefix(endpointName)}-v${packageVersion}-${fingerprint.slice(0, 8)}`;
+}
+
+/**
+ * The fixed-length start of every data-quality job definition name the deployer generates for the
+ * endpoint: the `NameContains` filter that finds them again and the prefix IAM policies scope to.
+ */
+export function dataQualityNamePrefix(endpointName: string): string {
+  return `${truncatedEndpointName(endpointName, DATA_QUALITY_INFIX.length + MAX_SUFFIX_LENGTH)}${DATA_QUALITY_INFIX}`;
+}
+
+/** `{endpoint}-dq-v{version}-{fingerprint}`, within the same limits as {@link deploymentResourceName}. */
+export function dataQualityJobDefinitionName(endpointName: string, packageVersion: number, fingerprint: string): string {
+  return `${dataQualityNamePrefix(endpointName)}-v${packageVersion}-${fingerprint.slice(0, 8)}`;
+}
+
+/** The tags that tie a model, endpoint config or job definition to its endpoint and model package. */
+export function packageTags(endpointName: string, pkg: { readonly arn: string; readonly version: number }) {
+  return [
+    { Key: TAG.ENDPOINT, Value: endpointName },
+    { Key: TAG.MODEL_PACKAGE_ARN, Value: pkg.arn },
+    { Key: TAG.MODEL_PACKAGE_VERSION, Value: String(pkg.version) },
+  ];
+}
+
+/** Leaves room for `suffixLength` characters; a name never ends in a hyphen before its suffix. */
+function truncatedEndpointName(endpointName: string, suffixLength: number): string {
+  return endpointName.slice(0, MAX_NAME_LENGTH - suffixLength).replace(/-+$/, '');
 }

@@ -24,11 +24,25 @@ export interface OwnedResources {
   readonly modelNames: string[];
 }
 
+/**
+ * Whether the deployer created the resource for this endpoint: its name starts with the prefix the
+ * deployer gives it, and it carries the endpoint's tag (`NameContains` also matches other
+ * endpoints' resources, and resources someone else named alike).
+ */
+export async function isOwnedBy(
+  sagemaker: SageMakerClient,
+  endpointName: string,
+  prefix: string,
+  name: string,
+  arn: string | undefined,
+): Promise<boolean> {
+  return name.startsWith(prefix) && arn !== undefined && (await readTags(sagemaker, arn))[TAG.ENDPOINT] === endpointName;
+}
+
 /** Models and endpoint configs tagged as created by the deployer for this endpoint. */
 export async function listOwnedResources(sagemaker: SageMakerClient, endpointName: string): Promise<OwnedResources> {
   const prefix = ownedNamePrefix(endpointName);
-  const isOwned = async (name: string, arn: string | undefined) =>
-    name.startsWith(prefix) && arn !== undefined && (await readTags(sagemaker, arn))[TAG.ENDPOINT] === endpointName;
+  const isOwned = (name: string, arn: string | undefined) => isOwnedBy(sagemaker, endpointName, prefix, name, arn);
 
   const endpointConfigNames: string[] = [];
   for await (const page of paginateListEndpointConfigs({ client: sagemaker }, { NameContains: prefix })) {
@@ -57,14 +71,31 @@ export async function deleteOwnedResources(sagemaker: SageMakerClient, resources
   }
 }
 
-/** SageMaker answers a request for a missing resource with a ValidationException saying "Could not find". */
+/**
+ * SageMaker answers a request for a missing endpoint, config or model with a ValidationException
+ * saying "Could not find", and one for a missing monitoring schedule or job definition with ResourceNotFound.
+ */
 export function isNotFound(error: unknown): boolean {
-  return isValidationError(error, /could not find/i);
+  return isValidationError(error, /could not find/i) || (isAwsError(error) && error.name === 'ResourceNotFound');
 }
 
 /** SageMaker reports most conflicts and bad requests as ValidationException; the message tells them apart. */
 export function isValidationError(error: unknown, message: RegExp): boolean {
   return isAwsError(error) && error.name === 'ValidationException' && message.test(error.message);
+}
+
+/**
+ * Creation that treats "already exists" as done: callers name what they create after a fingerprint
+ * of its content, so a resource left by an earlier attempt is the one wanted. Models and endpoint
+ * configs report a taken name as a ValidationException, job definitions as ResourceInUse.
+ */
+export async function createUnlessExists(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    const exists = isValidationError(error, /already exist/i) || (isAwsError(error) && error.name === 'ResourceInUse');
+    if (!exists) throw error;
+  }
 }
 
 /** Deletion that treats "already gone" as done, so repeating it is harmless. */

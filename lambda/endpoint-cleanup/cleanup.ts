@@ -1,10 +1,21 @@
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
-import { DeleteEndpointCommand, DescribeEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  DeleteEndpointCommand,
+  DeleteMonitoringScheduleCommand,
+  DescribeEndpointCommand,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { removeVariantAutoscaling } from '../deployer/autoscaling';
+import {
+  deleteDataQualityJobDefinitions,
+  describeMonitoringSchedule,
+  listOwnedDataQualityJobDefinitions,
+} from '../deployer/monitoring';
 import {
   deleteIfPresent,
   deleteOwnedResources,
   isNotFound,
+  isValidationError,
   listOwnedResources,
   readTags,
 } from '../deployer/resources';
@@ -23,7 +34,7 @@ export interface CleanupDependencies {
 }
 
 export interface CleanupProgress {
-  /** False while the endpoint still exists: call again later. */
+  /** False while the monitoring schedule or the endpoint still exists: call again later. */
   readonly complete: boolean;
   readonly detail: string;
 }
@@ -32,15 +43,17 @@ export interface CleanupProgress {
 const CHANGING_STATUSES = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
 
 /**
- * One pass of removing what the deployer created for an endpoint: its autoscaling target, the
- * endpoint, then every model and endpoint config tagged with the endpoint's name. Deleting an
- * endpoint takes minutes, and its configs must outlive it, so a pass that has to wait for the
- * endpoint reports itself incomplete; call it again until it is complete. Resources already gone
- * are skipped, so repeating a pass is harmless.
+ * One pass of removing what the deployer created for an endpoint: its monitoring schedule and the
+ * data-quality job definitions tagged for it (when a schedule name is given), its autoscaling
+ * target, the endpoint, then every model and endpoint config tagged with the endpoint's name.
+ * Deleting a schedule or an endpoint takes a while, and what they use must outlive them, so a pass
+ * that has to wait reports itself incomplete; call it again until it is complete. Resources already
+ * gone are skipped, so repeating a pass is harmless.
  */
 export async function removeEndpointResources(
   endpointName: string,
   deps: CleanupDependencies,
+  monitoringScheduleName?: string,
 ): Promise<CleanupProgress> {
   const { sagemaker, autoscaling, log } = deps;
   const endpoint = await describeEndpoint(sagemaker, endpointName);
@@ -51,7 +64,17 @@ export async function removeEndpointResources(
     if (CHANGING_STATUSES.has(endpoint.status)) {
       return progress(log, endpointName, false, `the endpoint is ${endpoint.status}; it is deleted once that ends`);
     }
-    if ((await readTags(sagemaker, endpoint.arn))[TAG.ENDPOINT] === endpointName) {
+  }
+  const owned = !endpoint || (await readTags(sagemaker, endpoint.arn))[TAG.ENDPOINT] === endpointName;
+  // First, because SageMaker deletes no endpoint a monitoring schedule still watches; also once
+  // the endpoint is gone, as a schedule outlives an endpoint deleted by hand.
+  if (owned && monitoringScheduleName) {
+    const waitingFor = await removeMonitoring(endpointName, monitoringScheduleName, deps);
+    if (waitingFor) return progress(log, endpointName, false, waitingFor);
+  }
+
+  if (endpoint) {
+    if (owned) {
       await removeVariantAutoscaling(autoscaling, endpointName);
       await deleteIfPresent(() => sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName })));
       return progress(log, endpointName, false, 'deleting the endpoint');
@@ -61,12 +84,40 @@ export async function removeEndpointResources(
     foreignEndpointConfig = endpoint.configName;
   }
 
-  const owned = await listOwnedResources(sagemaker, endpointName);
-  const endpointConfigNames = owned.endpointConfigNames.filter((name) => name !== foreignEndpointConfig);
-  const modelNames = owned.modelNames.filter((name) => name !== foreignEndpointConfig);
+  const resources = await listOwnedResources(sagemaker, endpointName);
+  const endpointConfigNames = resources.endpointConfigNames.filter((name) => name !== foreignEndpointConfig);
+  const modelNames = resources.modelNames.filter((name) => name !== foreignEndpointConfig);
   await deleteOwnedResources(sagemaker, { endpointConfigNames, modelNames });
   const detail = `removed ${endpointConfigNames.length} endpoint configs and ${modelNames.length} models`;
   return progress(log, endpointName, true, detail, { endpointConfigNames, modelNames });
+}
+
+/**
+ * Deletes the schedule, then, once it is gone, the job definitions tagged for the endpoint.
+ *
+ * @returns what the pass waits for while the schedule still exists, else undefined
+ */
+async function removeMonitoring(endpointName: string, scheduleName: string, deps: CleanupDependencies): Promise<string | undefined> {
+  const { sagemaker, log } = deps;
+  const schedule = await describeMonitoringSchedule(sagemaker, scheduleName);
+  const watched = schedule?.EndpointName;
+  if (schedule && watched !== undefined && watched.toLowerCase() !== endpointName.toLowerCase()) {
+    log.warn('the monitoring schedule watches another endpoint and is left in place', { endpointName, scheduleName, watchedEndpointName: watched });
+  } else if (schedule) {
+    // SageMaker refuses to delete a schedule in status Pending.
+    if (schedule.MonitoringScheduleStatus === 'Pending') return 'the monitoring schedule is Pending; it is deleted once that ends';
+    try {
+      await deleteIfPresent(() => sagemaker.send(new DeleteMonitoringScheduleCommand({ MonitoringScheduleName: scheduleName })));
+    } catch (error) {
+      if (isValidationError(error, /status/i)) return `the monitoring schedule cannot be deleted yet: ${(error as Error).message}`;
+      throw error;
+    }
+    return 'deleting the monitoring schedule';
+  }
+  const jobDefinitionNames = await listOwnedDataQualityJobDefinitions(sagemaker, endpointName);
+  await deleteDataQualityJobDefinitions(sagemaker, jobDefinitionNames);
+  if (jobDefinitionNames.length > 0) log.info('removed data-quality job definitions', { endpointName, jobDefinitionNames });
+  return undefined;
 }
 
 async function describeEndpoint(sagemaker: SageMakerClient, endpointName: string) {

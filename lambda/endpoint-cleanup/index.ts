@@ -12,15 +12,16 @@ const sagemaker = new SageMakerClient({});
 const autoscaling = new ApplicationAutoScalingClient({});
 const logger = new Logger({ serviceName: 'cdk-mlops-endpoint-cleanup' });
 
-const ENDPOINT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-/** Between two clean-up passes while SageMaker deletes the endpoint (it takes minutes). */
+/** SageMaker's pattern for endpoint and monitoring schedule names. */
+const NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+/** Between two clean-up passes while SageMaker deletes the monitoring schedule or the endpoint (minutes). */
 const PASS_INTERVAL_MS = 15_000;
 /** Time kept back to answer CloudFormation before Lambda's timeout. */
 const RESPONSE_RESERVE_MS = 30_000;
 
 /** What one request needs besides the event; tests pass fakes. */
 export interface CustomResourceDependencies {
-  readonly removeEndpointResources: (endpointName: string) => Promise<CleanupProgress>;
+  readonly removeEndpointResources: (endpointName: string, monitoringScheduleName?: string) => Promise<CleanupProgress>;
   readonly remainingTimeMs: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
@@ -32,7 +33,8 @@ export interface CustomResourceDependencies {
  */
 export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
   const response = await handleCustomResource(event, {
-    removeEndpointResources: (endpointName) => removeEndpointResources(endpointName, { sagemaker, autoscaling, log: logger }),
+    removeEndpointResources: (endpointName, monitoringScheduleName) =>
+      removeEndpointResources(endpointName, { sagemaker, autoscaling, log: logger }, monitoringScheduleName),
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
@@ -45,30 +47,31 @@ export async function handleCustomResource(
   event: CloudFormationCustomResourceEvent,
   deps: CustomResourceDependencies,
 ): Promise<CloudFormationCustomResourceResponse> {
-  const endpointName: unknown = event.ResourceProperties[ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME];
-  const validName = typeof endpointName === 'string' && ENDPOINT_NAME_PATTERN.test(endpointName);
+  const { ENDPOINT_NAME, MONITORING_SCHEDULE_NAME } = ENDPOINT_CLEANUP_PROPERTIES;
+  const endpointName: unknown = event.ResourceProperties[ENDPOINT_NAME];
+  const scheduleName: unknown = event.ResourceProperties[MONITORING_SCHEDULE_NAME];
+  const problem = !isName(endpointName)
+    ? `resource property ${ENDPOINT_NAME} is ${JSON.stringify(endpointName)}: expected an endpoint name of 1-63 letters, digits and hyphens`
+    : scheduleName !== undefined && !isName(scheduleName)
+      ? `resource property ${MONITORING_SCHEDULE_NAME} is ${JSON.stringify(scheduleName)}: expected a monitoring schedule name of 1-63 letters, digits and hyphens, or no value`
+      : undefined;
   const answer = (status: 'SUCCESS' | 'FAILED', physicalResourceId: string, reason?: string): CloudFormationCustomResourceResponse => {
     const common = { PhysicalResourceId: physicalResourceId, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId };
     return status === 'SUCCESS' ? { ...common, Status: status, Reason: reason } : { ...common, Status: status, Reason: reason ?? 'failed' };
   };
 
   if (event.RequestType !== 'Delete') {
-    if (!validName) {
-      return answer(
-        'FAILED',
-        event.RequestType === 'Update' ? event.PhysicalResourceId : event.LogicalResourceId,
-        `resource property ${ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME} is ${JSON.stringify(endpointName)}: expected an endpoint name of 1-63 letters, digits and hyphens`,
-      );
-    }
+    if (problem) return answer('FAILED', event.RequestType === 'Update' ? event.PhysicalResourceId : event.LogicalResourceId, problem);
     // A new endpoint name gives a new ID, so CloudFormation deletes the old resource with the old name.
     return answer('SUCCESS', `endpoint-cleanup:${endpointName}`);
   }
-  // The Delete of a resource whose Create failed on a bad name: there is nothing to remove.
-  if (!validName) return answer('SUCCESS', event.PhysicalResourceId);
+  // The Delete of a resource whose Create failed on a bad property: there is nothing to remove.
+  if (problem || !isName(endpointName)) return answer('SUCCESS', event.PhysicalResourceId);
+  const monitoringScheduleName = isName(scheduleName) ? scheduleName : undefined;
 
   try {
     for (;;) {
-      const progress = await deps.removeEndpointResources(endpointName);
+      const progress = await deps.removeEndpointResources(endpointName, monitoringScheduleName);
       if (progress.complete) return answer('SUCCESS', event.PhysicalResourceId);
       if (deps.remainingTimeMs() < PASS_INTERVAL_MS + RESPONSE_RESERVE_MS) {
         return answer('FAILED', event.PhysicalResourceId, `endpoint ${endpointName} is not gone yet (${progress.detail}); retry the stack deletion in a few minutes`);
@@ -78,6 +81,10 @@ export async function handleCustomResource(
   } catch (error) {
     return answer('FAILED', event.PhysicalResourceId, `removing endpoint ${endpointName} failed: ${(error as Error).message}`);
   }
+}
+
+function isName(value: unknown): value is string {
+  return typeof value === 'string' && NAME_PATTERN.test(value);
 }
 
 /** PUTs the response to the pre-signed S3 URL CloudFormation waits on (https; http for local tests). */

@@ -8,4 +8,10 @@
 export const ENDPOINT_CLEANUP_PROPERTIES = {
   /** Endpoint whose models, endpoint configs, autoscaling target and the endpoint itself are removed on Delete. */
   ENDPOINT_NAME: 'EndpointName',
+  /**
+   * Optional: the data-quality monitoring schedule the deployer keeps on the endpoint. On Delete it
+   * is removed, then the job definitions tagged for the endpoint, before the endpoint: SageMaker
+   * deletes no endpoint a schedule still monitors. Absent: monitoring resources are not touched.
+   */
+  MONITORING_SCHEDULE_NAME: 'MonitoringScheduleName',
 } as const;

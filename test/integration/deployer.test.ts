@@ -4,12 +4,14 @@ import {
   DescribeScalingPoliciesCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
+  CreateDataQualityJobDefinitionCommand,
   CreateModelCommand,
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
+  ListDataQualityJobDefinitionsCommand,
   ListEndpointConfigsCommand,
   ListModelsCommand,
   ListTagsCommand,
@@ -17,7 +19,8 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import { type DeployerEvent, type DeployerLog, type DeploymentResult, handleDeployerEvent } from '../../lambda/deployer/deploy';
-import type { DeployerSettings } from '../../lambda/deployer/environment';
+import type { DeployerSettings, InstanceVariantSettings } from '../../lambda/deployer/environment';
+import { deleteDataQualityJobDefinitions, listOwnedDataQualityJobDefinitions } from '../../lambda/deployer/monitoring';
 import { TAG } from '../../lambda/deployer/naming';
 import { tagsByKey } from '../../lambda/deployer/resources';
 import { removeEndpointResources } from '../../lambda/endpoint-cleanup/cleanup';
@@ -28,6 +31,14 @@ import { MotoServer } from './moto-server';
  * handlers use. moto 5.2.1 lacks UpdateEndpoint (HTTP 500, NotImplementedError), and keeps no
  * EnableNetworkIsolation flag on models: the update path, blue/green settings and network
  * isolation are covered by the aws-sdk-client-mock tests in test/lambda/deployer.test.ts.
+ *
+ * Model Monitor: moto 5.2.1 implements Create/Describe/List/Delete of data-quality job definitions
+ * (with tags; List ignores NameContains) and keeps ModelMetrics on model packages, but none of the
+ * monitoring-schedule actions (Create/Describe/Update/Delete/ListMonitoringSchedule(s) answer
+ * HTTP 500, NotImplementedError). The deployer describes the schedule before it creates anything,
+ * so here it stops there; creating and updating the schedule and its job definition, and the
+ * clean-up's schedule deletion, are covered by the mock tests in test/lambda/deployer.test.ts,
+ * test/lambda/deployer-monitoring.test.ts and test/lambda/endpoint-cleanup.test.ts.
  */
 
 const moto = new MotoServer();
@@ -55,6 +66,21 @@ const SETTINGS: DeployerSettings = {
   },
 };
 
+const MONITORED: DeployerSettings = {
+  ...SETTINGS,
+  variant: {
+    ...(SETTINGS.variant as InstanceVariantSettings),
+    monitoring: {
+      scheduleName: `${ENDPOINT}-data-quality`,
+      scheduleExpression: 'cron(0 * ? * * *)',
+      imageUri: '156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+      roleArn: 'arn:aws:iam::123456789012:role/monitoring',
+      outputS3Uri: 's3://churn-data/monitoring/',
+      instanceType: 'ml.m5.large',
+    },
+  },
+};
+
 beforeAll(async () => {
   await moto.start();
   // One attempt: moto's 500 for UpdateEndpoint would otherwise be retried with back-off.
@@ -71,7 +97,7 @@ beforeEach(async () => {
   await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
 });
 
-async function registerPackage(): Promise<string> {
+async function registerPackage(withBaseline = false): Promise<string> {
   const { ModelPackageArn } = await sagemaker.send(
     new CreateModelPackageCommand({
       ModelPackageGroupName: GROUP,
@@ -81,6 +107,14 @@ async function registerPackage(): Promise<string> {
         SupportedContentTypes: ['text/csv'],
         SupportedResponseMIMETypes: ['text/csv'],
       },
+      ModelMetrics: withBaseline
+        ? {
+            ModelDataQuality: {
+              Statistics: { ContentType: 'application/json', S3Uri: 's3://churn-artifacts/baseline/statistics.json' },
+              Constraints: { ContentType: 'application/json', S3Uri: 's3://churn-artifacts/baseline/constraints.json' },
+            },
+          }
+        : undefined,
     }),
   );
   if (!ModelPackageArn) throw new Error('moto returned no model package ARN');
@@ -127,8 +161,8 @@ function recordingLog(): DeployerLog & { entries: Array<Record<string, unknown>>
   return { entries, info: record('info'), warn: record('warn'), error: record('error') };
 }
 
-function deploy(event: DeployerEvent, log: DeployerLog = recordingLog()): Promise<DeploymentResult> {
-  return handleDeployerEvent(event, { sagemaker, autoscaling, settings: SETTINGS, log });
+function deploy(event: DeployerEvent, log: DeployerLog = recordingLog(), settings = SETTINGS): Promise<DeploymentResult> {
+  return handleDeployerEvent(event, { sagemaker, autoscaling, settings, log });
 }
 
 /** moto prints the traceback of a failed request just after the request's access-log line. */
@@ -237,6 +271,72 @@ describe('deployer against moto', () => {
     // The new model and endpoint config were created before the update and are reused on retry.
     const { Models } = await sagemaker.send(new ListModelsCommand({}));
     expect(Models?.map((model) => model.ModelName)).toEqual(expect.arrayContaining([first.endpointConfigName, expect.stringMatching(/^churn-integration-v2-/)]));
+  });
+});
+
+describe('monitoring against moto', () => {
+  test('the InService event reads the baseline, then reaches DescribeMonitoringSchedule, which moto lacks: a retryable error, and a clean-up that keeps the endpoint', async () => {
+    // GIVEN an endpoint created for a package registered with a baseline
+    const first = await deploy(await approve(await registerPackage(true)), recordingLog(), MONITORED);
+    expect(first.outcome).toBe('created');
+    const log = recordingLog();
+
+    // WHEN the endpoint is InService
+    const inService = deploy(endpointInService('in-service-1'), log, MONITORED);
+
+    // THEN the SDK's error for moto's HTTP 500 is rethrown as it is, so Lambda retries the event
+    await expect(inService).rejects.toMatchObject({ $metadata: expect.objectContaining({ httpStatusCode: 500 }) });
+    expect(await motoLogAfterUpTo(2_000, /describe_monitoring_schedule/)).toMatch(/The describe_monitoring_schedule action has not been implemented/);
+    expect(log.entries).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'ensure-monitoring failed; the invocation is retried', step: 'ensure-monitoring', retryable: true, httpStatusCode: 500 }),
+    );
+    // The baseline came back from moto's DescribeModelPackage, autoscaling was registered first,
+    // and the endpoint keeps serving.
+    expect(log.entries).not.toContainEqual(expect.objectContaining({ message: 'monitoring-skipped' }));
+    const { ScalableTargets } = await autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }));
+    expect(ScalableTargets).toHaveLength(1);
+    const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+    expect(endpoint).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: first.endpointConfigName });
+
+    // WHEN the clean-up runs with the schedule name
+    const cleanup = removeEndpointResources(ENDPOINT, { sagemaker, autoscaling, log: { info: jest.fn(), warn: jest.fn() } }, `${ENDPOINT}-data-quality`);
+
+    // THEN the schedule comes first, so the pass fails before it deletes the endpoint
+    await expect(cleanup).rejects.toMatchObject({ $metadata: expect.objectContaining({ httpStatusCode: 500 }) });
+    await expect(sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }))).resolves.toMatchObject({ EndpointStatus: 'InService' });
+  });
+
+  test('the job definitions found as the deployer\'s are those tagged for the endpoint, and deleting them twice is harmless', async () => {
+    // GIVEN job definitions of this endpoint, of another one, and one someone else made
+    const definitions: Array<[string, string | undefined]> = [
+      [`${ENDPOINT}-dq-v1-aaaaaaaa`, ENDPOINT],
+      [`${ENDPOINT}-dq-v2-bbbbbbbb`, ENDPOINT],
+      ['churn-staging-dq-v1-cccccccc', 'churn-staging'],
+      [`${ENDPOINT}-dq-handmade`, undefined],
+    ];
+    for (const [name, owner] of definitions) {
+      await sagemaker.send(
+        new CreateDataQualityJobDefinitionCommand({
+          JobDefinitionName: name,
+          DataQualityAppSpecification: { ImageUri: '156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer' },
+          DataQualityJobInput: { EndpointInput: { EndpointName: owner ?? ENDPOINT, LocalPath: '/opt/ml/processing/input/endpoint' } },
+          DataQualityJobOutputConfig: { MonitoringOutputs: [{ S3Output: { S3Uri: 's3://churn-data/monitoring/', LocalPath: '/opt/ml/processing/output' } }] },
+          JobResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 20 } },
+          RoleArn: 'arn:aws:iam::123456789012:role/monitoring',
+          Tags: owner ? [{ Key: TAG.ENDPOINT, Value: owner }] : undefined,
+        }),
+      );
+    }
+
+    // WHEN
+    const owned = await listOwnedDataQualityJobDefinitions(sagemaker, ENDPOINT);
+    await deleteDataQualityJobDefinitions(sagemaker, owned);
+    await deleteDataQualityJobDefinitions(sagemaker, owned);
+
+    // THEN
+    expect(owned).toEqual([`${ENDPOINT}-dq-v1-aaaaaaaa`, `${ENDPOINT}-dq-v2-bbbbbbbb`]);
+    const { JobDefinitionSummaries } = await sagemaker.send(new ListDataQualityJobDefinitionsCommand({}));
+    expect(JobDefinitionSummaries?.map((summary) => summary.MonitoringJobDefinitionName).sort()).toEqual([`${ENDPOINT}-dq-handmade`, 'churn-staging-dq-v1-cccccccc']);
   });
 });
 

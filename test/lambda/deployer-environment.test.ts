@@ -1,4 +1,4 @@
-import { DEPLOYER_ENV, readDeployerSettings } from '../../lambda/deployer/environment';
+import { DEPLOYER_ENV, monitoringOffReason, readDeployerSettings } from '../../lambda/deployer/environment';
 import { DeployerSettingsError } from '../../lambda/deployer/errors';
 
 const COMMON = {
@@ -32,6 +32,15 @@ const SERVERLESS_ENV = {
   [DEPLOYER_ENV.VARIANT_TYPE]: 'serverless',
   [DEPLOYER_ENV.SERVERLESS_MEMORY_MB]: '2048',
   [DEPLOYER_ENV.SERVERLESS_MAX_CONCURRENCY]: '10',
+};
+
+const MONITORING_ENV = {
+  [DEPLOYER_ENV.MONITORING_SCHEDULE_NAME]: 'churn-prod-data-quality',
+  [DEPLOYER_ENV.MONITORING_SCHEDULE_EXPRESSION]: 'cron(0 * ? * * *)',
+  [DEPLOYER_ENV.MONITORING_IMAGE_URI]: '156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+  [DEPLOYER_ENV.MONITORING_ROLE_ARN]: 'arn:aws:iam::111122223333:role/monitoring',
+  [DEPLOYER_ENV.MONITORING_OUTPUT_S3_URI]: 's3://churn-data/monitoring/',
+  [DEPLOYER_ENV.MONITORING_INSTANCE_TYPE]: 'ml.m5.large',
 };
 
 function problemsOf(env: Record<string, string | undefined>): readonly string[] {
@@ -232,5 +241,110 @@ describe('readDeployerSettings', () => {
     expect(problemsOf({ ...INSTANCE_ENV, [DEPLOYER_ENV.SERVERLESS_MEMORY_MB]: '2048' })).toEqual([
       'SERVERLESS_MEMORY_MB is "2048" but must not be set when VARIANT_TYPE is instance',
     ]);
+  });
+
+  describe('monitoring', () => {
+    test('reads the data-quality schedule settings of an instance variant', () => {
+      // WHEN
+      const settings = readDeployerSettings({ ...INSTANCE_ENV, ...MONITORING_ENV });
+
+      // THEN
+      expect(settings.variant).toMatchObject({
+        monitoring: {
+          scheduleName: 'churn-prod-data-quality',
+          scheduleExpression: 'cron(0 * ? * * *)',
+          imageUri: '156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+          roleArn: 'arn:aws:iam::111122223333:role/monitoring',
+          outputS3Uri: 's3://churn-data/monitoring/',
+          instanceType: 'ml.m5.large',
+        },
+      });
+      expect(monitoringOffReason(settings)).toBeUndefined();
+    });
+
+    test.each(['cron(0 * ? * * *)', 'cron(0 0 ? * * *)', 'cron(0 12 ? * * *)', 'cron(0 23 ? * * *)', 'cron(0 07 ? * * *)'])(
+      'accepts the schedule expression %s',
+      (expression) => {
+        // WHEN
+        const settings = readDeployerSettings({ ...INSTANCE_ENV, ...MONITORING_ENV, [DEPLOYER_ENV.MONITORING_SCHEDULE_EXPRESSION]: expression });
+
+        // THEN
+        expect(settings.variant).toMatchObject({ monitoring: { scheduleExpression: expression } });
+      },
+    );
+
+    test('is off when no MONITORING_* variable is set, and says why', () => {
+      // WHEN
+      const instance = readDeployerSettings(INSTANCE_ENV);
+      const serverless = readDeployerSettings(SERVERLESS_ENV);
+
+      // THEN
+      expect(instance.variant).toMatchObject({ monitoring: undefined });
+      expect(monitoringOffReason(instance)).toBe('no MONITORING_* variables are set');
+      expect(monitoringOffReason(serverless)).toBe('serverless endpoints capture no data for Model Monitor to analyse');
+    });
+
+    test('fails when only some MONITORING_* variables are set, naming each missing one', () => {
+      // WHEN
+      const problems = problemsOf({
+        ...INSTANCE_ENV,
+        [DEPLOYER_ENV.MONITORING_SCHEDULE_NAME]: 'churn-prod-data-quality',
+        [DEPLOYER_ENV.MONITORING_ROLE_ARN]: 'arn:aws:iam::111122223333:role/monitoring',
+      });
+
+      // THEN
+      const because = '(MONITORING_SCHEDULE_NAME, MONITORING_ROLE_ARN are set; set all MONITORING_* variables or none)';
+      expect(problems).toEqual([
+        `MONITORING_SCHEDULE_EXPRESSION is missing: expected cron(0 * ? * * *) for hourly or cron(0 H ? * * *) with H from 0 to 23 for daily, e.g. cron(0 0 ? * * *) ${because}`,
+        `MONITORING_IMAGE_URI is missing: expected an ECR image URI such as 156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer ${because}`,
+        `MONITORING_OUTPUT_S3_URI is missing: expected an S3 URI ending in /, such as s3://bucket/monitoring/ ${because}`,
+        `MONITORING_INSTANCE_TYPE is missing: expected an ML instance type such as ml.m5.large ${because}`,
+      ]);
+    });
+
+    test('fails when monitoring values are invalid, saying the value received and what is expected', () => {
+      // WHEN
+      const problems = problemsOf({
+        ...INSTANCE_ENV,
+        [DEPLOYER_ENV.MONITORING_SCHEDULE_NAME]: 'churn_prod_data_quality',
+        [DEPLOYER_ENV.MONITORING_SCHEDULE_EXPRESSION]: 'rate(1 hour)',
+        [DEPLOYER_ENV.MONITORING_IMAGE_URI]: 'sagemaker-model-monitor-analyzer:latest',
+        [DEPLOYER_ENV.MONITORING_ROLE_ARN]: 'monitoring',
+        [DEPLOYER_ENV.MONITORING_OUTPUT_S3_URI]: 's3://churn-data/monitoring',
+        [DEPLOYER_ENV.MONITORING_INSTANCE_TYPE]: 'm5.large',
+      });
+
+      // THEN
+      expect(problems).toEqual([
+        'MONITORING_SCHEDULE_NAME is "churn_prod_data_quality": expected 1-63 letters, digits and hyphens, starting and ending with a letter or digit',
+        'MONITORING_SCHEDULE_EXPRESSION is "rate(1 hour)": expected cron(0 * ? * * *) for hourly or cron(0 H ? * * *) with H from 0 to 23 for daily, e.g. cron(0 0 ? * * *)',
+        'MONITORING_IMAGE_URI is "sagemaker-model-monitor-analyzer:latest": expected an ECR image URI such as 156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+        'MONITORING_ROLE_ARN is "monitoring": expected an IAM role ARN',
+        'MONITORING_OUTPUT_S3_URI is "s3://churn-data/monitoring": expected an S3 URI ending in /, such as s3://bucket/monitoring/',
+        'MONITORING_INSTANCE_TYPE is "m5.large": expected an ML instance type such as ml.m5.large',
+      ]);
+    });
+
+    test.each(['NOW', 'cron(0 0/6 ? * * *)', 'cron(0 24 ? * * *)', 'cron(30 * ? * * *)', 'cron(0 * * * ? *)'])(
+      'fails when the schedule expression is %s, which is not an hourly or daily form',
+      (expression) => {
+        // WHEN / THEN
+        expect(problemsOf({ ...INSTANCE_ENV, ...MONITORING_ENV, [DEPLOYER_ENV.MONITORING_SCHEDULE_EXPRESSION]: expression })).toEqual([
+          expect.stringMatching(/^MONITORING_SCHEDULE_EXPRESSION is ".*": expected cron\(0 \* \? \* \* \*\) for hourly/),
+        ]);
+      },
+    );
+
+    test('fails when MONITORING_* variables are set for a serverless variant', () => {
+      // WHEN
+      const problems = problemsOf({ ...SERVERLESS_ENV, ...MONITORING_ENV });
+
+      // THEN
+      expect(problems).toHaveLength(6);
+      expect(problems[0]).toBe(
+        'MONITORING_SCHEDULE_NAME is "churn-prod-data-quality" but must not be set when VARIANT_TYPE is serverless ' +
+          '(SageMaker supports no VPC, data capture, Model Monitor, blue/green or instance autoscaling there)',
+      );
+    });
   });
 });

@@ -6,15 +6,23 @@ import {
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
+import { Logger } from '@aws-lambda-powertools/logger';
 import {
   AddTagsCommand,
+  CreateDataQualityJobDefinitionCommand,
+  type CreateDataQualityJobDefinitionCommandInput,
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
+  CreateMonitoringScheduleCommand,
+  DeleteDataQualityJobDefinitionCommand,
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
+  DescribeModelPackageCommand,
+  DescribeMonitoringScheduleCommand,
+  ListDataQualityJobDefinitionsCommand,
   ListEndpointConfigsCommand,
   ListModelPackagesCommand,
   ListModelsCommand,
@@ -23,12 +31,13 @@ import {
   SageMakerServiceException,
   type Tag,
   UpdateEndpointCommand,
+  UpdateMonitoringScheduleCommand,
 } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { type DeployerEvent, type DeployerLog, handleDeployerEvent } from '../../lambda/deployer/deploy';
-import type { DeployerSettings, InstanceVariantSettings } from '../../lambda/deployer/environment';
-import { DeploymentFailedError, EndpointBusyError, SilentRollbackError } from '../../lambda/deployer/errors';
+import type { DeployerSettings, InstanceVariantSettings, MonitoringSettings } from '../../lambda/deployer/environment';
+import { DeploymentFailedError, EndpointBusyError, MonitoringScheduleBusyError, SilentRollbackError } from '../../lambda/deployer/errors';
 import { deploymentResourceName, TAG } from '../../lambda/deployer/naming';
 
 const sagemaker = mockClient(SageMakerClient);
@@ -243,6 +252,7 @@ beforeEach(() => {
   autoscaling.reset();
   sagemaker.on(ListEndpointConfigsCommand).resolves({ EndpointConfigs: [] });
   sagemaker.on(ListModelsCommand).resolves({ Models: [] });
+  sagemaker.on(ListDataQualityJobDefinitionsCommand).resolves({ JobDefinitionSummaries: [] });
   autoscaling.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
   autoscaling.on(DescribeScalingPoliciesCommand).resolves({ ScalingPolicies: [] });
 });
@@ -745,6 +755,276 @@ describe('endpoint state', () => {
   });
 });
 
+describe('data-quality monitoring', () => {
+  const SCHEDULE = 'churn-prod-data-quality';
+  const MONITORING: MonitoringSettings = {
+    scheduleName: SCHEDULE,
+    scheduleExpression: 'cron(0 0 ? * * *)',
+    imageUri: '156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+    roleArn: 'arn:aws:iam::111122223333:role/monitoring',
+    outputS3Uri: 's3://data-bucket/monitoring/',
+    instanceType: 'ml.m5.xlarge',
+  };
+  const monitored = () => instanceSettings({ monitoring: MONITORING });
+  const jobDefinitionArn = (name: string) => `${ACCOUNT_ARN}:data-quality-job-definition/${name}`;
+
+  function givenBaseline(version: number) {
+    sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: packageArn(version) }).resolves({
+      ModelPackageArn: packageArn(version),
+      ModelMetrics: {
+        ModelDataQuality: {
+          Statistics: { ContentType: 'application/json', S3Uri: `s3://artifacts/baseline/v${version}/statistics.json` },
+          Constraints: { ContentType: 'application/json', S3Uri: `s3://artifacts/baseline/v${version}/constraints.json` },
+        },
+      },
+    });
+  }
+
+  function givenSchedule(jobDefinitionName: string | undefined, status = 'Scheduled') {
+    if (!jobDefinitionName) {
+      sagemaker.on(DescribeMonitoringScheduleCommand).rejects(awsError('ResourceNotFound', `Monitoring schedule ${SCHEDULE} does not exist.`));
+      return;
+    }
+    sagemaker.on(DescribeMonitoringScheduleCommand).resolves({
+      MonitoringScheduleArn: `${ACCOUNT_ARN}:monitoring-schedule/${SCHEDULE}`,
+      MonitoringScheduleName: SCHEDULE,
+      MonitoringScheduleStatus: status as never,
+      EndpointName: ENDPOINT,
+      MonitoringScheduleConfig: {
+        ScheduleConfig: { ScheduleExpression: MONITORING.scheduleExpression },
+        MonitoringJobDefinitionName: jobDefinitionName,
+        MonitoringType: 'DataQuality',
+      },
+      CreationTime: new Date(),
+      LastModifiedTime: new Date(),
+    });
+  }
+
+  /** Job definitions of these names, `owner` tagging them; the one being created is listed with them. */
+  function givenJobDefinitions(existing: Array<{ name: string; owner?: string }>) {
+    const listed = [...existing];
+    const list = () =>
+      sagemaker.on(ListDataQualityJobDefinitionsCommand).resolves({
+        JobDefinitionSummaries: listed.map(({ name }) => ({ MonitoringJobDefinitionName: name, MonitoringJobDefinitionArn: jobDefinitionArn(name), CreationTime: new Date(), EndpointName: ENDPOINT })),
+      });
+    const tag = ({ name, owner }: { name: string; owner?: string }) =>
+      sagemaker.on(ListTagsCommand, { ResourceArn: jobDefinitionArn(name) }).resolves({ Tags: owner ? [{ Key: TAG.ENDPOINT, Value: owner }] : [] });
+    existing.forEach(tag);
+    list();
+    sagemaker.on(CreateDataQualityJobDefinitionCommand).callsFake((input: CreateDataQualityJobDefinitionCommandInput) => {
+      const created = { name: input.JobDefinitionName ?? '', owner: ENDPOINT };
+      listed.push(created);
+      tag(created);
+      list();
+      return { JobDefinitionArn: jobDefinitionArn(created.name) };
+    });
+  }
+
+  const monitoringCalls = () =>
+    sagemaker.calls().filter((call) => /MonitoringSchedule|DataQuality|DescribeModelPackage/.test((call.args[0] as object).constructor.name));
+
+  test('the first deployment leaves monitoring to the InService event, which creates the schedule on the package baseline', async () => {
+    // GIVEN
+    givenNoEndpoint();
+    givenApprovedPackages(1);
+    givenBaseline(1);
+    givenSchedule(undefined);
+
+    // WHEN
+    const created = await deploy(packageEvent(1, 'Approved'), monitored());
+
+    // THEN monitoring waits for the endpoint
+    expect(created.outcome).toBe('created');
+    expect(monitoringCalls()).toEqual([]);
+
+    // WHEN the endpoint reaches InService on the requested config
+    givenEndpoint({ servingVersion: 1, servingConfig: created.endpointConfigName });
+    givenAutoscalingRegistered();
+    const log = recordingLog();
+    const inService = await deploy(endpointInServiceEvent(), monitored(), log);
+
+    // THEN
+    expect(inService.outcome).toBe('already-deployed');
+    expect(sagemaker).toHaveReceivedCommandWith(DescribeModelPackageCommand, { ModelPackageName: packageArn(1) });
+    expect(sagemaker).toHaveReceivedCommandWith(CreateDataQualityJobDefinitionCommand, {
+      JobDefinitionName: expect.stringMatching(/^churn-prod-dq-v1-[0-9a-f]{8}$/),
+      DataQualityBaselineConfig: {
+        ConstraintsResource: { S3Uri: 's3://artifacts/baseline/v1/constraints.json' },
+        StatisticsResource: { S3Uri: 's3://artifacts/baseline/v1/statistics.json' },
+      },
+      DataQualityJobInput: { EndpointInput: expect.objectContaining({ EndpointName: ENDPOINT }) },
+      DataQualityJobOutputConfig: {
+        MonitoringOutputs: [{ S3Output: expect.objectContaining({ S3Uri: 's3://data-bucket/monitoring/churn-prod' }) }],
+        KmsKeyId: 'alias/capture',
+      },
+      JobResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.xlarge', VolumeSizeInGB: 20, VolumeKmsKeyId: 'alias/endpoint-volume' } },
+      NetworkConfig: {
+        EnableNetworkIsolation: true,
+        EnableInterContainerTrafficEncryption: true,
+        VpcConfig: { Subnets: ['subnet-0a1', 'subnet-0b2'], SecurityGroupIds: ['sg-0c3'] },
+      },
+      RoleArn: 'arn:aws:iam::111122223333:role/monitoring',
+      StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+    });
+    const jobDefinitionName = sagemaker.commandCalls(CreateDataQualityJobDefinitionCommand)[0].args[0].input.JobDefinitionName;
+    expect(sagemaker).toHaveReceivedCommandWith(CreateMonitoringScheduleCommand, {
+      MonitoringScheduleName: SCHEDULE,
+      MonitoringScheduleConfig: { ScheduleConfig: { ScheduleExpression: 'cron(0 0 ? * * *)' }, MonitoringJobDefinitionName: jobDefinitionName, MonitoringType: 'DataQuality' },
+    });
+    expect(log.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        message: 'created the data-quality monitoring schedule',
+        attributes: expect.objectContaining({ scheduleName: SCHEDULE, jobDefinitionName, packageVersion: 1, eventId: 'event-endpoint-in-service' }),
+      }),
+    );
+  });
+
+  test('a new version: the schedule moves to its job definition once it is InService, and older job definitions are deleted, not the current', async () => {
+    // GIVEN an endpoint monitored on version 1
+    const oldJobDefinition = 'churn-prod-dq-v1-aaaaaaaa';
+    givenEndpoint({ servingVersion: 1 });
+    givenApprovedPackages(2, 1);
+    givenBaseline(1);
+    givenBaseline(2);
+    givenSchedule(oldJobDefinition);
+    givenAutoscalingRegistered();
+    givenJobDefinitions([
+      { name: oldJobDefinition, owner: ENDPOINT },
+      { name: 'churn-prod-dq-dq-v1-bbbbbbbb', owner: 'churn-prod-dq' },
+    ]);
+
+    // WHEN version 2 is approved
+    const updated = await deploy(packageEvent(2, 'Approved'), monitored());
+
+    // THEN the schedule keeps watching version 1 while the endpoint updates
+    expect(updated.outcome).toBe('updated');
+    expect(monitoringCalls()).toEqual([]);
+
+    // WHEN the update reaches InService
+    givenEndpoint({ servingVersion: 2, servingConfig: updated.endpointConfigName });
+    const log = recordingLog();
+    await deploy(endpointInServiceEvent('event-after-update'), monitored(), log);
+
+    // THEN
+    const jobDefinitionName = sagemaker.commandCalls(CreateDataQualityJobDefinitionCommand)[0]?.args[0].input.JobDefinitionName;
+    expect(jobDefinitionName).toMatch(/^churn-prod-dq-v2-[0-9a-f]{8}$/);
+    expect(sagemaker).toHaveReceivedCommandWith(UpdateMonitoringScheduleCommand, {
+      MonitoringScheduleName: SCHEDULE,
+      MonitoringScheduleConfig: expect.objectContaining({ MonitoringJobDefinitionName: jobDefinitionName }),
+    });
+    expect(sagemaker).not.toHaveReceivedCommand(CreateMonitoringScheduleCommand);
+    expect(sagemaker).toHaveReceivedCommandWith(ListDataQualityJobDefinitionsCommand, { NameContains: 'churn-prod-dq' });
+    expect(sagemaker).toHaveReceivedCommandTimes(DeleteDataQualityJobDefinitionCommand, 1);
+    expect(sagemaker).toHaveReceivedCommandWith(DeleteDataQualityJobDefinitionCommand, { JobDefinitionName: oldJobDefinition });
+    expect(log.entries).toContainEqual(
+      expect.objectContaining({ message: 'removed superseded data-quality job definitions', attributes: expect.objectContaining({ jobDefinitionNames: [oldJobDefinition] }) }),
+    );
+  });
+
+  test('a duplicate InService event changes nothing', async () => {
+    // GIVEN the schedule already runs the served package's job definition
+    givenEndpoint({ servingVersion: 1 });
+    givenApprovedPackages(1);
+    givenBaseline(1);
+    givenSchedule(undefined);
+    givenAutoscalingRegistered();
+    await deploy(endpointInServiceEvent('first'), monitored());
+    givenSchedule(sagemaker.commandCalls(CreateDataQualityJobDefinitionCommand)[0].args[0].input.JobDefinitionName);
+    sagemaker.resetHistory();
+    const log = recordingLog();
+
+    // WHEN
+    const result = await deploy(endpointInServiceEvent('first'), monitored(), log);
+
+    // THEN
+    expectNothingChanged();
+    expect(sagemaker).toHaveReceivedCommand(DescribeMonitoringScheduleCommand);
+    expect(result.outcome).toBe('already-deployed');
+    expect(log.entries).toEqual([expect.objectContaining({ level: 'info', attributes: expect.objectContaining({ outcome: 'already-deployed' }) })]);
+  });
+
+  test('a package without a baseline is served unmonitored, with a warning', async () => {
+    // GIVEN
+    givenEndpoint({ servingVersion: 1 });
+    givenApprovedPackages(1);
+    sagemaker.on(DescribeModelPackageCommand).resolves({ ModelPackageArn: packageArn(1) });
+    givenAutoscalingRegistered();
+    const log = recordingLog();
+
+    // WHEN
+    const result = await deploy(endpointInServiceEvent(), monitored(), log);
+
+    // THEN
+    expect(result.outcome).toBe('already-deployed');
+    expectNothingChanged();
+    expect(sagemaker).not.toHaveReceivedCommand(DescribeMonitoringScheduleCommand);
+    expect(log.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'monitoring-skipped',
+        attributes: expect.objectContaining({ scheduleName: SCHEDULE, packageVersion: 1, reason: expect.stringMatching(/^model package version 1 has no ModelMetrics\.ModelDataQuality\.Statistics\.S3Uri/) }),
+      }),
+    );
+  });
+
+  test('serverless endpoints are never monitored', async () => {
+    // GIVEN
+    givenEndpoint({ servingVersion: 1, instanceType: null });
+    givenApprovedPackages(1);
+
+    // WHEN
+    await deploy(endpointInServiceEvent(), SERVERLESS_SETTINGS);
+
+    // THEN
+    expect(monitoringCalls()).toEqual([]);
+  });
+
+  test('a Pending schedule fails the InService event with a retryable error, after autoscaling is registered', async () => {
+    // GIVEN
+    givenEndpoint({ servingVersion: 1 });
+    givenApprovedPackages(1);
+    givenBaseline(1);
+    givenSchedule('churn-prod-dq-v0-aaaaaaaa', 'Pending');
+    const log = recordingLog();
+
+    // WHEN
+    const deployment = deploy(endpointInServiceEvent(), monitored(), log);
+
+    // THEN
+    await expect(deployment).rejects.toThrow(MonitoringScheduleBusyError);
+    await expect(deployment).rejects.toThrow(`monitoring schedule "${SCHEDULE}" is Pending; monitoring is brought up to date once it settles`);
+    expect(autoscaling).toHaveReceivedCommand(RegisterScalableTargetCommand);
+    expect(sagemaker).not.toHaveReceivedCommand(CreateDataQualityJobDefinitionCommand);
+    expect(sagemaker).not.toHaveReceivedCommand(UpdateMonitoringScheduleCommand);
+    expect(log.entries.at(-1)).toMatchObject({
+      level: 'warn',
+      attributes: { outcome: 'monitoring-schedule-busy', step: 'ensure-monitoring', scheduleStatus: 'Pending', retryable: true },
+    });
+  });
+
+  test('a failed clean-up of old job definitions does not fail the event', async () => {
+    // GIVEN
+    givenEndpoint({ servingVersion: 2 });
+    givenApprovedPackages(2, 1);
+    givenBaseline(2);
+    givenSchedule('churn-prod-dq-v1-aaaaaaaa');
+    givenAutoscalingRegistered();
+    sagemaker.on(ListDataQualityJobDefinitionsCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    const log = recordingLog();
+
+    // WHEN
+    const result = await deploy(endpointInServiceEvent(), monitored(), log);
+
+    // THEN
+    expect(result.outcome).toBe('already-deployed');
+    expect(sagemaker).toHaveReceivedCommand(UpdateMonitoringScheduleCommand);
+    expect(log.entries).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringMatching(/could not remove superseded data-quality job definitions/) }),
+    );
+  });
+});
+
 describe('silent rollback', () => {
   test('is reported as a failure, recorded on the endpoint, and not deployed over', async () => {
     // GIVEN the deployer asked for version 2's config, but the endpoint is back on version 1's
@@ -1000,6 +1280,36 @@ describe('handler', () => {
     expect(sagemaker).toHaveReceivedCommandWith(CreateEndpointConfigCommand, {
       ProductionVariants: [expect.objectContaining({ ServerlessConfig: { MemorySizeInMB: 1024, MaxConcurrency: 2 } })],
     });
+  });
+
+  test('says once per execution environment why it keeps no monitoring schedule', async () => {
+    // GIVEN a fresh execution environment, and events that need no AWS call
+    Object.assign(process.env, {
+      ENDPOINT_NAME: ENDPOINT,
+      MODEL_PACKAGE_GROUP_NAME: GROUP,
+      MODEL_EXECUTION_ROLE_ARN: 'arn:aws:iam::111122223333:role/model-execution',
+      VARIANT_TYPE: 'serverless',
+      SERVERLESS_MEMORY_MB: '1024',
+      SERVERLESS_MAX_CONCURRENCY: '2',
+    });
+    let fresh: typeof index | undefined;
+    let FreshLogger: typeof Logger | undefined;
+    await jest.isolateModulesAsync(async () => {
+      FreshLogger = (await import('@aws-lambda-powertools/logger')).Logger;
+      fresh = await import('../../lambda/deployer/index');
+    });
+    const info = jest.spyOn(FreshLogger!.prototype, 'info');
+    const otherGroup = packageEvent(1, 'Approved');
+    (otherGroup.detail as { ModelPackageGroupName: string }).ModelPackageGroupName = 'another-group';
+
+    // WHEN
+    await fresh!.handler(otherGroup, context);
+    await fresh!.handler(otherGroup, context);
+
+    // THEN
+    expect(info.mock.calls.filter(([message]) => message === 'monitoring-off')).toEqual([
+      ['monitoring-off', { endpointName: ENDPOINT, reason: 'serverless endpoints capture no data for Model Monitor to analyse' }],
+    ]);
   });
 
   test('fails when the environment is incomplete, before calling AWS', async () => {

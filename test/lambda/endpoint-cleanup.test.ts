@@ -4,10 +4,15 @@ import {
   DescribeScalableTargetsCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
+  DeleteDataQualityJobDefinitionCommand,
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
+  DeleteMonitoringScheduleCommand,
   DescribeEndpointCommand,
+  DescribeMonitoringScheduleCommand,
+  type DescribeMonitoringScheduleCommandOutput,
+  ListDataQualityJobDefinitionsCommand,
   ListEndpointConfigsCommand,
   ListModelsCommand,
   ListTagsCommand,
@@ -32,6 +37,7 @@ const ENDPOINT = 'churn-prod';
 const ACCOUNT_ARN = 'arn:aws:sagemaker:us-east-1:111122223333';
 const ENDPOINT_ARN = `${ACCOUNT_ARN}:endpoint/${ENDPOINT}`;
 const RESOURCE_ID = `endpoint/${ENDPOINT}/variant/AllTraffic`;
+const SCHEDULE = 'churn-prod-data-quality';
 
 let handlers: typeof import('../../lambda/endpoint-cleanup/index');
 beforeAll(async () => {
@@ -40,7 +46,11 @@ beforeAll(async () => {
   handlers = await import('../../lambda/endpoint-cleanup/index');
 });
 
-function request(requestType: 'Create' | 'Update' | 'Delete', endpointName: unknown = ENDPOINT): CloudFormationCustomResourceEvent {
+function request(
+  requestType: 'Create' | 'Update' | 'Delete',
+  endpointName: unknown = ENDPOINT,
+  more: Record<string, unknown> = {},
+): CloudFormationCustomResourceEvent {
   const common = {
     ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:provider',
     ResponseURL: 'https://cloudformation-custom-resource-response.example/',
@@ -48,7 +58,7 @@ function request(requestType: 'Create' | 'Update' | 'Delete', endpointName: unkn
     RequestId: `request-${requestType}`,
     LogicalResourceId: 'EndpointCleanup',
     ResourceType: 'Custom::EndpointCleanup',
-    ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:provider', EndpointName: endpointName as string },
+    ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:provider', EndpointName: endpointName as string, ...more },
   };
   if (requestType === 'Create') return { ...common, RequestType: 'Create' };
   if (requestType === 'Update') {
@@ -57,13 +67,17 @@ function request(requestType: 'Create' | 'Update' | 'Delete', endpointName: unkn
   return { ...common, RequestType: 'Delete', PhysicalResourceId: `endpoint-cleanup:${ENDPOINT}` };
 }
 
+function awsError(name: string, message: string): SageMakerServiceException {
+  return new SageMakerServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
 function recordingLog(): CleanupLog & { messages: string[] } {
   const messages: string[] = [];
   return { messages, info: (message) => messages.push(message), warn: (message) => messages.push(message) };
 }
 
 function notFound(kind: string): SageMakerServiceException {
-  return new SageMakerServiceException({ name: 'ValidationException', message: `Could not find ${kind}.`, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  return awsError('ValidationException', `Could not find ${kind}.`);
 }
 
 function givenEndpoint(status: string, tags: Record<string, string> = { [TAG.ENDPOINT]: ENDPOINT }, configName = `${ENDPOINT}-v2-aaaaaaaa`) {
@@ -85,11 +99,42 @@ function givenDeploymentResources(resources: Array<{ name: string; owner?: strin
   }
 }
 
+function schedule(status: string, endpointName = ENDPOINT): DescribeMonitoringScheduleCommandOutput {
+  return {
+    MonitoringScheduleArn: `${ACCOUNT_ARN}:monitoring-schedule/${SCHEDULE}`,
+    MonitoringScheduleName: SCHEDULE,
+    MonitoringScheduleStatus: status as never,
+    EndpointName: endpointName,
+    MonitoringScheduleConfig: { MonitoringJobDefinitionName: 'churn-prod-dq-v2-bbbbbbbb', MonitoringType: 'DataQuality' },
+    CreationTime: new Date(),
+    LastModifiedTime: new Date(),
+    $metadata: {},
+  };
+}
+
+const scheduleGone = () => awsError('ResourceNotFound', `Monitoring schedule ${SCHEDULE} does not exist.`);
+
+/** Data-quality job definitions of these names; `owner` tags them. */
+function givenJobDefinitions(definitions: Array<{ name: string; owner?: string }>) {
+  const arn = (name: string) => `${ACCOUNT_ARN}:data-quality-job-definition/${name}`;
+  sagemaker.on(ListDataQualityJobDefinitionsCommand).resolves({
+    JobDefinitionSummaries: definitions.map(({ name }) => ({ MonitoringJobDefinitionName: name, MonitoringJobDefinitionArn: arn(name), CreationTime: new Date(), EndpointName: ENDPOINT })),
+  });
+  for (const { name, owner } of definitions) {
+    sagemaker.on(ListTagsCommand, { ResourceArn: arn(name) }).resolves({ Tags: owner ? [{ Key: TAG.ENDPOINT, Value: owner }] : [] });
+  }
+}
+
+function commandNames(): string[] {
+  return sagemaker.calls().map((call) => (call.args[0] as object).constructor.name);
+}
+
 beforeEach(() => {
   sagemaker.reset();
   autoscaling.reset();
   sagemaker.on(ListEndpointConfigsCommand).resolves({ EndpointConfigs: [] });
   sagemaker.on(ListModelsCommand).resolves({ Models: [] });
+  sagemaker.on(ListDataQualityJobDefinitionsCommand).resolves({ JobDefinitionSummaries: [] });
   autoscaling.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
 });
 
@@ -98,9 +143,11 @@ describe('handleCustomResource', () => {
   function fakeDeps(passes: CleanupProgress[], remainingTimeMs = 600_000) {
     const sleeps: number[] = [];
     const cleanedUp: string[] = [];
+    const schedules: Array<string | undefined> = [];
     const deps: CustomResourceDependencies = {
-      removeEndpointResources: async (endpointName) => {
+      removeEndpointResources: async (endpointName, monitoringScheduleName) => {
         cleanedUp.push(endpointName);
+        schedules.push(monitoringScheduleName);
         return passes.shift() ?? { complete: true, detail: 'nothing left' };
       },
       remainingTimeMs: () => remainingTimeMs,
@@ -108,7 +155,7 @@ describe('handleCustomResource', () => {
         sleeps.push(ms);
       },
     };
-    return { deps, sleeps, cleanedUp };
+    return { deps, sleeps, cleanedUp, schedules };
   }
 
   test('Create and Update change nothing and name the endpoint in the physical ID', async () => {
@@ -137,6 +184,31 @@ describe('handleCustomResource', () => {
     expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `endpoint-cleanup:${ENDPOINT}` });
     expect(cleanedUp).toEqual([ENDPOINT, ENDPOINT, ENDPOINT]);
     expect(sleeps).toEqual([15_000, 15_000]);
+  });
+
+  test('Delete passes the monitoring schedule name to every pass', async () => {
+    // GIVEN
+    const { deps, schedules } = fakeDeps([{ complete: false, detail: 'deleting the monitoring schedule' }]);
+    // WHEN
+    const response = await handlers.handleCustomResource(request('Delete', ENDPOINT, { MonitoringScheduleName: SCHEDULE }), deps);
+    // THEN
+    expect(response.Status).toBe('SUCCESS');
+    expect(schedules).toEqual([SCHEDULE, SCHEDULE]);
+  });
+
+  test('fails when the MonitoringScheduleName property is not a schedule name, and lets the rollback delete it', async () => {
+    // GIVEN
+    const { deps, cleanedUp } = fakeDeps([]);
+    // WHEN
+    const created = await handlers.handleCustomResource(request('Create', ENDPOINT, { MonitoringScheduleName: 'churn_prod_dq' }), deps);
+    const deleted = await handlers.handleCustomResource(request('Delete', ENDPOINT, { MonitoringScheduleName: 'churn_prod_dq' }), deps);
+    // THEN
+    expect(created).toMatchObject({
+      Status: 'FAILED',
+      Reason: 'resource property MonitoringScheduleName is "churn_prod_dq": expected a monitoring schedule name of 1-63 letters, digits and hyphens, or no value',
+    });
+    expect(deleted).toMatchObject({ Status: 'SUCCESS' });
+    expect(cleanedUp).toEqual([]);
   });
 
   test('fails the Delete with a reason when the endpoint outlives the function', async () => {
@@ -237,6 +309,9 @@ describe('removeEndpointResources', () => {
     expect(sagemaker).toHaveReceivedCommandWith(DeleteEndpointCommand, { EndpointName: ENDPOINT });
     // Configs must outlive the endpoint that uses them.
     expect(sagemaker).not.toHaveReceivedCommand(DeleteEndpointConfigCommand);
+    // Without a schedule name nothing of monitoring is looked at.
+    expect(sagemaker).not.toHaveReceivedCommand(DescribeMonitoringScheduleCommand);
+    expect(sagemaker).not.toHaveReceivedCommand(ListDataQualityJobDefinitionsCommand);
     expect(progress).toEqual({ complete: false, detail: 'deleting the endpoint' });
   });
 
@@ -335,5 +410,106 @@ describe('removeEndpointResources', () => {
 
     // WHEN / THEN
     await expect(removeEndpointResources(ENDPOINT, { ...clients, log: recordingLog() })).rejects.toThrow('not authorized');
+  });
+
+  describe('with a monitoring schedule', () => {
+    test('deletes the schedule, waits until it is gone, then deletes the job definitions tagged for the endpoint, then the endpoint', async () => {
+      // GIVEN a schedule SageMaker takes two passes to delete
+      givenEndpoint('InService');
+      sagemaker
+        .on(DescribeMonitoringScheduleCommand)
+        .resolvesOnce(schedule('Scheduled'))
+        .resolvesOnce(schedule('Scheduled'))
+        .rejects(scheduleGone());
+      sagemaker
+        .on(DeleteMonitoringScheduleCommand)
+        .resolvesOnce({})
+        .rejects(awsError('ValidationException', `Monitoring schedule ${SCHEDULE} in status Scheduled cannot be deleted while a deletion is in progress`));
+      givenJobDefinitions([
+        { name: 'churn-prod-dq-v1-aaaaaaaa', owner: ENDPOINT },
+        { name: 'churn-prod-dq-v2-bbbbbbbb', owner: ENDPOINT },
+        { name: 'churn-prod-dq-dq-v1-cccccccc', owner: 'churn-prod-dq' },
+        { name: 'churn-prod-dq-handmade' },
+      ]);
+      const log = recordingLog();
+      const pass = () => removeEndpointResources(ENDPOINT, { ...clients, log }, SCHEDULE);
+
+      // WHEN / THEN the first pass asks for the schedule's deletion and nothing else
+      await expect(pass()).resolves.toEqual({ complete: false, detail: 'deleting the monitoring schedule' });
+      expect(sagemaker).toHaveReceivedCommandWith(DeleteMonitoringScheduleCommand, { MonitoringScheduleName: SCHEDULE });
+      expect(sagemaker).not.toHaveReceivedCommand(DeleteDataQualityJobDefinitionCommand);
+      expect(sagemaker).not.toHaveReceivedCommand(DeleteEndpointCommand);
+
+      // WHEN / THEN the second pass finds the schedule still being deleted and waits
+      await expect(pass()).resolves.toEqual({
+        complete: false,
+        detail: `the monitoring schedule cannot be deleted yet: Monitoring schedule ${SCHEDULE} in status Scheduled cannot be deleted while a deletion is in progress`,
+      });
+      expect(sagemaker).not.toHaveReceivedCommand(DeleteEndpointCommand);
+
+      // WHEN / THEN the third pass finds it gone: job definitions first, then the endpoint
+      await expect(pass()).resolves.toEqual({ complete: false, detail: 'deleting the endpoint' });
+      expect(sagemaker).toHaveReceivedCommandWith(ListDataQualityJobDefinitionsCommand, { NameContains: 'churn-prod-dq' });
+      expect(sagemaker).toHaveReceivedCommandTimes(DeleteDataQualityJobDefinitionCommand, 2);
+      expect(sagemaker).toHaveReceivedCommandWith(DeleteDataQualityJobDefinitionCommand, { JobDefinitionName: 'churn-prod-dq-v1-aaaaaaaa' });
+      expect(sagemaker).toHaveReceivedCommandWith(DeleteDataQualityJobDefinitionCommand, { JobDefinitionName: 'churn-prod-dq-v2-bbbbbbbb' });
+      const names = commandNames();
+      expect(names.lastIndexOf('DeleteDataQualityJobDefinitionCommand')).toBeLessThan(names.indexOf('DeleteEndpointCommand'));
+      expect(log.messages).toContain('removed data-quality job definitions');
+    });
+
+    test('waits while the schedule is Pending, which SageMaker refuses to delete', async () => {
+      // GIVEN
+      givenEndpoint('InService');
+      sagemaker.on(DescribeMonitoringScheduleCommand).resolves(schedule('Pending'));
+
+      // WHEN
+      const progress = await removeEndpointResources(ENDPOINT, { ...clients, log: recordingLog() }, SCHEDULE);
+
+      // THEN
+      expect(progress).toEqual({ complete: false, detail: 'the monitoring schedule is Pending; it is deleted once that ends' });
+      expect(sagemaker).not.toHaveReceivedCommand(DeleteMonitoringScheduleCommand);
+      expect(sagemaker).not.toHaveReceivedCommand(DeleteEndpointCommand);
+    });
+
+    test('removes a schedule left behind by an endpoint deleted by hand', async () => {
+      // GIVEN
+      sagemaker.on(DescribeEndpointCommand).rejects(notFound('endpoint'));
+      sagemaker.on(DescribeMonitoringScheduleCommand).resolves(schedule('Scheduled'));
+
+      // WHEN
+      const progress = await removeEndpointResources(ENDPOINT, { ...clients, log: recordingLog() }, SCHEDULE);
+
+      // THEN
+      expect(sagemaker).toHaveReceivedCommandWith(DeleteMonitoringScheduleCommand, { MonitoringScheduleName: SCHEDULE });
+      expect(progress).toEqual({ complete: false, detail: 'deleting the monitoring schedule' });
+    });
+
+    test('leaves a schedule of that name that watches another endpoint', async () => {
+      // GIVEN
+      givenEndpoint('InService');
+      sagemaker.on(DescribeMonitoringScheduleCommand).resolves(schedule('Scheduled', 'churn-staging'));
+      const log = recordingLog();
+
+      // WHEN
+      const progress = await removeEndpointResources(ENDPOINT, { ...clients, log }, SCHEDULE);
+
+      // THEN
+      expect(sagemaker).not.toHaveReceivedCommand(DeleteMonitoringScheduleCommand);
+      expect(log.messages).toContain('the monitoring schedule watches another endpoint and is left in place');
+      expect(progress).toEqual({ complete: false, detail: 'deleting the endpoint' });
+    });
+
+    test('does not touch monitoring of an endpoint the deployer did not create', async () => {
+      // GIVEN
+      givenEndpoint('InService', {});
+
+      // WHEN
+      await removeEndpointResources(ENDPOINT, { ...clients, log: recordingLog() }, SCHEDULE);
+
+      // THEN
+      expect(sagemaker).not.toHaveReceivedCommand(DescribeMonitoringScheduleCommand);
+      expect(sagemaker).not.toHaveReceivedCommand(ListDataQualityJobDefinitionsCommand);
+    });
   });
 });
