@@ -13,9 +13,10 @@ import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardRe
 import { sageMakerNameProblem } from '../lib/naming';
 import { SAGEMAKER_VPC_ACTIONS, sageMakerArn } from '../lib/sagemaker-iam';
 import { DEPLOYER_ENV } from '../lambda/deployer/environment';
-import { ownedNamePrefix, VARIANT_NAME } from '../lambda/deployer/naming';
+import { dataQualityNamePrefix, ownedNamePrefix, VARIANT_NAME } from '../lambda/deployer/naming';
 import { ENDPOINT_CLEANUP_PROPERTIES } from '../lambda/endpoint-cleanup/properties';
 import { ModelApprovalStatus, ModelRegistry } from './model-registry';
+import { SageMakerImage } from './sagemaker-image';
 import { SecureFunction } from './secure-function';
 
 /** How the endpoint serves: on dedicated instances, or serverless. */
@@ -117,6 +118,12 @@ class ServerlessVariant extends EndpointVariant {
   }
 }
 
+/** How often Model Monitor checks the captured data against the baseline. */
+export enum MonitoringFrequency {
+  HOURLY = 'cron(0 * ? * * *)',
+  DAILY = 'cron(0 0 ? * * *)',
+}
+
 /** How an update of an instance variant shifts traffic to the new model (blue/green). */
 export abstract class TrafficShift {
   /** All traffic at once, after the new fleet is up; rolls back on the alarms during the bake time. */
@@ -208,6 +215,37 @@ export interface InferenceEndpointProps {
   readonly rollbackAlarms?: cloudwatch.IAlarm[];
 
   /**
+   * Name of the Model Monitor data-quality schedule the deployer keeps on the served model's
+   * baseline (instance variants: serverless endpoints capture no data).
+   * @default - no data-quality monitoring
+   */
+  readonly monitoringScheduleName?: string;
+
+  /**
+   * How often the data-quality schedule runs.
+   * @default MonitoringFrequency.DAILY
+   */
+  readonly monitoringFrequency?: MonitoringFrequency;
+
+  /**
+   * Bucket the monitoring reports are written to.
+   * @default - the data capture bucket
+   */
+  readonly monitoringOutputBucket?: s3.IBucket;
+
+  /**
+   * Prefix of the monitoring reports in `monitoringOutputBucket`.
+   * @default 'monitoring/'
+   */
+  readonly monitoringOutputPrefix?: string;
+
+  /**
+   * Instance type of the monitoring jobs (one without local NVMe storage: the volume is KMS-encrypted).
+   * @default 'ml.m5.large'
+   */
+  readonly monitoringInstanceType?: string;
+
+  /**
    * VPC for the model containers (instance variants).
    * @default - no VPC: the model runs network-isolated
    */
@@ -242,6 +280,8 @@ export class InferenceEndpoint extends Construct {
   public readonly deployer: SecureFunction;
   /** The role the model containers run with. */
   public readonly modelRole: iam.Role;
+  /** The role Model Monitor jobs run with, when monitoring is on. */
+  public readonly monitoringRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: InferenceEndpointProps) {
     super(scope, id);
@@ -287,6 +327,18 @@ export class InferenceEndpoint extends Construct {
         [DEPLOYER_ENV.MAX_EXECUTION_TIMEOUT_SECONDS]: String(Math.min(14400, Math.max(600, waitSeconds * (shift.shifts + 1) + 600))),
       });
       if (shift.stepPercent !== undefined) environment[DEPLOYER_ENV.TRAFFIC_STEP_PERCENT] = String(shift.stepPercent);
+      if (props.monitoringScheduleName) {
+        this.monitoringRole = this.createMonitoringRole(props, capturePrefix);
+        const outputBucket = props.monitoringOutputBucket ?? (props.dataCaptureBucket as s3.IBucket);
+        Object.assign(environment, {
+          [DEPLOYER_ENV.MONITORING_SCHEDULE_NAME]: props.monitoringScheduleName,
+          [DEPLOYER_ENV.MONITORING_SCHEDULE_EXPRESSION]: props.monitoringFrequency ?? MonitoringFrequency.DAILY,
+          [DEPLOYER_ENV.MONITORING_IMAGE_URI]: SageMakerImage.modelMonitorAnalyzer().bind(this, this.monitoringRole),
+          [DEPLOYER_ENV.MONITORING_ROLE_ARN]: this.monitoringRole.roleArn,
+          [DEPLOYER_ENV.MONITORING_OUTPUT_S3_URI]: outputBucket.s3UrlForObject(props.monitoringOutputPrefix ?? 'monitoring/'),
+          [DEPLOYER_ENV.MONITORING_INSTANCE_TYPE]: props.monitoringInstanceType ?? 'ml.m5.large',
+        });
+      }
       if (props.rollbackAlarms?.length) environment[DEPLOYER_ENV.ROLLBACK_ALARM_NAMES] = props.rollbackAlarms.map((alarm) => alarm.alarmName).join(',');
       if (props.vpc) {
         const securityGroup = new ec2.SecurityGroup(this, 'ModelSecurityGroup', { vpc: props.vpc, description: `Models of ${props.endpointName}`, allowAllOutbound: false });
@@ -398,7 +450,19 @@ export class InferenceEndpoint extends Construct {
     props.modelRegistry.grantRead(role);
     // List actions cannot be scoped to a resource.
     statement(['sagemaker:ListModelPackages', 'sagemaker:ListEndpointConfigs', 'sagemaker:ListModels'], ['*']);
-    statement(['iam:PassRole'], [this.modelRole.roleArn], { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    const passable = [this.modelRole.roleArn, ...(this.monitoringRole ? [this.monitoringRole.roleArn] : [])];
+    statement(['iam:PassRole'], passable, { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    if (props.monitoringScheduleName && this.monitoringRole) {
+      statement(
+        ['sagemaker:CreateDataQualityJobDefinition', 'sagemaker:DeleteDataQualityJobDefinition', 'sagemaker:AddTags', 'sagemaker:ListTags'],
+        [arn('data-quality-job-definition', `${dataQualityNamePrefix(props.endpointName)}*`)],
+      );
+      statement(
+        ['sagemaker:DescribeMonitoringSchedule', 'sagemaker:CreateMonitoringSchedule', 'sagemaker:UpdateMonitoringSchedule', 'sagemaker:AddTags', 'sagemaker:ListTags'],
+        [arn('monitoring-schedule', props.monitoringScheduleName)],
+      );
+      statement(['sagemaker:ListDataQualityJobDefinitions'], ['*']);
+    }
     props.encryptionKey.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
     statement(
       ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies', 'application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeregisterScalableTarget'],
@@ -410,6 +474,32 @@ export class InferenceEndpoint extends Construct {
       [Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint' })],
       { StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
     );
+  }
+
+  /** Model Monitor jobs read captured data and the baseline, and write their reports. */
+  private createMonitoringRole(props: InferenceEndpointProps, capturePrefix: string): iam.Role {
+    const role = new iam.Role(this, 'MonitoringRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: `Runs the Model Monitor jobs of endpoint ${props.endpointName}`,
+    });
+    const captureBucket = props.dataCaptureBucket as s3.IBucket;
+    const outputBucket = props.monitoringOutputBucket ?? captureBucket;
+    const outputPrefix = props.monitoringOutputPrefix ?? 'monitoring/';
+    captureBucket.grantRead(role, `${capturePrefix}*`);
+    props.modelArtifactsBucket.grantRead(role);
+    outputBucket.grantPut(role, `${outputPrefix}*`);
+    props.encryptionKey.grantEncryptDecrypt(role);
+    props.encryptionKey.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
+    const jobLogs = Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/ProcessingJobs*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], resources: [jobLogs] }));
+    const policy = role.node.findChild('DefaultPolicy');
+    acknowledgeGrantActions(policy, ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']);
+    acknowledgeInlinePolicy(policy, `the capture, baseline and report locations and the key of endpoint ${props.endpointName}`);
+    acknowledgeWildcardResource(policy, captureBucket.arnForObjects(`${capturePrefix}*`), 'Monitoring jobs read every captured file under the capture prefix.');
+    acknowledgeWildcardResource(policy, props.modelArtifactsBucket.arnForObjects('*'), 'Baselines live wherever each pipeline run wrote them in the artifacts bucket.');
+    acknowledgeWildcardResource(policy, outputBucket.arnForObjects(`${outputPrefix}*`), 'Monitoring jobs write reports with generated names under the report prefix.');
+    acknowledgeWildcardResource(policy, jobLogs, 'Monitoring jobs write to the /aws/sagemaker/ProcessingJobs log group with generated stream names.');
+    return role;
   }
 
   private cleanupResource(props: InferenceEndpointProps, owned: string, arn: (resource: string, name: string) => string): CustomResource {
@@ -429,14 +519,23 @@ export class InferenceEndpoint extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sagemaker:ListTags', 'sagemaker:DeleteEndpointConfig', 'sagemaker:DeleteModel'], resources: [arn('endpoint-config', `${owned}*`), arn('model', `${owned}*`)] }),
     );
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListEndpointConfigs', 'sagemaker:ListModels', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DeregisterScalableTarget'], resources: ['*'] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListEndpointConfigs', 'sagemaker:ListModels', 'sagemaker:ListDataQualityJobDefinitions', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DeregisterScalableTarget'], resources: ['*'] }));
     const policy = role.node.findChild('DefaultPolicy');
+    if (this.monitoringRole && props.monitoringScheduleName) {
+      const jobDefinitions = arn('data-quality-job-definition', `${dataQualityNamePrefix(props.endpointName)}*`);
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeMonitoringSchedule', 'sagemaker:DeleteMonitoringSchedule'], resources: [arn('monitoring-schedule', props.monitoringScheduleName)] }));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListTags', 'sagemaker:DeleteDataQualityJobDefinition'], resources: [jobDefinitions] }));
+      acknowledgeWildcardResource(policy, jobDefinitions, 'The deployer names each data-quality job definition after the endpoint plus a version suffix; the clean-up deletes only those it tagged.');
+    }
     acknowledgeWildcardResource(policy, arn('endpoint-config', `${owned}*`), 'The deployer names each endpoint config after the endpoint plus a version suffix; the clean-up deletes only those it tagged.');
     acknowledgeWildcardResource(policy, arn('model', `${owned}*`), 'The deployer names each model after the endpoint plus a version suffix; the clean-up deletes only those it tagged.');
     return new CustomResource(this, 'Cleanup', {
       serviceToken: cleanup.function.functionArn,
       resourceType: 'Custom::EndpointCleanup',
-      properties: { [ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME]: props.endpointName },
+      properties: {
+        [ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME]: props.endpointName,
+        ...(this.monitoringRole ? { [ENDPOINT_CLEANUP_PROPERTIES.MONITORING_SCHEDULE_NAME]: props.monitoringScheduleName } : {}),
+      },
     });
   }
 
@@ -445,6 +544,9 @@ export class InferenceEndpoint extends Construct {
     const named = 'The deployer names models and endpoint configs after the endpoint plus a version suffix: the prefix is as narrow as the names allow.';
     acknowledgeWildcardResource(deployerPolicy, arn('endpoint-config', `${owned}*`), named);
     acknowledgeWildcardResource(deployerPolicy, arn('model', `${owned}*`), named);
+    if (this.monitoringRole) {
+      acknowledgeWildcardResource(deployerPolicy, arn('data-quality-job-definition', `${dataQualityNamePrefix(props.endpointName)}*`), 'The deployer names each data-quality job definition after the endpoint plus a version suffix.');
+    }
     acknowledgeWildcardResource(deployerPolicy, arn('model-package', `${props.modelRegistry.modelPackageGroupName}/*`), 'Reading the versions of this one group to find the newest approved one.');
     acknowledgeWildcardResource(deployerPolicy, Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: 'TargetTracking*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }), 'Target-tracking scaling creates its alarms under generated TargetTracking-* names.');
     const modelPolicy = this.modelRole.node.findChild('DefaultPolicy');
@@ -475,10 +577,21 @@ function validateProps(props: InferenceEndpointProps, variant: EndpointVariant):
         problems.push(`the ${shift.strategy} step is ${shift.stepPercent}%: SageMaker accepts ${low}-${high}%`);
       }
     }
+    if (props.monitoringScheduleName && !Token.isUnresolved(props.monitoringScheduleName)) {
+      const problem = sageMakerNameProblem(props.monitoringScheduleName);
+      if (problem) problems.push(`monitoringScheduleName "${props.monitoringScheduleName}" is invalid: ${problem}`);
+    }
     if ((props.rollbackAlarms?.length ?? 0) > 10) problems.push(`rollbackAlarms has ${props.rollbackAlarms?.length} alarms: SageMaker watches at most 10`);
   } else {
-    for (const [name, value] of [['dataCaptureBucket', props.dataCaptureBucket], ['trafficShift', props.trafficShift], ['rollbackAlarms', props.rollbackAlarms], ['vpc', props.vpc]] as const) {
-      if (value !== undefined) problems.push(`${name} is set, but SageMaker supports no ${name === 'trafficShift' || name === 'rollbackAlarms' ? 'blue/green updates' : name === 'vpc' ? 'VPC' : 'data capture'} on serverless endpoints`);
+    const unsupported = {
+      dataCaptureBucket: 'data capture',
+      trafficShift: 'blue/green updates',
+      rollbackAlarms: 'blue/green updates',
+      vpc: 'VPC',
+      monitoringScheduleName: 'data capture, so no Model Monitor schedule,',
+    } as const;
+    for (const [name, feature] of Object.entries(unsupported)) {
+      if (props[name as keyof typeof unsupported] !== undefined) problems.push(`${name} is set, but SageMaker supports no ${feature} on serverless endpoints`);
     }
   }
   if (problems.length > 0) throw new Error(`InferenceEndpoint: ${problems.join('; ')}`);

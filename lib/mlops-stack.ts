@@ -9,6 +9,7 @@ import {
   MlopsMonitoring,
   MlopsStorage,
   ModelApprovalStatus,
+  MonitoringFrequency,
   ModelRegistry,
   RetrainingSchedule,
   TrainingPipeline,
@@ -105,7 +106,8 @@ export class MlopsStack extends Stack {
       pipelineName: names.pipeline,
       pipelineStepNames: TrainingPipeline.STEP_NAMES,
       modelPackageGroupName: names.modelPackageGroup,
-      dataQualityScheduleName: names.dataQualitySchedule,
+      // Serverless endpoints capture no data, so they have no Model Monitor schedule to watch.
+      dataQualityScheduleName: endpoint.variant === 'instance' ? names.dataQualitySchedule : undefined,
       logRetention,
       removalPolicy,
     });
@@ -131,6 +133,9 @@ export class MlopsStack extends Stack {
       trafficShift: instances ? trafficShift(endpoint.deploymentStrategy, endpoint.trafficStepPercent) : undefined,
       trafficShiftWait: Duration.minutes(endpoint.deploymentWaitMinutes),
       rollbackAlarms: instances ? this.monitoring.endpointAlarms : undefined,
+      monitoringScheduleName: instances ? names.dataQualitySchedule : undefined,
+      monitoringFrequency: config.monitoring.dataQualitySchedule === 'hourly' ? MonitoringFrequency.HOURLY : MonitoringFrequency.DAILY,
+      monitoringOutputPrefix: MlopsStorage.MONITORING_PREFIX,
       removalPolicy,
       logRetention,
     });

@@ -274,7 +274,27 @@ export const stageConfigSchema = z
       }
     }, { when: (payload) => namesAreValid(payload.value) }),
   )
+  .check(
+    z.superRefine(
+      (config, ctx) => {
+        if (config.retraining.onDrift && config.endpoint.variant === 'serverless') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['retraining', 'onDrift'],
+            message: 'false with a serverless endpoint: serverless endpoints capture no data, so Model Monitor finds no drift; use endpoint.variant "instance"',
+          });
+        }
+      },
+      { when: (payload) => sectionsAreValid(payload.value) },
+    ),
+  )
   .describe('One stage of a cdk-mlops environment.');
+
+/** Cross-section checks need both sections parsed. */
+function sectionsAreValid(value: unknown): boolean {
+  const { retraining, endpoint } = (value ?? {}) as { retraining?: { onDrift?: unknown }; endpoint?: { variant?: unknown } };
+  return typeof retraining?.onDrift === 'boolean' && (endpoint?.variant === 'serverless' || endpoint?.variant === 'instance');
+}
 
 /** The cross-field name check only makes sense once project and stage are valid on their own. */
 function namesAreValid(value: unknown): boolean {

@@ -4,7 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { EndpointVariant, InferenceEndpoint, InferenceEndpointProps, ModelRegistry, TrafficShift } from '../../constructs';
+import { EndpointVariant, InferenceEndpoint, InferenceEndpointProps, ModelRegistry, MonitoringFrequency, TrafficShift } from '../../constructs';
 import { DEPLOYER_ENV, readDeployerSettings } from '../../lambda/deployer/environment';
 import { appLikeCli } from '../helpers/app';
 
@@ -25,6 +25,8 @@ function synth(props: Partial<InferenceEndpointProps> = {}, addToStack: (stack: 
     trafficShift: TrafficShift.canary(10),
     trafficShiftWait: Duration.minutes(5),
     rollbackAlarms: [alarm],
+    monitoringScheduleName: 'churn-prod-data-quality',
+    monitoringFrequency: MonitoringFrequency.HOURLY,
     removalPolicy: RemovalPolicy.DESTROY,
     ...props,
   });
@@ -82,12 +84,27 @@ describe('InferenceEndpoint', () => {
       [DEPLOYER_ENV.MAX_EXECUTION_TIMEOUT_SECONDS]: '1500',
       [DEPLOYER_ENV.DATA_CAPTURE_S3_URI]: { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/capture/']] },
       [DEPLOYER_ENV.ROLLBACK_ALARM_NAMES]: { Ref: expect.stringMatching(/^Errors/) },
+      [DEPLOYER_ENV.MONITORING_SCHEDULE_NAME]: 'churn-prod-data-quality',
+      [DEPLOYER_ENV.MONITORING_SCHEDULE_EXPRESSION]: 'cron(0 * ? * * *)',
+      [DEPLOYER_ENV.MONITORING_INSTANCE_TYPE]: 'ml.m5.large',
+      [DEPLOYER_ENV.MONITORING_OUTPUT_S3_URI]: { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/monitoring/']] },
     });
+    expect(environment[DEPLOYER_ENV.MONITORING_IMAGE_URI]).toEqual({ 'Fn::Join': ['', ['468650794304.dkr.ecr.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/sagemaker-model-monitor-analyzer:latest']] });
     // Tokens stand in for what CloudFormation fills in; everything else must pass the handler's own check.
     const concrete = Object.fromEntries(
       Object.entries(environment).map(([name, value]) => [
         name,
-        typeof value === 'string' ? value : name.endsWith('ROLE_ARN') ? 'arn:aws:iam::111122223333:role/model' : name.endsWith('S3_URI') ? 's3://bucket/capture/' : name.includes('KMS') ? 'arn:aws:kms:eu-west-1:111122223333:key/abc' : 'alarm',
+        typeof value === 'string'
+          ? value
+          : name.endsWith('ROLE_ARN')
+            ? 'arn:aws:iam::111122223333:role/model'
+            : name.endsWith('S3_URI')
+              ? 's3://bucket/capture/'
+              : name.includes('KMS')
+                ? 'arn:aws:kms:eu-west-1:111122223333:key/abc'
+                : name.endsWith('IMAGE_URI')
+                  ? '468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest'
+                  : 'alarm',
       ]),
     );
     expect(() => readDeployerSettings(concrete)).not.toThrow();
@@ -103,7 +120,10 @@ describe('InferenceEndpoint', () => {
     );
     expect(resourcesOf('sagemaker:CreateModel')).toEqual(['arn:aws:sagemaker:eu-west-1:111122223333:model/churn-prod-endpoint*']);
     expect(resourcesOf('sagemaker:DeleteEndpointConfig')).toEqual(['arn:aws:sagemaker:eu-west-1:111122223333:endpoint-config/churn-prod-endpoint*']);
-    expect(resourcesOf('iam:PassRole')).toEqual([{ 'Fn::GetAtt': [stack.getLogicalId(endpoint.modelRole.node.defaultChild as never), 'Arn'] }]);
+    expect(resourcesOf('iam:PassRole')).toEqual([
+      { 'Fn::GetAtt': [stack.getLogicalId(endpoint.modelRole.node.defaultChild as never), 'Arn'] },
+      { 'Fn::GetAtt': [stack.getLogicalId(endpoint.monitoringRole!.node.defaultChild as never), 'Arn'] },
+    ]);
     expect(resourcesOf('sagemaker:DeleteEndpoint')).toEqual([]);
   });
 
@@ -115,9 +135,26 @@ describe('InferenceEndpoint', () => {
     expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
   });
 
+  test('keeps the data-quality schedule under its own least-privilege role', () => {
+    const monitoringRoleId = stack.getLogicalId(endpoint.monitoringRole!.node.defaultChild as never);
+    const statements: any[] = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const passRole = statements.find((statement) => statement.Action === 'iam:PassRole' && JSON.stringify(statement.Resource).includes(monitoringRoleId));
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: expect.arrayContaining(['sagemaker:CreateMonitoringSchedule', 'sagemaker:UpdateMonitoringSchedule']),
+          Resource: 'arn:aws:sagemaker:eu-west-1:111122223333:monitoring-schedule/churn-prod-data-quality',
+        }),
+      ]),
+    );
+  });
+
   test('removes what the deployer created when the stack is deleted, after the deployer and its rules are gone', () => {
     const cleanups = template.findResources('Custom::EndpointCleanup');
-    expect(Object.values(cleanups)).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ EndpointName: 'churn-prod-endpoint' }) })]);
+    expect(Object.values(cleanups)).toEqual([
+      expect.objectContaining({ Properties: expect.objectContaining({ EndpointName: 'churn-prod-endpoint', MonitoringScheduleName: 'churn-prod-data-quality' }) }),
+    ]);
     const cleanupId = Object.keys(cleanups)[0];
     const deployerId = stack.getLogicalId(endpoint.deployer.function.node.defaultChild as never);
     expect(template.toJSON().Resources[deployerId].DependsOn).toEqual(expect.arrayContaining([cleanupId]));
@@ -133,6 +170,7 @@ describe('InferenceEndpoint', () => {
       dataCaptureBucket: undefined,
       trafficShift: undefined,
       rollbackAlarms: undefined,
+      monitoringScheduleName: undefined,
     });
     const environment = deployerEnvironment(serverless);
     expect(environment).toMatchObject({ [DEPLOYER_ENV.VARIANT_TYPE]: 'serverless', [DEPLOYER_ENV.SERVERLESS_MEMORY_MB]: '3072', [DEPLOYER_ENV.SERVERLESS_MAX_CONCURRENCY]: '4' });

@@ -124,6 +124,7 @@ describe('stage config', () => {
     ['linear step SageMaker rejects', { endpoint: { deploymentStrategy: 'linear', trafficStepPercent: 5 } }, /^endpoint\.trafficStepPercent: received 5; expected a whole percentage from 10 to 50 for the linear strategy/],
     ['initial instances outside the autoscaling range', { endpoint: { instanceCount: 6, minCapacity: 2, maxCapacity: 4 } }, /^endpoint\.instanceCount: received 6; expected from minCapacity to maxCapacity \(2-4\)/],
     ['bad approver email', { approval: { approverEmails: ['ops at example.com'] } }, /^approval\.approverEmails\[0\]: received "ops at example\.com"; expected an email address/],
+    ['drift retraining on a serverless endpoint', { retraining: { onDrift: true } }, /^retraining\.onDrift: received true; expected false with a serverless endpoint: serverless endpoints capture no data/],
     ['section of the wrong type', { monitoring: 'on' }, /^monitoring: received "on"; expected an object/],
   ])('fails when %s', (_name, patch, expected) => {
     // WHEN
