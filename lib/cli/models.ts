@@ -7,17 +7,17 @@ import {
   SageMakerClient,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RefusedError, UsageError } from './errors';
 import { cell, formatAge, formatSection, formatTable } from './output';
 
 /**
- * The key metric of a package is read from its CustomerMetadataProperties under the stage's
- * `training.metricName` (e.g. `auc`): that needs no S3 access, unlike the evaluation report behind
- * ModelMetrics, whose S3 URIs `models show` prints instead.
+ * The key metric of a package: `binary_classification_metrics.<training.metricName>.value` of the
+ * evaluation report the pipeline registered as the package's ModelQuality statistics.
  */
 export interface PackageMetric {
   readonly name: string;
-  /** Null when the package carries no such property. */
+  /** Null when the package has no evaluation report, or it cannot be read or lacks the metric. */
   readonly value: string | null;
 }
 
@@ -101,6 +101,7 @@ export async function findPackage(sagemaker: SageMakerClient, group: string, ver
 /** The newest `limit` packages of the group with their key metric, marking the served version. */
 export async function readModelList(
   sagemaker: SageMakerClient,
+  s3: S3Client,
   group: string,
   metricName: string,
   servedVersion: number | null,
@@ -109,13 +110,14 @@ export async function readModelList(
   const summaries = await listPackageSummaries(sagemaker, group, limit);
   // The summaries lack the metadata and the approval note: one describe per package.
   const packages = await Promise.all(
-    summaries.map(async (summary) => toView(await describePackage(sagemaker, summary), metricName, servedVersion)),
+    summaries.map(async (summary) => toView(s3, await describePackage(sagemaker, summary), metricName, servedVersion)),
   );
   return { group, metricName, servedVersion, packages };
 }
 
 export async function readModelDetails(
   sagemaker: SageMakerClient,
+  s3: S3Client,
   group: string,
   version: number,
   metricName: string,
@@ -123,7 +125,7 @@ export async function readModelDetails(
 ): Promise<ModelPackageDetails> {
   const described = await describePackage(sagemaker, await findPackage(sagemaker, group, version));
   return {
-    ...toView(described, metricName, servedVersion),
+    ...(await toView(s3, described, metricName, servedVersion)),
     description: described.ModelPackageDescription || null,
     lastModifiedAt: described.LastModifiedTime?.toISOString() ?? null,
     customerMetadata: described.CustomerMetadataProperties ?? {},
@@ -224,7 +226,7 @@ async function describePackage(sagemaker: SageMakerClient, summary: ModelPackage
   return sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: summary.ModelPackageArn }));
 }
 
-function toView(described: DescribeModelPackageCommandOutput, metricName: string, servedVersion: number | null): ModelPackageView {
+async function toView(s3: S3Client, described: DescribeModelPackageCommandOutput, metricName: string, servedVersion: number | null): Promise<ModelPackageView> {
   const version = described.ModelPackageVersion ?? 0;
   return {
     version,
@@ -232,8 +234,25 @@ function toView(described: DescribeModelPackageCommandOutput, metricName: string
     approvalStatus: described.ModelApprovalStatus ?? 'unknown',
     packageStatus: described.ModelPackageStatus ?? 'unknown',
     createdAt: described.CreationTime?.toISOString() ?? null,
-    metric: { name: metricName, value: described.CustomerMetadataProperties?.[metricName] ?? null },
+    metric: { name: metricName, value: await readKeyMetric(s3, described.ModelMetrics?.ModelQuality?.Statistics?.S3Uri, metricName) },
     approvalDescription: described.ApprovalDescription || null,
     serving: servedVersion !== null && version === servedVersion,
   };
+}
+
+/**
+ * The metric from the package's evaluation report. A report that is missing, unreadable (no access
+ * to the artifacts bucket) or without the metric shows as no value rather than failing the listing.
+ */
+async function readKeyMetric(s3: S3Client, reportUri: string | undefined, metricName: string): Promise<string | null> {
+  const location = reportUri ? /^s3:\/\/([^/]+)\/(.+)$/.exec(reportUri) : null;
+  if (!location) return null;
+  try {
+    const report = await s3.send(new GetObjectCommand({ Bucket: location[1], Key: location[2] }));
+    const metrics = JSON.parse((await report.Body?.transformToString()) ?? '{}');
+    const value: unknown = metrics?.binary_classification_metrics?.[metricName]?.value;
+    return typeof value === 'number' && Number.isFinite(value) ? String(Number(value.toFixed(4))) : null;
+  } catch {
+    return null;
+  }
 }

@@ -91,10 +91,11 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
     .option('--limit <count>', `how many versions (default: ${DEFAULT_MODEL_LIST_LIMIT})`, parseCount)
     .action(
       withSession(async (session, options: { limit?: number }) => {
-        const { names, config, sagemaker } = session;
+        const { names, config, sagemaker, s3 } = session;
         const endpoint = await readEndpointState(sagemaker, names.endpoint);
         const list = await readModelList(
           sagemaker,
+          s3,
           names.modelPackageGroup,
           config.training.metricName,
           endpoint.servedVersion,
@@ -110,9 +111,9 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
     .argument('<version>', 'model package version', parseVersion)
     .action(
       withSession(async (session, version: number) => {
-        const { names, config, sagemaker } = session;
+        const { names, config, sagemaker, s3 } = session;
         const endpoint = await readEndpointState(sagemaker, names.endpoint);
-        const details = await readModelDetails(sagemaker, names.modelPackageGroup, version, config.training.metricName, endpoint.servedVersion);
+        const details = await readModelDetails(sagemaker, s3, names.modelPackageGroup, version, config.training.metricName, endpoint.servedVersion);
         return { data: details, text: renderModelDetails(details, runtime.now()) };
       }),
     );

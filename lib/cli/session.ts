@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ConfigError, knownStages, loadStageConfig } from '../config-loader';
 import { resourceNames, ResourceNames } from '../naming';
@@ -30,6 +31,8 @@ export interface Session {
   readonly sagemaker: SageMakerClient;
   readonly cloudwatch: CloudWatchClient;
   readonly eventbridge: EventBridgeClient;
+  /** Reads the evaluation reports behind the packages' key metric. */
+  readonly s3: S3Client;
 }
 
 /**
@@ -90,6 +93,8 @@ export function openSession(options: GlobalOptions, cwd = process.cwd()): Sessio
     sagemaker: new SageMakerClient(settings),
     cloudwatch: new CloudWatchClient(settings),
     eventbridge: new EventBridgeClient(settings),
+    // An emulator serves buckets by path, not as bucket.host names.
+    s3: new S3Client({ ...settings, forcePathStyle: settings.endpoint !== undefined }),
   };
 }
 
@@ -97,4 +102,5 @@ export function closeSession(session: Session): void {
   session.sagemaker.destroy();
   session.cloudwatch.destroy();
   session.eventbridge.destroy();
+  session.s3.destroy();
 }

@@ -36,14 +36,14 @@ export interface StatusReport {
 }
 
 export async function readStatus(session: Session): Promise<StatusReport> {
-  const { config, names, sagemaker, cloudwatch } = session;
+  const { config, names, sagemaker, cloudwatch, s3 } = session;
   const alarmNamePrefix = `${names.prefix}-`;
   const [executions, endpoint, firing] = await Promise.all([
     readRecentExecutions(sagemaker, names.pipeline, STATUS_EXECUTIONS),
     readEndpointState(sagemaker, names.endpoint),
     readFiringAlarms(cloudwatch, alarmNamePrefix),
   ]);
-  const models = await readModelList(sagemaker, names.modelPackageGroup, config.training.metricName, endpoint.servedVersion, STATUS_MODEL_PACKAGES);
+  const models = await readModelList(sagemaker, s3, names.modelPackageGroup, config.training.metricName, endpoint.servedVersion, STATUS_MODEL_PACKAGES);
   return {
     project: config.project,
     stage: config.stage,

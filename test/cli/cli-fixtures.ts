@@ -12,6 +12,7 @@ import {
   SageMakerClient,
   SageMakerServiceException,
 } from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TAG } from '../../lambda/deployer/naming';
 import { CliIo } from '../../lib/cli/output';
@@ -29,11 +30,13 @@ export const PIPELINE_ARN = `${ACCOUNT_ARN}:pipeline/${PIPELINE}`;
 export const sagemakerMock = mockClient(SageMakerClient);
 export const cloudwatchMock = mockClient(CloudWatchClient);
 export const eventbridgeMock = mockClient(EventBridgeClient);
+export const s3Mock = mockClient(S3Client);
 
 export function resetMocks(): void {
   sagemakerMock.reset();
   cloudwatchMock.reset();
   eventbridgeMock.reset();
+  s3Mock.reset();
 }
 
 export function packageArn(version: number): string {
@@ -71,6 +74,9 @@ export function mockPackages(packages: readonly PackageFixture[]): void {
     })),
   });
   for (const fixture of packages) {
+    // The evaluation report the pipeline registered, where the key metric is read from.
+    const report = JSON.stringify({ binary_classification_metrics: fixture.auc ? { auc: { value: Number(fixture.auc), standard_deviation: 'NaN' } } : {} });
+    s3Mock.on(GetObjectCommand, { Bucket: 'artifacts', Key: `v${fixture.version}/evaluation.json` }).resolves({ Body: { transformToString: async () => report } } as never);
     sagemakerMock.on(DescribeModelPackageCommand, { ModelPackageName: packageArn(fixture.version) }).resolves({
       ModelPackageGroupName: GROUP,
       ModelPackageVersion: fixture.version,
