@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { ConfigError, loadStageConfig } from '../lib/config-loader';
-import { addMlopsStage } from '../lib/mlops-app';
+import { addComplianceChecks, addMlopsStage } from '../lib/mlops-app';
 
 // `cdk synth` (dev), `cdk synth -c stage=prod` or `cdk synth -c config=path/to/stage.json`.
 const app = new App();
@@ -10,6 +10,7 @@ try {
     stage: app.node.tryGetContext('stage'),
     configFile: app.node.tryGetContext('config'),
   });
+  addComplianceChecks(app);
   addMlopsStage(app, config);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { dirname, join } from 'node:path';
+import { DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -33,7 +32,7 @@ export interface SecureFunctionProps {
  * reserved concurrency and X-Ray tracing. Internal: the public constructs compose it.
  */
 export class SecureFunction extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly logGroup: logs.LogGroup;
@@ -73,9 +72,9 @@ export class SecureFunction extends Construct {
       reason: 'This queue is the dead-letter queue of the function and its event rules; it has no queue of its own.',
     });
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: handlerEntry(props.handlerFolder),
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: bundledHandler(props.handlerFolder),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -89,14 +88,6 @@ export class SecureFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
-      bundling: {
-        minify: true,
-        sourceMap: false,
-        target: 'node24',
-        // The Node.js runtime ships AWS SDK v3: bundling it again would only add size and load time.
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-      },
     });
     // The role's statements (logs, X-Ray, queue, and what the owning construct adds) land in its
     // default policy, created by the log statement above.
@@ -131,8 +122,37 @@ export function grantLogsServiceKeyUse(key: kms.IKey, scope: Construct): void {
   );
 }
 
-/** The handler source in this repository, or the compiled handler in the published package. */
-function handlerEntry(folder: string): string {
+/**
+ * The handler bundled with esbuild in this process (never Docker): one minified file, the AWS SDK
+ * left to the Node.js runtime that ships it. aws-cdk-lib caches staged assets by source and
+ * options, so a handler used by several stacks of one app is bundled once.
+ */
+function bundledHandler(folder: string): lambda.Code {
   const base = join(__dirname, '..', 'lambda', folder, 'index');
-  return existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
+  // The handler source in this repository, or the compiled handler in the published package.
+  const entry = existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
+  return lambda.Code.fromAsset(dirname(entry), {
+    bundling: {
+      // Required by the type, never pulled: local bundling always succeeds or throws.
+      image: DockerImage.fromRegistry('local-esbuild-only'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          // Loaded here so that apps without these functions need no esbuild.
+          const esbuild: typeof import('esbuild') = require('esbuild');
+          esbuild.buildSync({
+            entryPoints: [entry],
+            outfile: join(outputDir, 'index.js'),
+            bundle: true,
+            platform: 'node',
+            target: 'node24',
+            format: 'cjs',
+            minify: true,
+            external: ['@aws-sdk/*'],
+            logLevel: 'warning',
+          });
+          return true;
+        },
+      },
+    },
+  });
 }

@@ -1,25 +1,16 @@
 import './ts-compile-timer';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { knownStages, loadStageConfig } from '../../lib/config-loader';
-import { complianceChecks } from '../../lib/mlops-app';
-import { MlopsStack } from '../../lib/mlops-stack';
+import { addComplianceChecks, addMlopsStage } from '../../lib/mlops-app';
 
 /**
  * The bench's app: the stacks of several stages in one process, with or without the nag packs.
  * Context `stages` (comma-separated; default every stage in config/) and `nag` ('false' skips the
- * packs, as the proposed `-c nag=false` of bin/mlops-app.ts would). It builds each stack the way
- * addMlopsStage does, but registers the packs once: addMlopsStage registers them per call, so
- * calling it for every stage would run each pack once per stage on every stack.
+ * packs). The same functions as bin/mlops-app.ts build it, with the packs registered once.
  */
 const app = new App();
 const stagesContext: string | undefined = app.node.tryGetContext('stages');
 const stages = stagesContext ? stagesContext.split(',') : knownStages();
-if (app.node.tryGetContext('nag') !== 'false') Validations.of(app).addPlugins(...complianceChecks(app));
-for (const stage of stages) {
-  const config = loadStageConfig({ stage });
-  new MlopsStack(app, `${config.project}-${config.stage}`, {
-    config,
-    env: { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region },
-  });
-}
+if (app.node.tryGetContext('nag') !== 'false') addComplianceChecks(app);
+for (const stage of stages) addMlopsStage(app, loadStageConfig({ stage }));
 app.synth();
