@@ -20,7 +20,7 @@ export const PART_LABELS: Record<keyof SynthParts, string> = {
   tsCompile: 'ts-node transpiling the project .ts files',
   moduleLoad: 'loading aws-cdk-lib, cdk-nag, zod and the project modules',
   construction: 'building the construct tree (without bundling)',
-  bundling: 'NodejsFunction bundling (esbuild)',
+  bundling: 'bundling the Lambda handlers (esbuild, in-process)',
   synthesis: 'synthesis: templates, assets, tree (without validation)',
   validationEngine: 'template validation: starting its engine (once per process)',
   validationChecks: 'template validation: checking the templates',
@@ -41,6 +41,7 @@ export function synthParts(runs: readonly AppRun[], withoutNag: readonly AppRun[
   const counter = (name: string) => (run: AppRun) => run.counters[name] ?? 0;
   const startup = (run: AppRun) => run.tsProfile?.startupMs ?? 0;
   const tsCompile = (run: AppRun) => run.tsProfile?.tsCompileMs ?? 0;
+  const bundling = (run: AppRun) => run.tsProfile?.bundlingMs ?? 0;
   const validation = median(runs, counter('validateTemplates'));
   const validationAlone = median(withoutNag, counter('validateTemplates'));
   const checks = median(runs, counter('CloudFormationValidate.validate'));
@@ -48,8 +49,8 @@ export function synthParts(runs: readonly AppRun[], withoutNag: readonly AppRun[
     startup: median(runs, startup),
     tsCompile: median(runs, tsCompile),
     moduleLoad: median(runs, (run) => counter('phase:Load')(run) - startup(run) - tsCompile(run)),
-    construction: median(runs, (run) => counter('phase:Construction')(run) - counter('bundle:NodejsFunction')(run)),
-    bundling: median(runs, counter('bundle:NodejsFunction')),
+    construction: median(runs, (run) => counter('phase:Construction')(run) - bundling(run)),
+    bundling: median(runs, bundling),
     synthesis: median(runs, (run) => counter('phase:Synthesis')(run) - counter('validateTemplates')(run)),
     validationEngine: validationAlone - checks,
     validationChecks: checks,

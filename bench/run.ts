@@ -43,7 +43,7 @@ const PLAN: readonly Measurement[] = [
     runs: 2,
   },
   { id: 'all-no-validation', label: 'all stages, CDK_VALIDATION=false', spec: { app: STAGES_APP, env: { CDK_VALIDATION: 'false' } }, runs: 2 },
-  { id: 'all-no-nag', label: 'all stages, no nag packs (-c nag=false)', spec: { app: STAGES_APP, context: { nag: 'false' } }, runs: 2 },
+  { id: 'all-no-nag', label: 'all stages, no nag packs', spec: { app: STAGES_APP, context: { nag: 'false' } }, runs: 2 },
 ];
 
 const benchStart = performance.now();
@@ -116,7 +116,7 @@ function main() {
             ...m,
             wall: wall.get(m.id),
             cpu: cpu.get(m.id),
-            runs: runs.get(m.id)!.map(({ wallMs, cpuMs, counters, tsProfile, esbuildReportedMs }) => ({ wallMs, cpuMs, counters, tsProfile, esbuildReportedMs })),
+            runs: runs.get(m.id)!.map(({ wallMs, cpuMs, counters, tsProfile }) => ({ wallMs, cpuMs, counters, tsProfile })),
           })),
           cliSynthDev: cli,
           breakdown: parts,
@@ -233,7 +233,7 @@ function synthSection(
       'With aws-cdk-lib 2.276, context @aws-cdk/core:validateAgainstDefaultRules=false does not skip template validation (see its ' +
         'validation plugins time): it only reports its errors as warnings. CDK_VALIDATION=false (or `cdk synth --no-validation`) skips it.',
       `The CDK CLI added ${seconds(cli.wallMs - wall.get('dev')!.median)} to the dev app process it ran (one run against the median).`,
-      '"No nag packs" builds the same stacks through MlopsStack without registering the packs, as the proposed `-c nag=false` would.',
+      '"No nag packs" is the same app without addComplianceChecks (context nag=false of bench/apps/stages.ts).',
       'CPU is user + system time of the app and the processes it ran (esbuild); other load on the machine disturbs it less than wall time.',
       `Runs are interleaved round-robin so that other load spreads over every row; load average ${machine.loadAtStart} at start, ` +
         `${machine.loadAtEnd} at end (above ${machine.nproc}, processes were waiting for a core).`,
@@ -243,8 +243,7 @@ function synthSection(
 
 function breakdownSection(parts: SynthParts, runs: readonly AppRun[], withoutNag: readonly AppRun[]): Section {
   const total = Object.values(parts).reduce((sum, ms) => sum + ms, 0);
-  const functions = runs[0].counters['bundle:NodejsFunction(cnt)'] ?? 0;
-  const esbuild = summarize(runs.map((run) => run.esbuildReportedMs)).median;
+  const functions = runs[0].tsProfile?.bundles ?? 0;
   return {
     title: `Where the all-stages synth time goes (medians of n=${runs.length})`,
     headers: ['part', 'time', 'share'],
@@ -256,8 +255,7 @@ function breakdownSection(parts: SynthParts, runs: readonly AppRun[], withoutNag
         `summed by bench/apps/ts-compile-timer.ts over ${runs[0].tsProfile?.tsFiles ?? 0} files.`,
       `aws-cdk-lib times all validation plugins as one span; the ${withoutNag.length} runs without the nag packs split it into ` +
         'template validation and the packs (a difference of medians, so it carries their noise).',
-      `Bundling ran ${functions} times (later stages reuse the identical bundles); esbuild itself reports ${seconds(esbuild)} of it, ` +
-        'the rest is starting esbuild per function and staging the asset.',
+      `Bundling ran ${functions} times: aws-cdk-lib reuses a staged asset for every stack that bundles the same handler the same way.`,
       'Module loading is what precedes `new App()`; aws-cdk-lib loads some modules lazily, so part of it lands in construction.',
     ],
   };
@@ -362,12 +360,11 @@ function biggestCost(parts: SynthParts, wall: Map<string, Summary>, cpu: Map<str
     validationEngine: `the engine starts once per process whatever the number of stacks: ${skipValidation}`,
     validationChecks: skipValidation,
     nag:
-      'run the packs where findings are read (CI, before deploy) and skip them in the edit-synth loop with the proposed ' +
-      `\`-c nag=false\` (skip Validations.of(app).addPlugins in addMlopsStage): that saved ${saving('all-no-nag')} here.`,
-    bundling: 'esbuild itself is a small share; prebuilt bundles shipped with lambda.Code.fromAsset, or fewer functions, would cut the rest.',
+      'run the packs where findings are read (CI, before deploy) and skip them in the edit-synth loop ' +
+      `(an app that does not call addComplianceChecks): that saved ${saving('all-no-nag')} here.`,
+    bundling: 'each handler is bundled once per process already; prebuilt bundles shipped in the package would remove it.',
     tsCompile:
-      `stop transpiling ${runs[0].tsProfile?.tsFiles ?? 0} files with TypeScript on every synth: let ts-node transpile with SWC ` +
-      '("ts-node": {"swc": true} in tsconfig.json; @swc/core is already a dev dependency) or point cdk.json\'s app at the tsc output.',
+      `ts-node already transpiles the ${runs[0].tsProfile?.tsFiles ?? 0} files with SWC; pointing cdk.json's app at the tsc output would remove the rest.`,
     moduleLoad: 'load aws-cdk-lib once for every stage: one process synthesizing all stages instead of a `cdk synth` per stage.',
     startup: 'run compiled JavaScript (npm run build) so that ts-node and typescript are not loaded.',
     construction: 'it grows with the construct tree; fewer constructs per stage is the only lever.',

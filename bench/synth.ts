@@ -33,7 +33,6 @@ export interface AppRun {
   readonly counters: Record<string, number>;
   readonly tsProfile?: TsProfile;
   /** Sum of the "Done in N ms" esbuild prints per bundle: its own share of bundling. */
-  readonly esbuildReportedMs: number;
 }
 
 export interface AppSpec {
@@ -90,7 +89,6 @@ export function runApp(spec: AppSpec, workDir: string): AppRun {
     outdir,
     counters: existsSync(countersFile) ? JSON.parse(readFileSync(countersFile, 'utf8')).counters : {},
     tsProfile: existsSync(profileFile) ? JSON.parse(readFileSync(profileFile, 'utf8')) : undefined,
-    esbuildReportedMs: [...result.stderr.matchAll(/Done in (\d+)ms/g)].reduce((sum, match) => sum + Number(match[1]), 0),
   };
 }
 

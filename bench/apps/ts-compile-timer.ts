@@ -1,15 +1,18 @@
 import { writeFileSync } from 'node:fs';
+import * as esbuild from 'esbuild';
 
 /**
  * Imported first by the bench app: records how long the process ran before app code (node,
- * ts-node, typescript and the entry file) and sums the time ts-node then spends transpiling each
- * .ts file, which aws-cdk-lib's own performance counters cannot see. Written at exit to
- * BENCH_PROFILE_FILE.
+ * ts-node, typescript and the entry file), sums the time ts-node then spends transpiling each .ts
+ * file, and the time the Lambda handlers spend bundling in esbuild.buildSync — neither of which
+ * aws-cdk-lib's own performance counters see. Written at exit to BENCH_PROFILE_FILE.
  */
 export interface TsProfile {
   readonly startupMs: number;
   readonly tsCompileMs: number;
   readonly tsFiles: number;
+  readonly bundlingMs: number;
+  readonly bundles: number;
 }
 
 const startupMs = performance.now();
@@ -31,7 +34,21 @@ if (service) {
   };
 }
 
+// constructs/secure-function.ts requires esbuild when it bundles, and gets this same module object.
+let bundlingMs = 0;
+let bundles = 0;
+const buildSync = esbuild.buildSync;
+(esbuild as { buildSync: typeof buildSync }).buildSync = ((options: esbuild.BuildOptions) => {
+  const start = performance.now();
+  try {
+    return buildSync(options);
+  } finally {
+    bundlingMs += performance.now() - start;
+    bundles += 1;
+  }
+}) as typeof buildSync;
+
 process.on('exit', () => {
   const file = process.env.BENCH_PROFILE_FILE;
-  if (file) writeFileSync(file, JSON.stringify({ startupMs, tsCompileMs, tsFiles } satisfies TsProfile));
+  if (file) writeFileSync(file, JSON.stringify({ startupMs, tsCompileMs, tsFiles, bundlingMs, bundles } satisfies TsProfile));
 });
