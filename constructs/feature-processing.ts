@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import { Duration, Size, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { INSTANCE_TYPES } from '../lib/instance-types';
+import { packageFile } from '../lib/package-files';
 import { Expression, PipelineValue, ProcessingStep, RetryPolicy } from '../lib/pipeline-definition';
 import { SageMakerImage } from './sagemaker-image';
 
@@ -93,7 +93,7 @@ export class FeatureProcessing extends Construct {
     this.instanceType = props.instanceType ?? 'ml.m5.large';
     this.instanceCount = props.instanceCount ?? 1;
     validateProps(this.instanceType, this.instanceCount, props);
-    this.script = new s3assets.Asset(this, 'Script', { path: props.scriptPath ?? join(__dirname, '..', 'ml', 'preprocessing.py') });
+    this.script = new s3assets.Asset(this, 'Script', { path: props.scriptPath ?? packageFile('ml', 'preprocessing.py') });
   }
 
   /** The pipeline step; grants `options.role` reading the script and pulling the image. */

@@ -1,4 +1,3 @@
-import { join as joinPath } from 'node:path';
 import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -9,6 +8,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { INSTANCE_TYPES } from '../lib/instance-types';
+import { packageFile } from '../lib/package-files';
 import { SAGEMAKER_VPC_ACTIONS, sageMakerArn } from '../lib/sagemaker-iam';
 import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
 import {
@@ -448,7 +448,7 @@ export class TrainingPipeline extends Construct {
     vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
     retryPolicies: RetryPolicy[],
   ): ProcessingStep {
-    const script = new s3assets.Asset(this, 'EvaluationScript', { path: props.evaluationScriptPath ?? joinPath(__dirname, '..', 'ml', 'evaluation.py') });
+    const script = new s3assets.Asset(this, 'EvaluationScript', { path: props.evaluationScriptPath ?? packageFile('ml', 'evaluation.py') });
     script.grantRead(this.role);
     this.wildcards.push([script.bucket.arnForObjects('*'), 'Asset.grantRead: the CDK asset bucket holds the job scripts under content-hash names.']);
     const codeDir = '/opt/ml/processing/input/code';

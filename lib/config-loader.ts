@@ -1,13 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
+import { packageFile } from './package-files';
 import { StageConfig, stageConfigSchema } from './stage-config';
 
-/**
- * The package's folder of dev.json, staging.json, prod.json and schema.json: beside lib/ in the
- * sources, two levels up from dist/lib/ once built.
- */
-export const DEFAULT_CONFIG_DIR = [resolve(__dirname, '..', 'config'), resolve(__dirname, '..', '..', 'config')].find(existsSync) ?? resolve(__dirname, '..', 'config');
+/** The package's folder of dev.json, staging.json, prod.json and schema.json. */
+export const DEFAULT_CONFIG_DIR = packageFile('config');
 
 /** A config that cannot be used. The message lists every problem; nothing else is needed to fix it. */
 export class ConfigError extends Error {
