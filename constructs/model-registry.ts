@@ -1,4 +1,4 @@
-import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,8 +9,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { sageMakerNameProblem } from '../lib/naming';
+import { acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
 import { sageMakerArn } from '../lib/sagemaker-iam';
-import { grantLogsServiceKeyUse } from './secure-function';
+import { REGISTRY_CLEANUP_PROPERTIES } from '../lambda/registry-cleanup/properties';
+import { grantLogsServiceKeyUse, SecureFunction } from './secure-function';
 
 /** Approval states of a model package, as SageMaker names them. */
 export enum ModelApprovalStatus {
@@ -89,6 +91,7 @@ export class ModelRegistry extends Construct {
     this.encryptionKey =
       props.encryptionKey ??
       new kms.Key(this, 'Key', { description: `Encrypts approvals of ${props.modelPackageGroupName}`, enableKeyRotation: true, removalPolicy });
+    if (removalPolicy === RemovalPolicy.DESTROY) this.emptyGroupOnDelete(group, props);
     // EventBridge encrypts what it publishes to the topic with this key.
     this.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
 
@@ -147,6 +150,34 @@ export class ModelRegistry extends Construct {
       },
       targets: options.target ? [options.target] : undefined,
     });
+  }
+
+  /**
+   * SageMaker refuses to delete a group that still holds packages: a custom resource (deleted
+   * before the group, which it depends on) deletes them first.
+   */
+  private emptyGroupOnDelete(group: sagemaker.CfnModelPackageGroup, props: ModelRegistryProps): void {
+    const cleanup = new SecureFunction(this, 'CleanupFunction', {
+      handlerFolder: 'registry-cleanup',
+      description: `Deletes the packages of ${props.modelPackageGroupName} when the stack deletes the group`,
+      environment: {},
+      encryptionKey: this.encryptionKey,
+      logRetention: props.auditLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+      reservedConcurrentExecutions: 1,
+      timeout: Duration.minutes(5),
+    });
+    // List actions cannot be scoped to a resource.
+    cleanup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
+    const packages = sageMakerArn(this, 'model-package', `${props.modelPackageGroupName}/*`);
+    cleanup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DeleteModelPackage'], resources: [packages] }));
+    acknowledgeWildcardResource(cleanup.role.node.findChild('DefaultPolicy'), packages, 'Every version of this one group is deleted when the stage destroys it.');
+    const resource = new CustomResource(this, 'Cleanup', {
+      serviceToken: cleanup.function.functionArn,
+      resourceType: 'Custom::ModelRegistryCleanup',
+      properties: { [REGISTRY_CLEANUP_PROPERTIES.MODEL_PACKAGE_GROUP_NAME]: props.modelPackageGroupName },
+    });
+    resource.node.addDependency(group);
   }
 
   /** Grants approving and rejecting this group's packages, and reading them to decide. */

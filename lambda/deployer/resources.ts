@@ -73,10 +73,11 @@ export async function deleteOwnedResources(sagemaker: SageMakerClient, resources
 
 /**
  * SageMaker answers a request for a missing endpoint, config or model with a ValidationException
- * saying "Could not find", and one for a missing monitoring schedule or job definition with ResourceNotFound.
+ * saying "Could not find" (for a model package, "does not exist"), and one for a missing
+ * monitoring schedule or job definition with ResourceNotFound.
  */
 export function isNotFound(error: unknown): boolean {
-  return isValidationError(error, /could not find/i) || (isAwsError(error) && error.name === 'ResourceNotFound');
+  return isValidationError(error, /could not find|does not exist/i) || (isAwsError(error) && error.name === 'ResourceNotFound');
 }
 
 /** SageMaker reports most conflicts and bad requests as ValidationException; the message tells them apart. */

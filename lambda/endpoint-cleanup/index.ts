@@ -1,9 +1,8 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse, Context } from 'aws-lambda';
+import { responseTo, sendResponse } from '../shared/cloudformation-response';
 import { CleanupProgress, removeEndpointResources } from './cleanup';
 import { ENDPOINT_CLEANUP_PROPERTIES } from './properties';
 
@@ -55,10 +54,7 @@ export async function handleCustomResource(
     : scheduleName !== undefined && !isName(scheduleName)
       ? `resource property ${MONITORING_SCHEDULE_NAME} is ${JSON.stringify(scheduleName)}: expected a monitoring schedule name of 1-63 letters, digits and hyphens, or no value`
       : undefined;
-  const answer = (status: 'SUCCESS' | 'FAILED', physicalResourceId: string, reason?: string): CloudFormationCustomResourceResponse => {
-    const common = { PhysicalResourceId: physicalResourceId, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId };
-    return status === 'SUCCESS' ? { ...common, Status: status, Reason: reason } : { ...common, Status: status, Reason: reason ?? 'failed' };
-  };
+  const answer = (status: 'SUCCESS' | 'FAILED', physicalResourceId: string, reason?: string) => responseTo(event, status, physicalResourceId, reason);
 
   if (event.RequestType !== 'Delete') {
     if (problem) return answer('FAILED', event.RequestType === 'Update' ? event.PhysicalResourceId : event.LogicalResourceId, problem);
@@ -85,18 +81,4 @@ export async function handleCustomResource(
 
 function isName(value: unknown): value is string {
   return typeof value === 'string' && NAME_PATTERN.test(value);
-}
-
-/** PUTs the response to the pre-signed S3 URL CloudFormation waits on (https; http for local tests). */
-export function sendResponse(responseUrl: string, response: CloudFormationCustomResourceResponse): Promise<void> {
-  const body = JSON.stringify(response);
-  const { request } = responseUrl.startsWith('https:') ? https : http;
-  return new Promise((resolve, reject) => {
-    const put = request(responseUrl, { method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.once('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`CloudFormation response rejected with HTTP ${res.statusCode}`))));
-    });
-    put.once('error', reject);
-    put.end(body);
-  });
 }

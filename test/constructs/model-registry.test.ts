@@ -83,6 +83,25 @@ describe('ModelRegistry', () => {
     });
   });
 
+  test('empties a destroyed group before CloudFormation deletes it, and only then', () => {
+    template.resourceCountIs('Custom::ModelRegistryCleanup', 0);
+    const other = new Stack(appLikeCli(), 'Disposable', { env: { account: '111122223333', region: 'eu-west-1' } });
+    new ModelRegistry(other, 'Registry', { modelPackageGroupName: 'churn-dev-models', removalPolicy: RemovalPolicy.DESTROY });
+    const disposable = Template.fromStack(other);
+    const [[cleanupId, cleanup]] = Object.entries(disposable.findResources('Custom::ModelRegistryCleanup'));
+    expect(cleanup.Properties.ModelPackageGroupName).toBe('churn-dev-models');
+    const [groupId] = Object.keys(disposable.findResources('AWS::SageMaker::ModelPackageGroup'));
+    expect(cleanup.DependsOn).toEqual(expect.arrayContaining([groupId]));
+    disposable.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'sagemaker:DeleteModelPackage', Resource: 'arn:aws:sagemaker:eu-west-1:111122223333:model-package/churn-dev-models/*' }),
+        ]),
+      },
+    });
+    expect(cleanupId).toMatch(/Cleanup/);
+  });
+
   test('onStateChange matches the statuses asked for', () => {
     // GIVEN
     const other = new Stack(appLikeCli(), 'Other');

@@ -22,8 +22,6 @@ import {
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type CleanupLog, type CleanupProgress, removeEndpointResources } from '../../lambda/endpoint-cleanup/cleanup';
 import type { CustomResourceDependencies } from '../../lambda/endpoint-cleanup/index';
 import { TAG } from '../../lambda/deployer/naming';
@@ -247,35 +245,6 @@ describe('handleCustomResource', () => {
     });
     expect(deleted).toMatchObject({ Status: 'SUCCESS' });
     expect(cleanedUp).toEqual([]);
-  });
-});
-
-describe('sendResponse', () => {
-  test('PUTs the response as JSON to the URL CloudFormation gave', async () => {
-    // GIVEN a stand-in for the pre-signed S3 URL on 127.0.0.1
-    const received: { method?: string; body: string } = { body: '' };
-    const server = createServer((req, res) => {
-      received.method = req.method;
-      req.on('data', (chunk) => (received.body += chunk));
-      req.on('end', () => res.end());
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    try {
-      // WHEN
-      await handlers.sendResponse(`http://127.0.0.1:${port}/response?signature=x`, {
-        Status: 'SUCCESS',
-        PhysicalResourceId: 'endpoint-cleanup:churn-prod',
-        StackId: 'stack',
-        RequestId: 'request',
-        LogicalResourceId: 'EndpointCleanup',
-      });
-    } finally {
-      server.close();
-    }
-    // THEN
-    expect(received.method).toBe('PUT');
-    expect(JSON.parse(received.body)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'endpoint-cleanup:churn-prod' });
   });
 });
 
