@@ -65,6 +65,7 @@ export interface ModelRegistryProps {
 export class ModelRegistry extends Construct {
   /** Source and detail type of the events the model registry emits. */
   public static readonly STATE_CHANGE_DETAIL_TYPE = 'SageMaker Model Package State Change';
+  private static readonly READ_ACTIONS = ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackageGroup'];
 
   public readonly modelPackageGroupName: string;
   public readonly modelPackageGroupArn: string;
@@ -182,20 +183,16 @@ export class ModelRegistry extends Construct {
 
   /** Grants approving and rejecting this group's packages, and reading them to decide. */
   public grantApprove(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['sagemaker:UpdateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackageGroup'],
-      resourceArns: [this.modelPackageGroupArn, this.packageArns()],
-    });
+    return this.grantOnPackages(grantee, 'sagemaker:UpdateModelPackage', ...ModelRegistry.READ_ACTIONS);
   }
 
   /** Grants reading this group's packages (describe, list). */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackageGroup'],
-      resourceArns: [this.modelPackageGroupArn, this.packageArns()],
-    });
+    return this.grantOnPackages(grantee, ...ModelRegistry.READ_ACTIONS);
+  }
+
+  private grantOnPackages(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.modelPackageGroupArn, this.packageArns()] });
   }
 
   /** ARN pattern of every package version in the group: `model-package/<group>/*`. */

@@ -1,3 +1,4 @@
+import { SAGEMAKER_NAME_PATTERN } from '../../lib/naming';
 import { DeployerSettingsError } from './errors';
 
 /** Environment variables the deployer reads; the construct that creates the function sets them. */
@@ -353,7 +354,7 @@ class EnvironmentReader {
 }
 
 const sageMakerName = pattern(
-  /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/,
+  SAGEMAKER_NAME_PATTERN,
   '1-63 letters, digits and hyphens, starting and ending with a letter or digit',
 );
 const instanceTypeName = pattern(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'an ML instance type such as ml.m5.large');

@@ -2,6 +2,7 @@ import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-s
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse, Context } from 'aws-lambda';
+import { SAGEMAKER_NAME_PATTERN } from '../../lib/naming';
 import { responseTo, sendResponse } from '../shared/cloudformation-response';
 import { CleanupProgress, removeEndpointResources } from './cleanup';
 import { ENDPOINT_CLEANUP_PROPERTIES } from './properties';
@@ -12,7 +13,6 @@ const autoscaling = new ApplicationAutoScalingClient({});
 const logger = new Logger({ serviceName: 'cdk-mlops-endpoint-cleanup' });
 
 /** SageMaker's pattern for endpoint and monitoring schedule names. */
-const NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 /** Between two clean-up passes while SageMaker deletes the monitoring schedule or the endpoint (minutes). */
 const PASS_INTERVAL_MS = 15_000;
 /** Time kept back to answer CloudFormation before Lambda's timeout. */
@@ -80,5 +80,5 @@ export async function handleCustomResource(
 }
 
 function isName(value: unknown): value is string {
-  return typeof value === 'string' && NAME_PATTERN.test(value);
+  return typeof value === 'string' && SAGEMAKER_NAME_PATTERN.test(value);
 }

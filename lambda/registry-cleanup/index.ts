@@ -2,14 +2,13 @@ import { DeleteModelPackageCommand, paginateListModelPackages, SageMakerClient }
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
 import { deleteIfPresent } from '../deployer/resources';
+import { SAGEMAKER_NAME_PATTERN } from '../../lib/naming';
 import { responseTo, sendResponse } from '../shared/cloudformation-response';
 import { REGISTRY_CLEANUP_PROPERTIES } from './properties';
 
 // Created once per execution environment and reused by every invocation it serves.
 const sagemaker = new SageMakerClient({});
 const logger = new Logger({ serviceName: 'cdk-mlops-registry-cleanup' });
-
-const GROUP_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /**
  * The custom resource of a model registry the stage destroys: SageMaker refuses to delete a model
@@ -24,7 +23,7 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
 /** The response to one CloudFormation request; failures become a FAILED response with the reason. */
 export async function handleRegistryCleanup(event: CloudFormationCustomResourceEvent, client: SageMakerClient): Promise<CloudFormationCustomResourceResponse> {
   const group: unknown = event.ResourceProperties[REGISTRY_CLEANUP_PROPERTIES.MODEL_PACKAGE_GROUP_NAME];
-  const validName = typeof group === 'string' && GROUP_NAME_PATTERN.test(group);
+  const validName = typeof group === 'string' && SAGEMAKER_NAME_PATTERN.test(group);
   if (event.RequestType !== 'Delete') {
     const physicalResourceId = event.RequestType === 'Update' ? event.PhysicalResourceId : event.LogicalResourceId;
     if (!validName) {
