@@ -7,7 +7,8 @@ header, label in the first column, numeric features only.
 
 Outputs under --output-dir:
     train/train.csv, validation/validation.csv, test/test.csv    label first, no header
-    baseline/baseline.csv                                        features only, with header
+    baseline/baseline.csv                                        with header: the label (as the output
+                                                                 column, float), then the features
 With several instances each file name gets the host as suffix (train/train-algo-2.csv) so that
 instances do not overwrite each other's objects under the shared S3 output prefix.
 
@@ -174,9 +175,31 @@ def write_csv(frame, directory, name, header):
 def write_outputs(splits, label_column, output_dir, suffix):
     for name, frame in splits.items():
         write_csv(frame, os.path.join(output_dir, name), name + suffix + ".csv", header=False)
-    # The baseline describes what the endpoint receives: the training features, named, without label.
-    baseline = splits["train"].drop(columns=[label_column])
-    write_csv(baseline, os.path.join(output_dir, "baseline"), "baseline" + suffix + ".csv", header=True)
+    write_csv(baseline_frame(splits["train"], label_column), os.path.join(output_dir, "baseline"),
+              "baseline" + suffix + ".csv", header=True)
+
+
+def baseline_frame(train, label_column):
+    """The Model Monitor data-quality baseline: the training rows in the columns of a captured request.
+
+    The endpoint captures its input and its output, and the monitoring job analyses both as one row.
+    AWS's "Create a Baseline" page: the baseline's schema must match the inference data exactly (number
+    and order of columns) and "the prediction/output column(s) are assumed to be the 1st column(s)"
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-create-baseline.html). So the output
+    column comes first, then the features in train.csv's order. Captured CSV carries no column names;
+    statistics.json and constraints.json take theirs from this header (same page), so the output column
+    keeps the label's name: it is the model's churn prediction.
+
+    The built-in XGBoost binary:logistic endpoint returns one churn probability per row, which the
+    training data does not have (the model is trained after this step), so the 0/1 label stands in for
+    it. It is written as a float (0.0/1.0) so the analyzer infers the column as Fractional, the type of
+    the captured probabilities; as Integral it would fail the data_type_check of every monitoring run.
+    Its distribution (only 0 and 1) still differs from that of probabilities.
+    """
+    features = [column for column in train.columns if column != label_column]
+    baseline = train[[label_column] + features].copy()
+    baseline[label_column] = baseline[label_column].astype(float)
+    return baseline
 
 
 def run(args):

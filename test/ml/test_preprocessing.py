@@ -26,15 +26,41 @@ def test_writes_label_first_headerless_numeric_splits_and_a_baseline(processing_
     baseline = pd.read_csv(processing_dir / "baseline" / "baseline.csv")
 
     widths = {frame.shape[1] for frame in splits.values()}
-    assert widths == {baseline.shape[1] + 1}
+    assert widths == {baseline.shape[1]}
     for frame in splits.values():
         assert set(frame[0].unique()) == {0, 1}
         assert all(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes)
         assert not frame.isna().to_numpy().any()
-    # The baseline is the training features with names and without the label.
-    assert "churn" not in baseline.columns
-    assert "contract_month-to-month" in baseline.columns
-    assert baseline.to_numpy().tolist() == splits["train"].iloc[:, 1:].to_numpy().tolist()
+
+
+def expected_feature_names():
+    """train.csv's feature columns, named: the sample's numeric columns as they are, in input order,
+    then each categorical column one-hot encoded as <column>_<value>, values sorted."""
+    sample = pd.read_csv(SAMPLE_CSV).drop(columns=["churn"])
+    numeric = [c for c in sample.columns if pd.api.types.is_numeric_dtype(sample[c])]
+    categorical = [c for c in sample.columns if c not in numeric]
+    return numeric + ["%s_%s" % (c, v) for c in categorical for v in sorted(sample[c].dropna().astype(str).unique())]
+
+
+def test_baseline_has_the_columns_of_a_captured_request_output_first(processing_dir):
+    # GIVEN the training split as the model is trained on it: label, then the features
+    train = read_split(processing_dir, "train")
+    features = expected_feature_names()
+    assert len(features) == train.shape[1] - 1
+
+    # WHEN the baseline is read as the analyzer reads it (header, output_columns_position START)
+    baseline = pd.read_csv(processing_dir / "baseline" / "baseline.csv")
+
+    # THEN the output column (the label, standing in for the predicted probability) comes first,
+    # then the features in train.csv's order, and the rows are the training rows in order
+    assert list(baseline.columns) == ["churn"] + features
+    assert features[:5] == ["tenure_months", "monthly_charges", "data_usage_gb", "support_calls", "age"]
+    assert "contract_month-to-month" in features
+    assert baseline.to_numpy().tolist() == train.to_numpy().tolist()
+    # written as 0.0/1.0 so Model Monitor infers Fractional, the type of the captured probabilities
+    assert pd.api.types.is_float_dtype(baseline["churn"])
+    lines = (processing_dir / "baseline" / "baseline.csv").read_text().splitlines()[1:]
+    assert {line.split(",")[0] for line in lines} == {"0.0", "1.0"}
 
 
 def test_honours_split_ratios_and_keeps_the_churn_rate(processing_dir, tmp_path):
