@@ -392,8 +392,9 @@ export class TrainingPipeline extends Construct {
   }
 
   /**
-   * A Model Monitor baselining job on the training features: statistics.json and constraints.json,
-   * what the endpoint's data-quality schedule later checks captured requests against.
+   * A Model Monitor baselining job on the training split (the label as output column, then the features):
+   * statistics.json and constraints.json, what the endpoint's data-quality schedule later checks captured
+   * requests against.
    */
   private dataQualityBaselineStep(
     props: TrainingPipelineProps,
@@ -407,7 +408,10 @@ export class TrainingPipeline extends Construct {
       description: 'Computes the data-quality baseline (statistics and constraints) Model Monitor checks the endpoint against.',
       arguments: {
         AppSpecification: { ImageUri: SageMakerImage.modelMonitorAnalyzer().bind(this, this.role) },
-        // The analyzer's documented contract: CSV with a header, features only (no label column).
+        // baseline.csv has a header and the columns of a captured request (the endpoint captures input
+        // and output): the output column first, then the features. "The prediction/output column(s) are
+        // assumed to be the 1st column(s)":
+        // https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-create-baseline.html
         Environment: {
           dataset_format: JSON.stringify({ csv: { header: true, output_columns_position: 'START' } }),
           dataset_source: '/opt/ml/processing/input/baseline_dataset_input',
