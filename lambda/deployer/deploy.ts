@@ -83,7 +83,9 @@ export type DeploymentOutcome =
   | 'rejected-version-not-deployed'
   | 'no-approved-package'
   | 'rolled-back-version-skipped'
-  | 'ignored-event';
+  | 'ignored-event'
+  /** The event could not be read (no detail, wrong shape, no id): logged and dropped, not retried. */
+  | 'refused-event';
 
 export interface DeploymentResult {
   readonly outcome: DeploymentOutcome;
@@ -115,7 +117,11 @@ export interface PackageRef {
 type Trigger =
   | { readonly kind: 'approved' | 'rejected'; readonly packageArn: string; readonly packageVersion?: number }
   | { readonly kind: 'endpoint-changed' }
-  | { readonly kind: 'ignored'; readonly reason: string };
+  | { readonly kind: 'ignored'; readonly reason: string }
+  | { readonly kind: 'refused'; readonly reason: string };
+
+const PACKAGE_STATE_CHANGE = 'SageMaker Model Package State Change';
+const ENDPOINT_STATE_CHANGE = 'SageMaker Endpoint State Change';
 
 interface Endpoint {
   readonly arn: string;
@@ -149,22 +155,36 @@ const RETRYABLE_ERROR_NAMES = new Set([
  * Makes the endpoint serve the newest approved package of the group, whatever package the event
  * names, so duplicate and out-of-order events converge on the same state.
  *
+ * `event` is a {@link DeployerEvent} as EventBridge delivers it. One that cannot be read (not an
+ * object, no id, no detail-type, a detail that is not an object or lacks the fields its
+ * detail-type carries) is logged once and answered `refused-event`: retrying cannot make it
+ * readable, so it is not thrown into the retries and the dead-letter queue.
+ *
  * @throws EndpointBusyError while the endpoint is changing (retryable)
  * @throws MonitoringScheduleBusyError while the monitoring schedule is changing (retryable)
  * @throws SilentRollbackError when SageMaker rolled back the last requested update
  * @throws DeploymentFailedError for failures retrying cannot fix
  * @throws the SDK's own error for throttling, 5xx and network failures (retryable)
  */
-export async function handleDeployerEvent(event: DeployerEvent, deps: DeployerDependencies): Promise<DeploymentResult> {
+export async function handleDeployerEvent(event: DeployerEvent | unknown, deps: DeployerDependencies): Promise<DeploymentResult> {
   const { sagemaker, autoscaling, settings } = deps;
   const trigger = readTrigger(event, settings);
+  const received = asRecord(event);
+  const eventId = typeof received.id === 'string' ? received.id : undefined;
   const log = withAttributes(deps.log, {
-    eventId: event.id,
+    eventId,
     endpointName: settings.endpointName,
     trigger: trigger.kind,
     eventPackageVersion: 'packageVersion' in trigger ? trigger.packageVersion : undefined,
   });
+  if (trigger.kind === 'refused') {
+    const detail = `refused the event: ${trigger.reason}; it is dropped, not retried`;
+    log.warn(detail, { outcome: 'refused-event', source: received.source, detailType: received['detail-type'], why: trigger.reason, retryable: false });
+    return { outcome: 'refused-event', detail };
+  }
   if (trigger.kind === 'ignored') return report(log, { outcome: 'ignored-event', detail: trigger.reason });
+  // readTrigger refuses events without an id.
+  const id = eventId ?? '';
 
   let step: DeploymentStep = 'read-endpoint';
   try {
@@ -174,7 +194,7 @@ export async function handleDeployerEvent(event: DeployerEvent, deps: DeployerDe
       assertEndpointCanChange(settings.endpointName, endpoint);
       serving = await readServingState(sagemaker, endpoint);
       step = 'check-rollback';
-      await checkForSilentRollback(sagemaker, settings.endpointName, endpoint, serving, event.id, log);
+      await checkForSilentRollback(sagemaker, settings.endpointName, endpoint, serving, id, log);
     }
 
     step = 'find-newest-approved-package';
@@ -237,26 +257,59 @@ export async function handleDeployerEvent(event: DeployerEvent, deps: DeployerDe
   }
 }
 
-function readTrigger(event: DeployerEvent, settings: DeployerSettings): Trigger {
-  if (event['detail-type'] === 'SageMaker Model Package State Change') {
-    const { ModelPackageGroupName, ModelPackageArn, ModelPackageVersion, ModelApprovalStatus } = event.detail;
+/** What the event asks for; `refused` when it cannot be read, `ignored` when it is not for this endpoint. */
+function readTrigger(event: unknown, settings: DeployerSettings): Trigger {
+  const refused = (reason: string): Trigger => ({ kind: 'refused', reason });
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return refused(`the event is ${describeValue(event)}, not an object`);
+  const received = event as Record<string, unknown>;
+  if (typeof received.id !== 'string' || received.id === '') return refused(`the event has no id (id is ${describeValue(received.id)})`);
+  const detailType = received['detail-type'];
+  if (typeof detailType !== 'string') return refused(`the event has no detail-type (detail-type is ${describeValue(detailType)})`);
+  if (detailType !== PACKAGE_STATE_CHANGE && detailType !== ENDPOINT_STATE_CHANGE) {
+    return { kind: 'ignored', reason: `events of type "${detailType}" are not handled` };
+  }
+  const detail = received.detail;
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+    return refused(`its detail is ${describeValue(detail)}, not the object a "${detailType}" event carries`);
+  }
+  const fields = detail as Record<string, unknown>;
+  const missing = (names: readonly string[]) => names.filter((name) => typeof fields[name] !== 'string' || fields[name] === '');
+  const lacking = (names: readonly string[]) => refused(`its detail has no ${names.join(', ')} (a "${detailType}" event carries them as strings)`);
+
+  if (detailType === PACKAGE_STATE_CHANGE) {
+    const absent = missing(['ModelPackageGroupName', 'ModelPackageArn', 'ModelApprovalStatus']);
+    if (absent.length > 0) return lacking(absent);
+    const { ModelPackageGroupName, ModelPackageArn, ModelApprovalStatus } = fields as Record<string, string>;
+    const ModelPackageVersion = fields.ModelPackageVersion;
     if (ModelPackageGroupName !== settings.modelPackageGroupName) {
       return { kind: 'ignored', reason: `the event is for model package group "${ModelPackageGroupName}"` };
     }
-    const pkg = { packageArn: ModelPackageArn, packageVersion: ModelPackageVersion };
+    const pkg = { packageArn: ModelPackageArn, packageVersion: typeof ModelPackageVersion === 'number' ? ModelPackageVersion : undefined };
     if (ModelApprovalStatus === 'Approved') return { kind: 'approved', ...pkg };
     if (ModelApprovalStatus === 'Rejected') return { kind: 'rejected', ...pkg };
     return { kind: 'ignored', reason: `approval status ${ModelApprovalStatus} does not change what is deployed` };
   }
-  if (event['detail-type'] === 'SageMaker Endpoint State Change') {
-    // Endpoint names are case-insensitive in SageMaker.
-    if (event.detail.EndpointName.toLowerCase() !== settings.endpointName.toLowerCase()) {
-      return { kind: 'ignored', reason: `the event is for endpoint "${event.detail.EndpointName}"` };
-    }
-    return { kind: 'endpoint-changed' };
+  const absent = missing(['EndpointName']);
+  if (absent.length > 0) return lacking(absent);
+  const endpointName = fields.EndpointName as string;
+  // Endpoint names are case-insensitive in SageMaker.
+  if (endpointName.toLowerCase() !== settings.endpointName.toLowerCase()) {
+    return { kind: 'ignored', reason: `the event is for endpoint "${endpointName}"` };
   }
-  const detailType = (event as { 'detail-type'?: unknown })['detail-type'];
-  return { kind: 'ignored', reason: `events of type "${detailType}" are not handled` };
+  return { kind: 'endpoint-changed' };
+}
+
+/** A received value in a log message: strings quoted and cut, other types named. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 80 ? `${value.slice(0, 79)}…` : value)}`;
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 }
 
 async function describeEndpoint(sagemaker: SageMakerClient, endpointName: string): Promise<Endpoint | undefined> {

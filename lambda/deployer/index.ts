@@ -12,7 +12,10 @@ const logger = new Logger({ serviceName: 'cdk-mlops-deployer' });
 /** Whether this execution environment has said why it keeps no monitoring schedule. */
 let monitoringOffLogged = false;
 
-/** Target of the EventBridge rules for model package and endpoint state changes. */
+/**
+ * Target of the EventBridge rules for model package and endpoint state changes. An event it cannot
+ * read is logged as refused and answered normally; retryable failures are thrown.
+ */
 export async function handler(event: DeployerEvent, context: Context): Promise<DeploymentResult> {
   logger.addContext(context);
   // Read per invocation rather than at import, so a bad environment fails loudly on every event.

@@ -603,6 +603,84 @@ describe('idempotency', () => {
   });
 });
 
+describe('refusals', () => {
+  const base = packageEvent(1, 'Approved', 'event-malformed');
+  const withDetail = (detail: unknown) => ({ ...base, detail }) as unknown as DeployerEvent;
+
+  test.each([
+    ['an event without detail', { ...base, detail: undefined }, /its detail is missing, not the object a "SageMaker Model Package State Change" event carries/],
+    ['an event whose detail is a string', withDetail('{"ModelPackageArn":"x"}'), /its detail is the string "\{\\"ModelPackageArn\\":\\"x\\"\}", not the object/],
+    ['an event whose detail is an array', withDetail([]), /its detail is an array/],
+    [
+      'a model package event without ModelPackageArn',
+      withDetail({ ModelPackageGroupName: GROUP, ModelApprovalStatus: 'Approved' }),
+      /its detail has no ModelPackageArn \(a "SageMaker Model Package State Change" event carries them as strings\)/,
+    ],
+    ['a model package event without group or status', withDetail({ ModelPackageArn: packageArn(1) }), /its detail has no ModelPackageGroupName, ModelApprovalStatus/],
+    [
+      'an endpoint event without EndpointName',
+      { ...endpointInServiceEvent('event-malformed'), detail: { EndpointStatus: 'IN_SERVICE' } },
+      /its detail has no EndpointName/,
+    ],
+    ['an endpoint event whose EndpointName is a number', { ...endpointInServiceEvent('event-malformed'), detail: { EndpointName: 42 } }, /no EndpointName/],
+    ['an event without detail-type', { ...base, 'detail-type': undefined }, /the event has no detail-type/],
+  ])('refuses %s: logs it once and returns without calling AWS', async (_, event, why) => {
+    // GIVEN
+    const log = recordingLog();
+    // WHEN
+    const result = await deploy(event as unknown as DeployerEvent, instanceSettings(), log);
+    // THEN
+    expect(result).toEqual({ outcome: 'refused-event', detail: expect.stringMatching(why) });
+    expect(log.entries).toEqual([
+      {
+        level: 'warn',
+        message: expect.stringMatching(/^refused the event: .*; it is dropped, not retried$/),
+        attributes: expect.objectContaining({
+          outcome: 'refused-event',
+          eventId: 'event-malformed',
+          source: 'aws.sagemaker',
+          detailType: (event as { 'detail-type'?: string })['detail-type'],
+          why: expect.stringMatching(why),
+          retryable: false,
+        }),
+      },
+    ]);
+    expect(sagemaker.calls()).toHaveLength(0);
+    expect(autoscaling.calls()).toHaveLength(0);
+  });
+
+  test.each([
+    ['null', null, /the event is null, not an object/],
+    ['a string', 'SageMaker Model Package State Change', /the event is the string .*, not an object/],
+    ['an event without id', { ...base, id: undefined }, /the event has no id \(id is missing\)/],
+    ['an event with an empty id', { ...base, id: '' }, /the event has no id/],
+  ])('refuses %s without an event id to log', async (_, event, why) => {
+    // GIVEN
+    const log = recordingLog();
+    // WHEN
+    const result = await deploy(event as unknown as DeployerEvent, instanceSettings(), log);
+    // THEN
+    expect(result.outcome).toBe('refused-event');
+    expect(log.entries).toHaveLength(1);
+    expect(log.entries[0].attributes).toMatchObject({ outcome: 'refused-event', why: expect.stringMatching(why) });
+    expect(sagemaker.calls()).toHaveLength(0);
+  });
+
+  test('an event of an unknown type is still ignored, not refused', async () => {
+    // WHEN
+    const result = await deploy({ ...base, 'detail-type': 'EC2 Instance State-change Notification', detail: 'anything' } as unknown as DeployerEvent);
+    // THEN
+    expect(result).toEqual({ outcome: 'ignored-event', detail: 'events of type "EC2 Instance State-change Notification" are not handled' });
+  });
+
+  test('a readable event of another group is ignored before its other fields matter', async () => {
+    // WHEN
+    const result = await deploy(withDetail({ ModelPackageGroupName: 'fraud', ModelPackageArn: 'arn:x', ModelApprovalStatus: 'Approved', ModelPackageVersion: 'seven' }));
+    // THEN
+    expect(result.outcome).toBe('ignored-event');
+  });
+});
+
 describe('rejections', () => {
   test('rejecting the deployed version rolls back to the newest remaining approved one', async () => {
     // GIVEN
@@ -1310,6 +1388,42 @@ describe('handler', () => {
     expect(info.mock.calls.filter(([message]) => message === 'monitoring-off')).toEqual([
       ['monitoring-off', { endpointName: ENDPOINT, reason: 'serverless endpoints capture no data for Model Monitor to analyse' }],
     ]);
+  });
+
+  test('refuses an event it cannot read and returns normally, so it is not retried into the dead-letter queue', async () => {
+    // GIVEN
+    Object.assign(process.env, {
+      ENDPOINT_NAME: ENDPOINT,
+      MODEL_PACKAGE_GROUP_NAME: GROUP,
+      MODEL_EXECUTION_ROLE_ARN: 'arn:aws:iam::111122223333:role/model-execution',
+      VARIANT_TYPE: 'serverless',
+      SERVERLESS_MEMORY_MB: '1024',
+      SERVERLESS_MAX_CONCURRENCY: '2',
+    });
+    const event = { ...packageEvent(1, 'Approved'), detail: undefined } as unknown as DeployerEvent;
+
+    // WHEN
+    const result = await index.handler(event, context);
+
+    // THEN
+    expect(result.outcome).toBe('refused-event');
+    expect(sagemaker.calls()).toHaveLength(0);
+  });
+
+  test('a throttled call on a readable event is still thrown for a retry', async () => {
+    // GIVEN
+    Object.assign(process.env, {
+      ENDPOINT_NAME: ENDPOINT,
+      MODEL_PACKAGE_GROUP_NAME: GROUP,
+      MODEL_EXECUTION_ROLE_ARN: 'arn:aws:iam::111122223333:role/model-execution',
+      VARIANT_TYPE: 'serverless',
+      SERVERLESS_MEMORY_MB: '1024',
+      SERVERLESS_MAX_CONCURRENCY: '2',
+    });
+    sagemaker.on(DescribeEndpointCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+
+    // WHEN / THEN
+    await expect(index.handler(packageEvent(1, 'Approved'), context)).rejects.toThrow(/Rate exceeded/);
   });
 
   test('fails when the environment is incomplete, before calling AWS', async () => {
