@@ -282,6 +282,8 @@ export class InferenceEndpoint extends Construct {
   public readonly modelRole: iam.Role;
   /** The role Model Monitor jobs run with, when monitoring is on. */
   public readonly monitoringRole?: iam.Role;
+  /** The function that removes what the deployer created when the stack is deleted (DESTROY only). */
+  public readonly cleanupFunction?: SecureFunction;
 
   constructor(scope: Construct, id: string, props: InferenceEndpointProps) {
     super(scope, id);
@@ -361,11 +363,12 @@ export class InferenceEndpoint extends Construct {
       encryptionKey: props.encryptionKey,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy,
-      // One deployment at a time: two could otherwise race on the same endpoint.
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency (a new account has none to reserve): two deployments at once are
+      // safe, since both deploy the same newest approved package, every create tolerates "already
+      // exists", and an update refused while the endpoint is Updating is retried.
       timeout: Duration.seconds(60),
     });
-    this.grantDeployer(props, owned, sagemakerArn);
+    this.grantDeployer(props, variant.dedicatedInstances, owned, sagemakerArn);
 
     const target = new targets.LambdaFunction(this.deployer.function, {
       retryAttempts: 8,
@@ -389,11 +392,21 @@ export class InferenceEndpoint extends Construct {
     });
 
     if (removalPolicy === RemovalPolicy.DESTROY) {
-      const cleanup = this.cleanupResource(props, owned, sagemakerArn);
+      this.cleanupFunction = new SecureFunction(this, 'CleanupFunction', {
+        handlerFolder: 'endpoint-cleanup',
+        description: `Removes ${props.endpointName} and what the deployer created for it when the stack is deleted`,
+        environment: {},
+        encryptionKey: props.encryptionKey,
+        logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+        removalPolicy: RemovalPolicy.DESTROY,
+        // Deleting an endpoint takes minutes; the handler waits up to this long before giving up.
+        timeout: Duration.minutes(14),
+      });
+      const cleanup = this.cleanupResource(props, this.cleanupFunction, owned, sagemakerArn);
       // Deleted before the clean-up runs, so nothing deploys the endpoint again meanwhile.
       for (const dependent of [this.deployer, decisions, inService]) dependent.node.addDependency(cleanup);
     }
-    this.acknowledgeWildcards(props, owned, sagemakerArn, endpointLogs);
+    this.acknowledgeWildcards(props, variant.dedicatedInstances, owned, sagemakerArn, endpointLogs);
   }
 
   /** Grants invoking the endpoint. */
@@ -437,7 +450,7 @@ export class InferenceEndpoint extends Construct {
     return this.metric('OverheadLatency', { statistic: 'Average', ...props });
   }
 
-  private grantDeployer(props: InferenceEndpointProps, owned: string, arn: (resource: string, name: string) => string): void {
+  private grantDeployer(props: InferenceEndpointProps, dedicatedInstances: boolean, owned: string, arn: (resource: string, name: string) => string): void {
     const role = this.deployer.role;
     const statement = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources, conditions }));
@@ -464,16 +477,25 @@ export class InferenceEndpoint extends Construct {
       statement(['sagemaker:ListDataQualityJobDefinitions'], ['*']);
     }
     props.encryptionKey.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
+    // Described and deregistered for every variant (a serverless update removes an old target).
     statement(
       ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies', 'application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeregisterScalableTarget'],
       ['*'],
     );
-    statement(['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'], [Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: 'TargetTracking*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
-    statement(
-      ['iam:CreateServiceLinkedRole'],
-      [Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint' })],
-      { StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
-    );
+    if (props.rollbackAlarms?.length) {
+      // UpdateEndpoint checks the rollback alarms with the caller's permissions.
+      // https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
+      statement(['cloudwatch:DescribeAlarms'], props.rollbackAlarms.map((alarm) => alarm.alarmArn));
+    }
+    // Target tracking and its service-linked role come only with instance variants.
+    if (dedicatedInstances) {
+      statement(['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'], [targetTrackingAlarms(this)]);
+      statement(
+        ['iam:CreateServiceLinkedRole'],
+        [Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint' })],
+        { StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
+      );
+    }
   }
 
   /** Model Monitor jobs read captured data and the baseline, and write their reports. */
@@ -502,18 +524,7 @@ export class InferenceEndpoint extends Construct {
     return role;
   }
 
-  private cleanupResource(props: InferenceEndpointProps, owned: string, arn: (resource: string, name: string) => string): CustomResource {
-    const cleanup = new SecureFunction(this, 'CleanupFunction', {
-      handlerFolder: 'endpoint-cleanup',
-      description: `Removes ${props.endpointName} and what the deployer created for it when the stack is deleted`,
-      environment: {},
-      encryptionKey: props.encryptionKey,
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.DESTROY,
-      reservedConcurrentExecutions: 1,
-      // Deleting an endpoint takes minutes; the handler waits up to this long before giving up.
-      timeout: Duration.minutes(14),
-    });
+  private cleanupResource(props: InferenceEndpointProps, cleanup: SecureFunction, owned: string, arn: (resource: string, name: string) => string): CustomResource {
     const role = cleanup.role;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint', 'sagemaker:ListTags', 'sagemaker:DeleteEndpoint'], resources: [this.endpointArn] }));
     role.addToPrincipalPolicy(
@@ -539,7 +550,7 @@ export class InferenceEndpoint extends Construct {
     });
   }
 
-  private acknowledgeWildcards(props: InferenceEndpointProps, owned: string, arn: (resource: string, name: string) => string, endpointLogs: string): void {
+  private acknowledgeWildcards(props: InferenceEndpointProps, dedicatedInstances: boolean, owned: string, arn: (resource: string, name: string) => string, endpointLogs: string): void {
     const deployerPolicy = this.deployer.role.node.findChild('DefaultPolicy');
     const named = 'The deployer names models and endpoint configs after the endpoint plus a version suffix: the prefix is as narrow as the names allow.';
     acknowledgeWildcardResource(deployerPolicy, arn('endpoint-config', `${owned}*`), named);
@@ -548,7 +559,9 @@ export class InferenceEndpoint extends Construct {
       acknowledgeWildcardResource(deployerPolicy, arn('data-quality-job-definition', `${dataQualityNamePrefix(props.endpointName)}*`), 'The deployer names each data-quality job definition after the endpoint plus a version suffix.');
     }
     acknowledgeWildcardResource(deployerPolicy, arn('model-package', `${props.modelRegistry.modelPackageGroupName}/*`), 'Reading the versions of this one group to find the newest approved one.');
-    acknowledgeWildcardResource(deployerPolicy, Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: 'TargetTracking*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }), 'Target-tracking scaling creates its alarms under generated TargetTracking-* names.');
+    if (dedicatedInstances) {
+      acknowledgeWildcardResource(deployerPolicy, targetTrackingAlarms(this), 'Target-tracking scaling creates its alarms under generated TargetTracking-* names.');
+    }
     const modelPolicy = this.modelRole.node.findChild('DefaultPolicy');
     acknowledgeGrantActions(modelPolicy, ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', ...(props.dataCaptureBucket ? (['s3:Abort*'] as const) : [])]);
     acknowledgeInlinePolicy(modelPolicy, `the artifacts and capture locations and the key of endpoint ${props.endpointName}`);
@@ -558,6 +571,11 @@ export class InferenceEndpoint extends Construct {
       acknowledgeWildcardResource(modelPolicy, props.dataCaptureBucket.arnForObjects(`${props.dataCapturePrefix ?? 'capture/'}*`), 'Data capture writes files with generated names under the capture prefix.');
     }
   }
+}
+
+/** The alarms target-tracking scaling creates, under generated `TargetTracking-*` names. */
+function targetTrackingAlarms(scope: Construct): string {
+  return Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: 'TargetTracking*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }
 
 function validateProps(props: InferenceEndpointProps, variant: EndpointVariant): void {

@@ -1,8 +1,7 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +11,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { sageMakerArn } from '../lib/sagemaker-iam';
+import { encryptedDeadLetterQueue } from './private/dead-letter-queue';
+import { logGroupTarget, topicTarget } from './private/event-targets';
 import { grantLogsServiceKeyUse } from './secure-function';
 
 /** Properties of {@link MlopsMonitoring}. */
@@ -118,6 +119,8 @@ export class MlopsMonitoring extends Construct {
   public readonly driftAlarm?: cloudwatch.Alarm;
   /** The endpoint's 5xx-rate and latency alarms: the rollback alarms of blue/green updates. */
   public readonly endpointAlarms: cloudwatch.Alarm[] = [];
+  /** Notices and violation records EventBridge could not deliver (its depth raises an alarm). */
+  public readonly deadLetterQueue: sqs.Queue;
 
   private readonly alarmAction: actions.SnsAction;
 
@@ -126,10 +129,25 @@ export class MlopsMonitoring extends Construct {
     validateProps(props);
 
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: props.encryptionKey, enforceSSL: true });
+    // A topic policy replaces SNS's default owner policy, so CloudWatch may publish only when the
+    // policy says so: here, for this construct's alarms alone.
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => this.alarms.map((alarm) => alarm.alarmArn) }) },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
+      }),
+    );
     // CloudWatch alarms and EventBridge encrypt what they publish to the topic with the key.
     for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
       props.encryptionKey.grant(new iam.ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey*');
     }
+    this.deadLetterQueue = encryptedDeadLetterQueue(this, 'NoticeDeadLetterQueue', props.encryptionKey);
     for (const email of props.alarmEmails ?? []) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -139,6 +157,7 @@ export class MlopsMonitoring extends Construct {
       defaultInterval: Duration.days(1),
     });
 
+    this.watchDeadLetterQueue('Notices', this.deadLetterQueue);
     if (props.endpointName) this.watchEndpoint(props);
     if (props.pipelineName) this.watchPipeline(props.pipelineName, props.pipelineStepNames ?? []);
     if (props.modelPackageGroupName) this.noticeModelPackageChanges(props.modelPackageGroupName);
@@ -158,12 +177,15 @@ export class MlopsMonitoring extends Construct {
       new cloudwatch.GraphWidget({ title: `${label}: errors and throttles`, left: [errors, throttles], width: 8 }),
       new cloudwatch.GraphWidget({ title: `${label}: invocations and duration`, left: [fn.metricInvocations({ period })], right: [fn.metricDuration({ period, statistic: 'p99' })], width: 8 }),
     ];
-    if (deadLetterQueue) {
-      const depth = deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' });
-      this.addAlarm(`${label}DeadLetters`, `${label} has events it could not process in its dead-letter queue`, depth, 1);
-      widgets.push(new cloudwatch.GraphWidget({ title: `${label}: dead-letter queue depth`, left: [depth], width: 8 }));
-    }
     this.dashboard.addWidgets(...widgets);
+    if (deadLetterQueue) this.watchDeadLetterQueue(label, deadLetterQueue);
+  }
+
+  /** Raises an alarm as soon as a dead-letter queue holds a message: something was not delivered. */
+  public watchDeadLetterQueue(label: string, queue: sqs.IQueue): void {
+    const depth = queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
+    this.addAlarm(`${label}DeadLetters`, `${label} has events it could not process in its dead-letter queue`, depth, 1);
+    this.dashboard.addWidgets(new cloudwatch.GraphWidget({ title: `${label}: dead-letter queue depth`, left: [depth], width: 8 }));
   }
 
   private watchEndpoint(props: MlopsMonitoringProps): void {
@@ -177,7 +199,7 @@ export class MlopsMonitoring extends Construct {
     const latency = (name: string) => ['p50', 'p90', 'p99'].map((statistic) => metric(name, statistic).with({ label: `${name} ${statistic} (µs)` }));
 
     const errorRate = new cloudwatch.MathExpression({
-      expression: '100 * errors / MAX([invocations, 1])',
+      expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
       usingMetrics: { errors: errors5xx, invocations },
       label: '5xx error rate (%)',
       period,
@@ -234,8 +256,8 @@ export class MlopsMonitoring extends Construct {
         detail: { pipelineArn: [sageMakerArn(this, 'pipeline', pipelineName)], currentPipelineExecutionStatus: ['Failed'] },
       },
       targets: [
-        new targets.SnsTopic(this.alarmTopic, {
-          retryAttempts: 8,
+        topicTarget(this.alarmTopic, {
+          deadLetterQueue: this.deadLetterQueue,
           message: events.RuleTargetInput.fromMultilineText(
             [
               `Pipeline run failed: ${events.EventField.fromPath('$.detail.pipelineExecutionDisplayName')}`,
@@ -259,8 +281,8 @@ export class MlopsMonitoring extends Construct {
         detail: { ModelPackageGroupName: [groupName] },
       },
       targets: [
-        new targets.SnsTopic(this.alarmTopic, {
-          retryAttempts: 8,
+        topicTarget(this.alarmTopic, {
+          deadLetterQueue: this.deadLetterQueue,
           message: events.RuleTargetInput.fromText(
             `Model package ${events.EventField.fromPath('$.detail.ModelPackageGroupName')} version ${events.EventField.fromPath('$.detail.ModelPackageVersion')} is now ${events.EventField.fromPath('$.detail.ModelApprovalStatus')} (${events.EventField.fromPath('$.detail.ModelPackageArn')}).`,
           ),
@@ -290,14 +312,7 @@ export class MlopsMonitoring extends Construct {
         detail: { MonitoringScheduleArn: [scheduleArn], ExitMessage: [{ prefix: 'CompletedWithViolations' }] },
       },
     });
-    violationsLog.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [violationsLog.logGroupArn],
-      }),
-    );
-    rule.addTarget({ bind: () => ({ arn: violationsLog.logGroupArn, retryPolicy: { maximumRetryAttempts: 8 } }) });
+    rule.addTarget(logGroupTarget(violationsLog, { deadLetterQueue: this.deadLetterQueue }));
     new logs.MetricFilter(this, 'ViolationsMetric', {
       logGroup: violationsLog,
       filterPattern: logs.FilterPattern.stringValue('$.detail.ExitMessage', '=', 'CompletedWithViolations*'),

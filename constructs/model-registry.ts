@@ -1,17 +1,19 @@
 import { CustomResource, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { sageMakerNameProblem } from '../lib/naming';
 import { acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
 import { sageMakerArn } from '../lib/sagemaker-iam';
 import { REGISTRY_CLEANUP_PROPERTIES } from '../lambda/registry-cleanup/properties';
+import { encryptedDeadLetterQueue } from './private/dead-letter-queue';
+import { logGroupTarget, topicTarget } from './private/event-targets';
 import { grantLogsServiceKeyUse, SecureFunction } from './secure-function';
 
 /** Approval states of a model package, as SageMaker names them. */
@@ -74,6 +76,10 @@ export class ModelRegistry extends Construct {
   /** Every state change of every package of the group, as received from EventBridge. */
   public readonly auditLog: logs.LogGroup;
   public readonly encryptionKey: kms.IKey;
+  /** The function that empties the group when the stack deletes it (DESTROY only). */
+  public readonly cleanupFunction?: SecureFunction;
+  /** Events the approval notices and the audit log could not receive (alarm on its depth). */
+  public readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
     super(scope, id);
@@ -92,10 +98,11 @@ export class ModelRegistry extends Construct {
     this.encryptionKey =
       props.encryptionKey ??
       new kms.Key(this, 'Key', { description: `Encrypts approvals of ${props.modelPackageGroupName}`, enableKeyRotation: true, removalPolicy });
-    if (removalPolicy === RemovalPolicy.DESTROY) this.emptyGroupOnDelete(group, props);
+    if (removalPolicy === RemovalPolicy.DESTROY) this.cleanupFunction = this.emptyGroupOnDelete(group, props);
     // EventBridge encrypts what it publishes to the topic with this key.
     this.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
 
+    this.deadLetterQueue = encryptedDeadLetterQueue(this, 'EventDeadLetterQueue', this.encryptionKey);
     this.approvalTopic = new sns.Topic(this, 'ApprovalTopic', {
       displayName: `Model approvals for ${props.modelPackageGroupName}`,
       masterKey: this.encryptionKey,
@@ -108,7 +115,7 @@ export class ModelRegistry extends Construct {
     this.onStateChange('PendingApprovalRule', {
       description: `Tells approvers about packages of ${props.modelPackageGroupName} waiting for approval`,
       approvalStatuses: [ModelApprovalStatus.PENDING_MANUAL_APPROVAL],
-      target: new targets.SnsTopic(this.approvalTopic, { message: approvalRequestMessage(), retryAttempts: 8 }),
+      target: topicTarget(this.approvalTopic, { message: approvalRequestMessage(), deadLetterQueue: this.deadLetterQueue }),
     });
 
     this.auditLog = new logs.LogGroup(this, 'AuditLog', {
@@ -117,19 +124,12 @@ export class ModelRegistry extends Construct {
       removalPolicy,
     });
     grantLogsServiceKeyUse(this.encryptionKey, this);
-    const auditRule = this.onStateChange('AuditRule', {
+    this.onStateChange('AuditRule', {
       description: `Records every approval decision on ${props.modelPackageGroupName}`,
+      // Written through AWS::Logs::ResourcePolicy: targets.CloudWatchLogGroup would add a custom
+      // resource and a Lambda function for it.
+      target: logGroupTarget(this.auditLog, { deadLetterQueue: this.deadLetterQueue }),
     });
-    // A log-group target written by hand: targets.CloudWatchLogGroup installs its resource policy
-    // through a custom resource and a Lambda function, where AWS::Logs::ResourcePolicy suffices.
-    this.auditLog.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.auditLog.logGroupArn],
-      }),
-    );
-    auditRule.addTarget({ bind: () => ({ arn: this.auditLog.logGroupArn, retryPolicy: { maximumRetryAttempts: 8 } }) });
   }
 
   /**
@@ -157,7 +157,7 @@ export class ModelRegistry extends Construct {
    * SageMaker refuses to delete a group that still holds packages: a custom resource (deleted
    * before the group, which it depends on) deletes them first.
    */
-  private emptyGroupOnDelete(group: sagemaker.CfnModelPackageGroup, props: ModelRegistryProps): void {
+  private emptyGroupOnDelete(group: sagemaker.CfnModelPackageGroup, props: ModelRegistryProps): SecureFunction {
     const cleanup = new SecureFunction(this, 'CleanupFunction', {
       handlerFolder: 'registry-cleanup',
       description: `Deletes the packages of ${props.modelPackageGroupName} when the stack deletes the group`,
@@ -165,7 +165,6 @@ export class ModelRegistry extends Construct {
       encryptionKey: this.encryptionKey,
       logRetention: props.auditLogRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
-      reservedConcurrentExecutions: 1,
       timeout: Duration.minutes(5),
     });
     // List actions cannot be scoped to a resource.
@@ -179,6 +178,7 @@ export class ModelRegistry extends Construct {
       properties: { [REGISTRY_CLEANUP_PROPERTIES.MODEL_PACKAGE_GROUP_NAME]: props.modelPackageGroupName },
     });
     resource.node.addDependency(group);
+    return cleanup;
   }
 
   /** Grants approving and rejecting this group's packages, and reading them to decide. */

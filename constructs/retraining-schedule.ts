@@ -5,10 +5,13 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { sageMakerArn } from '../lib/sagemaker-iam';
-import { GOVERNOR_ENV, OPERATOR_RETRAIN_EVENT } from '../lambda/retraining-governor/environment';
+import { GOVERNOR_ENV, GOVERNOR_QUEUE, OPERATOR_RETRAIN_EVENT } from '../lambda/retraining-governor/environment';
+import { encryptedDeadLetterQueue } from './private/dead-letter-queue';
 import { SecureFunction } from './secure-function';
 
 /** Properties of {@link RetrainingSchedule}. */
@@ -85,6 +88,10 @@ export interface RetrainingScheduleProps {
 export class RetrainingSchedule extends Construct {
   /** The governor function. */
   public readonly governor: SecureFunction;
+  /** FIFO queue (one message group) every trigger passes through on its way to the governor. */
+  public readonly triggerQueue: sqs.Queue;
+  /** Triggers the governor failed on five times (its depth should raise an alarm). */
+  public readonly triggerDeadLetterQueue: sqs.Queue;
   /** Every rule that invokes the governor. */
   public readonly rules: events.Rule[] = [];
   public readonly metricNamespace: string;
@@ -110,10 +117,27 @@ export class RetrainingSchedule extends Construct {
       encryptionKey: props.encryptionKey,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      // One at a time: two concurrent invocations could both see "idle" and start two runs.
-      reservedConcurrentExecutions: 1,
       timeout: Duration.seconds(30),
     });
+    // One decision at a time, without reserved concurrency (a new account has none to reserve):
+    // every trigger goes through a FIFO queue with one message group, and Lambda reads a message
+    // group one batch at a time, so two invocations can never both see "idle" and start two runs.
+    // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
+    this.triggerDeadLetterQueue = encryptedDeadLetterQueue(this, 'TriggerDeadLetterQueue', props.encryptionKey, { fifo: true });
+    this.triggerQueue = new sqs.Queue(this, 'TriggerQueue', {
+      fifo: true,
+      // EventBridge gives each event its own content (id, time), so a redelivered event is the
+      // same message and is dropped within SQS's five-minute deduplication window.
+      contentBasedDeduplication: true,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      // Lambda's advice: at least six times the function timeout.
+      visibilityTimeout: Duration.seconds(180),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.triggerDeadLetterQueue, maxReceiveCount: 5 },
+    });
+    this.governor.function.addEventSource(new SqsEventSource(this.triggerQueue, { batchSize: 1, reportBatchItemFailures: true }));
     this.governor.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['sagemaker:ListPipelineExecutions', 'sagemaker:StartPipelineExecution'],
@@ -121,7 +145,8 @@ export class RetrainingSchedule extends Construct {
       }),
     );
 
-    const target = new targets.LambdaFunction(this.governor.function, {
+    const target = new targets.SqsQueue(this.triggerQueue, {
+      messageGroupId: GOVERNOR_QUEUE.MESSAGE_GROUP_ID,
       retryAttempts: 8,
       maxEventAge: Duration.hours(2),
       deadLetterQueue: this.governor.deadLetterQueue,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeInlinePolicy } from '../lib/nag-acknowledgements';
+import { encryptedDeadLetterQueue } from './private/dead-letter-queue';
 
 /** Properties of {@link SecureFunction}. */
 export interface SecureFunctionProps {
@@ -20,16 +21,16 @@ export interface SecureFunctionProps {
   readonly logRetention: logs.RetentionDays;
   /** What happens to the log group when it leaves the stack. */
   readonly removalPolicy: RemovalPolicy;
-  /** Concurrent executions reserved (and the most allowed). */
-  readonly reservedConcurrentExecutions: number;
   readonly timeout: Duration;
 }
 
 /**
- * The shared shape of this package's Lambda functions: Node.js bundled with the local esbuild (the
+ * The shared shape of this package's Lambda functions (none reserves concurrency: a new account's
+ * quota of 10 leaves nothing to reserve): Node.js bundled with the local esbuild (the
  * AWS SDK comes from the runtime), its own role with log permissions for its own log group only,
- * a KMS-encrypted log group with retention, a KMS-encrypted dead-letter queue for async failures,
- * reserved concurrency and X-Ray tracing. Internal: the public constructs compose it.
+ * a KMS-encrypted log group with retention, a KMS-encrypted dead-letter queue for async failures
+ * that the function may write (key included), and X-Ray tracing. Internal: the public constructs
+ * compose it.
  */
 export class SecureFunction extends Construct {
   public readonly function: lambda.Function;
@@ -59,18 +60,10 @@ export class SecureFunction extends Construct {
       }),
     );
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    // EventBridge encrypts the events it cannot deliver before putting them on this queue.
-    props.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the function and its event rules; it has no queue of its own.',
-    });
+    this.deadLetterQueue = encryptedDeadLetterQueue(this, 'DeadLetterQueue', props.encryptionKey);
+    // Lambda's dead-letter setting adds sqs:SendMessage only; SQS asks the key on the sender's
+    // behalf, so an encrypted queue also needs these (aws/aws-cdk#33153).
+    props.encryptionKey.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
 
     this.function = new lambda.Function(this, 'Function', {
       code: bundledHandler(props.handlerFolder),
@@ -85,10 +78,11 @@ export class SecureFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       environment: props.environment,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
     });
+    // Names the handler folder, so the wiring check finds the SDK-call inventory beside it.
+    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata('cdk-mlops:handler', props.handlerFolder);
     // The role's statements (logs, X-Ray, queue, and what the owning construct adds) land in its
     // default policy, created by the log statement above.
     const defaultPolicy = this.role.node.findChild('DefaultPolicy');
@@ -110,15 +104,24 @@ export class SecureFunction extends Construct {
   }
 }
 
-/** Lets CloudWatch Logs in this region use the key for the log groups it encrypts. */
+/**
+ * Lets CloudWatch Logs in this region use the key for this account's log groups only: Logs sends
+ * the log group's ARN as encryption context
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html). A pattern
+ * rather than each group's ARN, since naming a generated group in the key policy would make the key
+ * and the group depend on each other.
+ */
 export function grantLogsServiceKeyUse(key: kms.IKey, scope: Construct): void {
-  key.grant(
-    new iam.ServicePrincipal(`logs.${Stack.of(scope).region}.amazonaws.com`),
-    'kms:Encrypt*',
-    'kms:Decrypt*',
-    'kms:ReEncrypt*',
-    'kms:GenerateDataKey*',
-    'kms:Describe*',
+  const stack = Stack.of(scope);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      },
+    }),
   );
 }
 

@@ -156,6 +156,11 @@ export class MlopsStack extends Stack {
       removalPolicy,
     });
     this.monitoring.watchFunction('RetrainingGovernor', this.retraining.governor.function, this.retraining.governor.deadLetterQueue);
+    this.monitoring.watchDeadLetterQueue('RetrainingTriggers', this.retraining.triggerDeadLetterQueue);
+    this.monitoring.watchDeadLetterQueue('RegistryEvents', this.registry.deadLetterQueue);
+    for (const [label, cleanup] of [['RegistryCleanup', this.registry.cleanupFunction], ['EndpointCleanup', this.endpoint.cleanupFunction]] as const) {
+      if (cleanup) this.monitoring.watchFunction(label, cleanup.function, cleanup.deadLetterQueue);
+    }
   }
 }
 

@@ -1,0 +1,304 @@
+import { DEPLOYER_ENV as E } from '../../lambda/deployer/environment';
+import { AccessRequest } from './policy-engine';
+import { describeArn, Handoff } from './handoffs';
+import { ResolvedTemplate } from './template';
+
+/** The execution id the check imagines, so per-run paths become concrete. */
+const EXECUTION_ID = 'execution-1';
+const SECURE = { 'aws:SecureTransport': 'true' };
+
+interface PipelineStep {
+  readonly Name: string;
+  readonly Type: string;
+  /** A Condition step's branches are among its arguments: `IfSteps`, `ElseSteps`. */
+  readonly Arguments?: Record<string, unknown> & { readonly IfSteps?: PipelineStep[]; readonly ElseSteps?: PipelineStep[] };
+}
+
+interface PipelineDefinition {
+  readonly Parameters?: { Name: string; DefaultValue?: unknown }[];
+  readonly Steps: PipelineStep[];
+}
+
+/**
+ * The hand-offs of every SageMaker pipeline: the service assuming the role, the pipeline creating
+ * each job and passing the role, and each job reading its inputs and writing its outputs (S3
+ * objects, keys, logs) through that role, with every path resolved for one execution the way
+ * SageMaker resolves `Get`, `Std:Join` and step properties.
+ */
+export function pipelineHandoffs(template: ResolvedTemplate): Handoff[] {
+  return template.ofType('AWS::SageMaker::Pipeline').flatMap((pipeline) => {
+    const body = (pipeline.properties.PipelineDefinition as { PipelineDefinitionBody?: string }).PipelineDefinitionBody;
+    if (!body) return [];
+    const definition = JSON.parse(body) as PipelineDefinition;
+    const pipelineRole = String(pipeline.properties.RoleArn);
+    const values = new PipelineValues(definition);
+    const from = `pipeline ${template.pathOf(pipeline.logicalId)}`;
+    const handoffs: Handoff[] = [trust(template, pipelineRole)];
+    for (const step of values.steps) handoffs.push(...stepHandoffs(template, step, values, pipelineRole, from));
+    return handoffs;
+  });
+}
+
+/** What the pipeline hands the serving side: the model the deployer serves, the baseline the monitor reads. */
+export function servingHandoffs(template: ResolvedTemplate): Handoff[] {
+  const pipelines = template.ofType('AWS::SageMaker::Pipeline');
+  const deployers = template.ofType('AWS::Lambda::Function').filter((fn) => fn.metadata['cdk-mlops:handler'] === 'deployer');
+  const handoffs: Handoff[] = [];
+  for (const deployer of deployers) {
+    const env = ((deployer.properties.Environment as { Variables?: Record<string, string> })?.Variables ?? {}) as Record<string, string>;
+    for (const pipeline of pipelines) {
+      const definition = JSON.parse(String((pipeline.properties.PipelineDefinition as { PipelineDefinitionBody: string }).PipelineDefinitionBody)) as PipelineDefinition;
+      const values = new PipelineValues(definition);
+      const register = values.steps.find((step) => step.Type === 'RegisterModel');
+      if (!register?.Arguments) continue;
+      const args = register.Arguments;
+      const containers = ((args.InferenceSpecification as { Containers?: { ModelDataUrl?: unknown; Image?: string }[] })?.Containers ?? []);
+      const modelRole = env[E.MODEL_EXECUTION_ROLE_ARN];
+      if (modelRole) {
+        handoffs.push(trust(template, modelRole));
+        for (const container of containers) {
+          const modelData = String(values.resolve(container.ModelDataUrl));
+          handoffs.push({
+            kind: 'model artifact',
+            from: `pipeline ${template.pathOf(pipeline.logicalId)} (${register.Name})`,
+            to: `model role ${describeArn(template, modelRole)}`,
+            requests: readObject(template, modelRole, modelData),
+          });
+        }
+        const endpointLogs = template.arn('logs', `log-group:/aws/sagemaker/Endpoints/${env[E.ENDPOINT_NAME]}`);
+        handoffs.push({
+          kind: 'endpoint logs',
+          from: `endpoint ${env[E.ENDPOINT_NAME]}`,
+          to: `log group /aws/sagemaker/Endpoints/${env[E.ENDPOINT_NAME]}`,
+          requests: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => ({
+            principal: modelRole,
+            action,
+            resource: action === 'logs:CreateLogGroup' ? endpointLogs : `${endpointLogs}:log-stream:AllTraffic/i-0`,
+          })),
+        });
+        if (env[E.DATA_CAPTURE_S3_URI]) {
+          handoffs.push({
+            kind: 'data capture',
+            from: `endpoint ${env[E.ENDPOINT_NAME]}`,
+            to: env[E.DATA_CAPTURE_S3_URI],
+            requests: writeObject(template, modelRole, `${env[E.DATA_CAPTURE_S3_URI]}${env[E.ENDPOINT_NAME]}/AllTraffic/2026/12/01/00/capture.jsonl`, env[E.DATA_CAPTURE_KMS_KEY_ID]),
+          });
+        }
+      }
+      const monitoringRole = env[E.MONITORING_ROLE_ARN];
+      if (monitoringRole) {
+        handoffs.push(trust(template, monitoringRole));
+        const quality = (args.ModelMetrics as { ModelDataQuality?: Record<string, { S3Uri?: unknown }> } | undefined)?.ModelDataQuality ?? {};
+        for (const [name, file] of Object.entries(quality)) {
+          handoffs.push({
+            kind: 'monitoring baseline',
+            from: `pipeline ${template.pathOf(pipeline.logicalId)} (${register.Name})`,
+            to: `monitoring role ${describeArn(template, monitoringRole)}`,
+            requests: readObject(template, monitoringRole, String(values.resolve(file.S3Uri))),
+            note: `the ${name.toLowerCase()} file the data-quality schedule compares captures with`,
+          });
+        }
+        if (env[E.DATA_CAPTURE_S3_URI]) {
+          handoffs.push({
+            kind: 'monitoring input',
+            from: env[E.DATA_CAPTURE_S3_URI],
+            to: `monitoring role ${describeArn(template, monitoringRole)}`,
+            requests: readObject(template, monitoringRole, `${env[E.DATA_CAPTURE_S3_URI]}${env[E.ENDPOINT_NAME]}/AllTraffic/2026/12/01/00/capture.jsonl`),
+          });
+        }
+        if (env[E.MONITORING_OUTPUT_S3_URI]) {
+          handoffs.push({
+            kind: 'monitoring report',
+            from: `monitoring role ${describeArn(template, monitoringRole)}`,
+            to: env[E.MONITORING_OUTPUT_S3_URI],
+            requests: [
+              ...writeObject(template, monitoringRole, `${env[E.MONITORING_OUTPUT_S3_URI]}${env[E.ENDPOINT_NAME]}/report/constraint_violations.json`, env[E.DATA_CAPTURE_KMS_KEY_ID]),
+              ...jobLogs(template, monitoringRole, 'ProcessingJobs'),
+            ],
+          });
+        }
+      }
+    }
+  }
+  return handoffs;
+}
+
+function stepHandoffs(template: ResolvedTemplate, step: PipelineStep, values: PipelineValues, pipelineRole: string, from: string): Handoff[] {
+  const args = step.Arguments ?? {};
+  const stepFrom = `${from} step ${step.Name}`;
+  const jobName = `pipelines-${EXECUTION_ID}-${step.Name.toLowerCase()}-0`;
+  if (step.Type === 'Processing' || step.Type === 'Training') {
+    const role = String(args.RoleArn);
+    const job = step.Type === 'Processing' ? 'processing-job' : 'training-job';
+    const create = step.Type === 'Processing' ? 'sagemaker:CreateProcessingJob' : 'sagemaker:CreateTrainingJob';
+    const handoffs: Handoff[] = [
+      {
+        kind: 'pipeline starts job',
+        from,
+        to: `${step.Type.toLowerCase()} job ${step.Name}`,
+        requests: [
+          { principal: pipelineRole, action: create, resource: template.arn('sagemaker', `${job}/${jobName}`) },
+          { principal: pipelineRole, action: 'sagemaker:AddTags', resource: template.arn('sagemaker', `${job}/${jobName}`) },
+          { principal: pipelineRole, action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+        ],
+      },
+    ];
+    if (role !== pipelineRole) handoffs.push(trust(template, role));
+    const reads: AccessRequest[] = [];
+    const writes: AccessRequest[] = [];
+    if (step.Type === 'Processing') {
+      for (const input of (args.ProcessingInputs as { S3Input?: { S3Uri: unknown } }[]) ?? []) {
+        if (input.S3Input) reads.push(...readObject(template, role, String(values.resolve(input.S3Input.S3Uri))));
+      }
+      const output = args.ProcessingOutputConfig as { KmsKeyId?: string; Outputs: { S3Output?: { S3Uri: unknown } }[] } | undefined;
+      for (const out of output?.Outputs ?? []) {
+        if (out.S3Output) writes.push(...writeObject(template, role, `${values.resolve(out.S3Output.S3Uri)}/output.csv`, output?.KmsKeyId));
+      }
+      const cluster = (args.ProcessingResources as { ClusterConfig?: { VolumeKmsKeyId?: string } })?.ClusterConfig;
+      if (cluster?.VolumeKmsKeyId) writes.push(...volumeKey(role, cluster.VolumeKmsKeyId));
+      writes.push(...jobLogs(template, role, 'ProcessingJobs'));
+    } else {
+      for (const channel of (args.InputDataConfig as { DataSource?: { S3DataSource?: { S3Uri: unknown } } }[]) ?? []) {
+        const uri = channel.DataSource?.S3DataSource?.S3Uri;
+        if (uri !== undefined) reads.push(...readObject(template, role, String(values.resolve(uri))));
+      }
+      const output = args.OutputDataConfig as { S3OutputPath: unknown; KmsKeyId?: string };
+      writes.push(...writeObject(template, role, `${values.resolve(output.S3OutputPath)}/${jobName}/output/model.tar.gz`, output.KmsKeyId));
+      const checkpoint = (args.CheckpointConfig as { S3Uri?: unknown } | undefined)?.S3Uri;
+      if (checkpoint !== undefined) {
+        const uri = `${values.resolve(checkpoint)}/checkpoint-1`;
+        reads.push(...readObject(template, role, uri));
+        writes.push(...writeObject(template, role, uri, output.KmsKeyId));
+      }
+      const resources = args.ResourceConfig as { VolumeKmsKeyId?: string };
+      if (resources?.VolumeKmsKeyId) writes.push(...volumeKey(role, resources.VolumeKmsKeyId));
+      writes.push(...jobLogs(template, role, 'TrainingJobs'));
+      writes.push({ principal: role, action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } });
+    }
+    handoffs.push({ kind: 'job reads inputs', from: stepFrom, to: `role ${describeArn(template, role)}`, requests: reads });
+    handoffs.push({ kind: 'job writes outputs', from: `role ${describeArn(template, role)}`, to: stepFrom, requests: writes });
+    return handoffs;
+  }
+  if (step.Type === 'RegisterModel') {
+    const group = String(values.resolve(args.ModelPackageGroupName)).toLowerCase();
+    return [
+      {
+        kind: 'pipeline registers model',
+        from: stepFrom,
+        to: `model package group ${group}`,
+        requests: [{ principal: pipelineRole, action: 'sagemaker:CreateModelPackage', resource: template.arn('sagemaker', `model-package/${group}/1`) }],
+      },
+    ];
+  }
+  return [];
+}
+
+/** SageMaker assumes the role: its trust policy must name sagemaker.amazonaws.com. */
+function trust(template: ResolvedTemplate, roleArn: string): Handoff {
+  return { kind: 'role trust', from: 'sagemaker.amazonaws.com', to: describeArn(template, roleArn), requests: [{ principal: 'sagemaker.amazonaws.com', action: 'sts:AssumeRole', resource: roleArn }] };
+}
+
+/** Reading an S3 URI (an object, or every object of a prefix), with the bucket key's Decrypt. */
+function readObject(template: ResolvedTemplate, role: string, uri: string): AccessRequest[] {
+  const { bucket, key } = splitS3Uri(uri);
+  const object = key === '' || key.endsWith('/') ? `${key}part-0` : /\.[a-z]+$/.test(key) ? key : `${key}/part-0`;
+  const bucketArn = `arn:${template.deployment.partition}:s3:::${bucket}`;
+  const prefix = object.slice(0, object.lastIndexOf('/') + 1);
+  return [
+    { principal: role, action: 's3:GetObject', resource: `${bucketArn}/${object}`, context: SECURE },
+    { principal: role, action: 's3:ListBucket', resource: bucketArn, context: { ...SECURE, 's3:prefix': prefix } },
+    ...bucketKey(template, bucket).map((keyArn) => ({ principal: role, action: 'kms:Decrypt', resource: keyArn })),
+  ];
+}
+
+/** Writing an S3 object encrypted with `kmsKeyId` (or the bucket's default key). */
+function writeObject(template: ResolvedTemplate, role: string, uri: string, kmsKeyId?: string): AccessRequest[] {
+  const { bucket, key } = splitS3Uri(uri);
+  const keys = kmsKeyId ? [kmsKeyId] : bucketKey(template, bucket);
+  return [
+    { principal: role, action: 's3:PutObject', resource: `arn:${template.deployment.partition}:s3:::${bucket}/${key}`, context: SECURE },
+    ...keys.flatMap((keyArn) => ['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({ principal: role, action, resource: keyArn }))),
+  ];
+}
+
+/** SageMaker attaches the key to the job's volumes through a grant created with the role. */
+function volumeKey(role: string, keyArn: string): AccessRequest[] {
+  return [
+    { principal: role, action: 'kms:CreateGrant', resource: keyArn, context: { 'kms:GrantIsForAWSResource': 'true' } },
+    { principal: role, action: 'kms:DescribeKey', resource: keyArn },
+  ];
+}
+
+function jobLogs(template: ResolvedTemplate, role: string, group: 'ProcessingJobs' | 'TrainingJobs'): AccessRequest[] {
+  const groupArn = template.arn('logs', `log-group:/aws/sagemaker/${group}`);
+  return [
+    { principal: role, action: 'logs:CreateLogGroup', resource: groupArn },
+    { principal: role, action: 'logs:CreateLogStream', resource: `${groupArn}:log-stream:job/algo-1` },
+    { principal: role, action: 'logs:PutLogEvents', resource: `${groupArn}:log-stream:job/algo-1` },
+  ];
+}
+
+function bucketKey(template: ResolvedTemplate, bucketName: string): string[] {
+  const bucket = template.findByValue(bucketName, ['AWS::S3::Bucket']);
+  const rules = (bucket?.properties.BucketEncryption as { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { KMSMasterKeyID?: string } }[] } | undefined)
+    ?.ServerSideEncryptionConfiguration ?? [];
+  return rules.map((rule) => rule.ServerSideEncryptionByDefault?.KMSMasterKeyID).filter((id): id is string => !!id);
+}
+
+function splitS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) throw new Error(`"${uri}" is not an s3:// URI`);
+  return { bucket: match[1], key: match[2] };
+}
+
+/** Values of a pipeline definition for one imagined execution, as SageMaker would resolve them. */
+class PipelineValues {
+  public readonly steps: PipelineStep[];
+  private readonly parameters: Map<string, unknown>;
+
+  constructor(definition: PipelineDefinition) {
+    const flatten = (steps: PipelineStep[]): PipelineStep[] =>
+      steps.flatMap((step) => [step, ...flatten(step.Arguments?.IfSteps ?? []), ...flatten(step.Arguments?.ElseSteps ?? [])]);
+    this.steps = flatten(definition.Steps);
+    this.parameters = new Map((definition.Parameters ?? []).map((p) => [p.Name, p.DefaultValue]));
+  }
+
+  public resolve(value: unknown): unknown {
+    if (value === null || typeof value !== 'object') return value;
+    const node = value as Record<string, unknown>;
+    if (typeof node.Get === 'string') return this.get(node.Get);
+    if (node['Std:Join']) {
+      const { On, Values } = node['Std:Join'] as { On: string; Values: unknown[] };
+      return Values.map((item) => String(this.resolve(item))).join(On);
+    }
+    if (node['Std:JsonGet']) return 0;
+    return value;
+  }
+
+  private get(path: string): unknown {
+    if (path.startsWith('Parameters.')) return this.parameters.get(path.slice('Parameters.'.length));
+    if (path === 'Execution.PipelineExecutionId') return EXECUTION_ID;
+    if (path.startsWith('Execution.')) return path;
+    const output = /^Steps\.([^.]+)\.ProcessingOutputConfig\.Outputs\['([^']+)'\]\.S3Output\.S3Uri$/.exec(path);
+    if (output) {
+      const step = this.step(output[1]);
+      const outputs = (step.Arguments?.ProcessingOutputConfig as { Outputs: { OutputName: string; S3Output: { S3Uri: unknown } }[] }).Outputs;
+      const found = outputs.find((o) => o.OutputName === output[2]);
+      if (!found) throw new Error(`step ${output[1]} has no output named ${output[2]}`);
+      return this.resolve(found.S3Output.S3Uri);
+    }
+    const model = /^Steps\.([^.]+)\.ModelArtifacts\.S3ModelArtifacts$/.exec(path);
+    if (model) {
+      const step = this.step(model[1]);
+      const outputPath = this.resolve((step.Arguments?.OutputDataConfig as { S3OutputPath: unknown }).S3OutputPath);
+      return `${outputPath}/pipelines-${EXECUTION_ID}-${model[1].toLowerCase()}-0/output/model.tar.gz`;
+    }
+    throw new Error(`the wiring check cannot resolve the pipeline property ${path}`);
+  }
+
+  private step(name: string): PipelineStep {
+    const step = this.steps.find((s) => s.Name === name);
+    if (!step) throw new Error(`the pipeline refers to step ${name}, which it does not define`);
+    return step;
+  }
+}
