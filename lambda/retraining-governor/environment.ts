@@ -1,14 +1,19 @@
 /**
  * The contract between the retraining governor and the CDK code that deploys it: environment
- * variable names, pipeline parameter names, event and metric names. No imports, so constructs and
- * the pipeline builder can use these constants without pulling in the AWS SDK.
+ * variable names, pipeline parameter names, event and metric names. No AWS SDK import, so
+ * constructs and the pipeline builder can use these constants without pulling in the SDK.
  */
+import { hasAllowedCharacters, SAGEMAKER_LIMITS } from '../shared/sagemaker-limits';
 
 /** Environment variables the governor reads; the construct sets every one. */
 export const GOVERNOR_ENV = {
   /** Name of the SageMaker pipeline to start. */
   PIPELINE_NAME: 'PIPELINE_NAME',
-  /** `s3://BUCKET/PREFIX/` the pipeline trains from; also the only prefix whose uploads trigger a run. */
+  /**
+   * `s3://BUCKET/PREFIX/` the pipeline trains from; also the only prefix whose uploads trigger a run.
+   * The pipeline records it in the model package's CustomerMetadataProperties, so it must fit a
+   * value there: at most 256 letters, digits, spaces and `_.:/=+-@`.
+   */
   INPUT_DATA_URL: 'INPUT_DATA_URL',
   /** Whole minutes that must pass after the last execution start before another starts (0 = none). */
   COOLDOWN_MINUTES: 'COOLDOWN_MINUTES',
@@ -31,6 +36,9 @@ export const OPERATOR_RETRAIN_EVENT = {
   SOURCE: 'cdk-mlops.operator',
   DETAIL_TYPE: 'Retrain Requested',
 } as const;
+
+/** The FIFO queue every trigger passes through: one message group, so one decision at a time. */
+export const GOVERNOR_QUEUE = { MESSAGE_GROUP_ID: 'retraining' } as const;
 
 /** The metric the governor publishes (Embedded Metric Format), one per invocation, value 1. */
 export const RETRAINING_METRIC = {
@@ -86,10 +94,17 @@ export function readGovernorSettings(env: Readonly<Record<string, string | undef
 
   const inputDataUrl = env[GOVERNOR_ENV.INPUT_DATA_URL] ?? '';
   const urlMatch = S3_PREFIX_URL_PATTERN.exec(inputDataUrl);
+  const metadataValue = SAGEMAKER_LIMITS.CUSTOMER_METADATA_VALUE;
   if (!urlMatch) {
     problem(
       GOVERNOR_ENV.INPUT_DATA_URL,
       'an S3 prefix URL such as s3://my-bucket/raw/ (bucket name, then a prefix ending in /)',
+    );
+  } else if (inputDataUrl.length > metadataValue.maxLength || !hasAllowedCharacters(inputDataUrl, metadataValue)) {
+    problem(
+      GOVERNOR_ENV.INPUT_DATA_URL,
+      `at most ${metadataValue.maxLength} characters, all letters, digits, spaces or _ . : / = + - @ ` +
+        `(it is ${inputDataUrl.length} long; the model package's CustomerMetadataProperties records it)`,
     );
   }
 

@@ -13,6 +13,7 @@ import {
   RetrainingDecision,
   RETRAINING_METRIC,
 } from './environment';
+import { SAGEMAKER_LIMITS, toCustomerMetadataValue, truncateCodeUnits, withoutControlCharacters } from '../shared/sagemaker-limits';
 
 /** An EventBridge event as delivered to the governor; `id` is the Lambda request id for a direct invoke. */
 export interface RetrainingEvent {
@@ -29,10 +30,15 @@ export type Trigger =
   | { readonly kind: 'drift'; readonly alarmName: string }
   | { readonly kind: 'manual'; readonly reason: string; readonly force: boolean };
 
-interface IgnoredEvent {
+export interface IgnoredEvent {
   readonly kind: 'ignored';
   readonly why: string;
 }
+
+/** What starts every TriggerReason of an operator request: `manual:<reason>`. */
+export const MANUAL_TRIGGER_PREFIX = 'manual:';
+/** The longest operator reason whose TriggerReason fits a model package's CustomerMetadataValue whole. */
+export const MAX_MANUAL_REASON_LENGTH = SAGEMAKER_LIMITS.CUSTOMER_METADATA_VALUE.maxLength - MANUAL_TRIGGER_PREFIX.length;
 
 export interface GovernorOutcome {
   readonly decision: RetrainingDecision;
@@ -63,9 +69,9 @@ const MINUTE_MS = 60_000;
 // SageMaker ends a pipeline execution after 672 hours, so an older execution cannot still be running.
 const EXECUTION_TIMEOUT_MS = 672 * 60 * MINUTE_MS;
 const RUNNING_STATUSES = new Set(['Executing', 'Stopping']);
-// StartPipelineExecution limits: parameter value 1024, description 3072 characters.
-const MAX_PARAMETER_VALUE = 1024;
-const MAX_DESCRIPTION = 3072;
+const S3_OBJECT_CREATED = { SOURCE: 'aws.s3', DETAIL_TYPE: 'Object Created' } as const;
+const ALARM_STATE_CHANGE = { SOURCE: 'aws.cloudwatch', DETAIL_TYPE: 'CloudWatch Alarm State Change' } as const;
+const SCHEDULED_EVENT = 'Scheduled Event';
 
 /** Decides whether the event should start the pipeline, and starts it if so. */
 export async function governRetraining(
@@ -116,12 +122,13 @@ export async function governRetraining(
         ClientRequestToken: token,
         PipelineExecutionDisplayName: `${trigger.kind}-${runTime.toISOString().replace(/[-:]|\.\d{3}/g, '')}`,
         PipelineExecutionDescription: truncate(
-          `Started by the retraining governor: ${explain(trigger, settings, runTime)}. Event ${event.id}.`,
-          MAX_DESCRIPTION,
+          withoutControlCharacters(`Started by the retraining governor: ${explain(trigger, settings, runTime)}. Event ${event.id}.`),
+          SAGEMAKER_LIMITS.PIPELINE_EXECUTION_DESCRIPTION.maxLength,
         ),
         PipelineParameters: [
           { Name: PIPELINE_PARAMETER.INPUT_DATA_URL, Value: settings.inputDataUrl },
-          { Name: PIPELINE_PARAMETER.TRIGGER_REASON, Value: truncate(reason, MAX_PARAMETER_VALUE) },
+          // Already within the 256 characters of CustomerMetadataValue, below the parameter's 1024.
+          { Name: PIPELINE_PARAMETER.TRIGGER_REASON, Value: reason },
         ],
       }),
     );
@@ -144,14 +151,58 @@ export async function governRetraining(
   return { ...outcome, decision: 'started', detail, executionArn };
 }
 
+/**
+ * Why an event as received cannot be read, or undefined when it can: not an object, an id that is
+ * not a non-empty string (or none, with `requireId`), no source or detail-type, or a trigger's
+ * detail-type whose detail is not an object or lacks the fields that trigger carries. Events of
+ * other types are readable: {@link classifyEvent} ignores them.
+ */
+export function whyUnreadable(event: unknown, options: { readonly requireId?: boolean } = {}): string | undefined {
+  if (!isObject(event)) return `the event is ${describeValue(event)}, not an object`;
+  if (event.id !== undefined || options.requireId) {
+    if (typeof event.id !== 'string' || event.id.trim() === '') return `the event has no id (id is ${describeValue(event.id)})`;
+  }
+  const { source } = event;
+  const detailType = event['detail-type'];
+  if (typeof source !== 'string') return `the event has no source (source is ${describeValue(source)})`;
+  if (typeof detailType !== 'string') return `the event has no detail-type (detail-type is ${describeValue(detailType)})`;
+  const kind =
+    detailType === SCHEDULED_EVENT ||
+    (source === S3_OBJECT_CREATED.SOURCE && detailType === S3_OBJECT_CREATED.DETAIL_TYPE) ||
+    (source === ALARM_STATE_CHANGE.SOURCE && detailType === ALARM_STATE_CHANGE.DETAIL_TYPE) ||
+    (source === OPERATOR_RETRAIN_EVENT.SOURCE && detailType === OPERATOR_RETRAIN_EVENT.DETAIL_TYPE);
+  if (!kind) return undefined;
+  const { detail } = event;
+  if (!isObject(detail)) return `its detail is ${describeValue(detail)}, not the object a "${detailType}" event carries`;
+  const lacking = (fields: string[]) =>
+    fields.length > 0 ? `its detail has no ${fields.join(', ')} (a "${detailType}" event carries them as strings)` : undefined;
+  const isText = (value: unknown) => typeof value === 'string' && value !== '';
+  if (detailType === S3_OBJECT_CREATED.DETAIL_TYPE) {
+    return lacking([
+      ...(isText(asRecord(detail.bucket).name) ? [] : ['bucket.name']),
+      ...(isText(asRecord(detail.object).key) ? [] : ['object.key']),
+    ]);
+  }
+  if (detailType === ALARM_STATE_CHANGE.DETAIL_TYPE) {
+    return lacking([...(isText(detail.alarmName) ? [] : ['alarmName']), ...(isText(asRecord(detail.state).value) ? [] : ['state.value'])]);
+  }
+  if (detailType === OPERATOR_RETRAIN_EVENT.DETAIL_TYPE) {
+    if (detail.reason !== undefined && detail.reason !== null && typeof detail.reason !== 'string') {
+      return `its detail's reason is ${describeValue(detail.reason)}, not a string`;
+    }
+    if (detail.force !== undefined && typeof detail.force !== 'boolean') return `its detail's force is ${describeValue(detail.force)}, not true or false`;
+  }
+  return undefined;
+}
+
 /** Which trigger an event is, or why it is not one. */
-function classifyEvent(event: RetrainingEvent, settings: GovernorSettings): Trigger | IgnoredEvent {
+export function classifyEvent(event: RetrainingEvent, settings: GovernorSettings): Trigger | IgnoredEvent {
   const detailType = event['detail-type'];
   const detail = asRecord(event.detail);
-  if (detailType === 'Scheduled Event') {
+  if (detailType === SCHEDULED_EVENT) {
     return { kind: 'schedule' };
   }
-  if (event.source === 'aws.s3' && detailType === 'Object Created') {
+  if (event.source === S3_OBJECT_CREATED.SOURCE && detailType === S3_OBJECT_CREATED.DETAIL_TYPE) {
     const bucket = asRecord(detail.bucket).name;
     const key = asRecord(detail.object).key;
     if (bucket === settings.inputBucket && typeof key === 'string' && key.startsWith(settings.inputPrefix)) {
@@ -159,7 +210,7 @@ function classifyEvent(event: RetrainingEvent, settings: GovernorSettings): Trig
     }
     return { kind: 'ignored', why: `object s3://${String(bucket)}/${String(key)} is outside ${settings.inputDataUrl}` };
   }
-  if (event.source === 'aws.cloudwatch' && detailType === 'CloudWatch Alarm State Change') {
+  if (event.source === ALARM_STATE_CHANGE.SOURCE && detailType === ALARM_STATE_CHANGE.DETAIL_TYPE) {
     const state = asRecord(detail.state).value;
     if (state === 'ALARM' && typeof detail.alarmName === 'string') {
       return { kind: 'drift', alarmName: detail.alarmName };
@@ -173,17 +224,22 @@ function classifyEvent(event: RetrainingEvent, settings: GovernorSettings): Trig
   return { kind: 'ignored', why: `not a retraining trigger: source "${event.source}", detail-type "${detailType}"` };
 }
 
-/** The TriggerReason pipeline parameter. */
-function triggerReason(trigger: Trigger): string {
+/**
+ * The TriggerReason pipeline parameter. The pipeline records it in the model package's
+ * CustomerMetadataProperties (and ModelPackageDescription), whose values allow 256 letters, digits,
+ * spaces and `_.:/=+-@`; an object key or alarm name can hold anything, so each run of other
+ * characters becomes `-` and the value is cut to 256.
+ */
+export function triggerReason(trigger: Trigger): string {
   switch (trigger.kind) {
     case 'schedule':
       return 'schedule';
     case 'new-data':
-      return `new-data:${trigger.key}`;
+      return toCustomerMetadataValue(`new-data:${trigger.key}`);
     case 'drift':
-      return `drift:${trigger.alarmName}`;
+      return toCustomerMetadataValue(`drift:${trigger.alarmName}`);
     case 'manual':
-      return `manual:${trigger.reason}`;
+      return toCustomerMetadataValue(`${MANUAL_TRIGGER_PREFIX}${trigger.reason}`);
   }
 }
 
@@ -322,11 +378,24 @@ function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A received value in a log message: strings quoted and cut, other types named. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 80 ? `${value.slice(0, 79)}…` : value)}`;
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
 function parseTime(value: string | undefined): Date | undefined {
   const time = value === undefined ? NaN : Date.parse(value);
   return Number.isNaN(time) ? undefined : new Date(time);
 }
 
 function truncate(value: string, max: number): string {
-  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+  return value.length <= max ? value : `${truncateCodeUnits(value, max - 1)}…`;
 }

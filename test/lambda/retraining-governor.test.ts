@@ -7,21 +7,27 @@ import {
   SageMakerServiceException,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
   GOVERNOR_ENV,
+  GOVERNOR_QUEUE,
   GovernorSettings,
   OPERATOR_RETRAIN_EVENT,
   PIPELINE_PARAMETER,
   readGovernorSettings,
 } from '../../lambda/retraining-governor/environment';
 import {
+  classifyEvent,
   clientRequestToken,
   governRetraining,
+  GovernorOutcome,
+  MAX_MANUAL_REASON_LENGTH,
   PipelineNotFoundError,
   RetrainingEvent,
+  triggerReason,
+  whyUnreadable,
 } from '../../lambda/retraining-governor/governor';
 import { handler } from '../../lambda/retraining-governor';
 
@@ -86,6 +92,18 @@ function execution(status: string, minutesAgo: number, id = `old${minutesAgo}`):
 function serviceError(name: string, message: string, httpStatusCode: number): SageMakerServiceException {
   const $fault = httpStatusCode >= 500 ? 'server' : 'client';
   return new SageMakerServiceException({ name, message, $fault, $metadata: { httpStatusCode } });
+}
+
+/** What a CustomerMetadataValue allows (botocore's CustomerMetadataValue shape). */
+const METADATA_VALUE = /^[\p{L}\p{Z}\p{N}_.:\/=+\-@]{1,256}$/u;
+
+/** A key no one would choose: 1,500 characters with quotes, brackets, braces, emoji, a newline and a tab. */
+const HOSTILE_KEY = `raw/${'"<>{}😀\n\tàé '.repeat(60)}${'k'.repeat(1500)}`.slice(0, 1500);
+
+const { detail: _detail, ...scheduleWithoutDetail } = scheduleEvent('schedule-malformed');
+
+function startedInput() {
+  return sagemakerMock.commandCalls(StartPipelineExecutionCommand)[0].args[0].input;
 }
 
 function startTokens(): string[] {
@@ -363,15 +381,54 @@ describe('events', () => {
     expect(input.PipelineExecutionDisplayName).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,81}$/);
   });
 
-  test('cuts a trigger reason longer than the 1024-character parameter limit', async () => {
+  test('cuts a trigger reason to the 256 characters a model package metadata value keeps', async () => {
     // GIVEN
     const key = `raw/${'k'.repeat(1100)}.csv`;
     // WHEN
     const outcome = await governRetraining(sagemaker, settings, objectCreated(key), clock);
     // THEN
-    const value = sagemakerMock.commandCalls(StartPipelineExecutionCommand)[0].args[0].input.PipelineParameters![1].Value!;
-    expect(value).toHaveLength(1024);
-    expect(outcome.trigger).toBe(`new-data:${key}`);
+    const value = startedInput().PipelineParameters![1].Value!;
+    expect(value).toBe(`new-data:raw/${'k'.repeat(256 - 'new-data:raw/'.length)}`);
+    expect(outcome.trigger).toBe(value);
+  });
+
+  test('a hostile object key gives a TriggerReason that fits CustomerMetadataProperties, and a description on one line', async () => {
+    // GIVEN
+    expect(HOSTILE_KEY).toHaveLength(1500);
+    const event = objectCreated(HOSTILE_KEY);
+    // WHEN
+    const trigger = classifyEvent(event, settings);
+    const outcome = await governRetraining(sagemaker, settings, event, clock);
+    // THEN the trigger keeps the key; the parameter is sanitized
+    expect(trigger).toEqual({ kind: 'new-data', bucket: 'churn-data-dev', key: HOSTILE_KEY });
+    const input = startedInput();
+    const value = input.PipelineParameters!.find((parameter) => parameter.Name === PIPELINE_PARAMETER.TRIGGER_REASON)!.Value!;
+    expect(value).toMatch(METADATA_VALUE);
+    expect(value.length).toBeLessThanOrEqual(256);
+    expect(value).toMatch(/^new-data:raw\/-àé -àé /);
+    expect(outcome.trigger).toBe(value);
+    expect(input.PipelineExecutionDescription!.length).toBeLessThanOrEqual(3072);
+    expect(input.PipelineExecutionDescription).not.toMatch(/[\n\r\t]/);
+  });
+
+  test.each([
+    ['an alarm name with brackets and a comma', { kind: 'drift', alarmName: 'churn (prod), 5xx > 1%' } as const, 'drift:churn -prod- 5xx - 1-'],
+    ['an operator reason with a newline', { kind: 'manual', reason: 'labels fixed;\nsee #42', force: false } as const, 'manual:labels fixed-see -42'],
+    ['a reason in another script', { kind: 'manual', reason: 'Neue Labels für Köln: 第二版', force: false } as const, 'manual:Neue Labels für Köln: 第二版'],
+  ])('replaces each run of characters a metadata value does not allow in %s', (_, trigger, expected) => {
+    expect(triggerReason(trigger)).toBe(expected);
+    expect(triggerReason(trigger)).toMatch(METADATA_VALUE);
+  });
+
+  test('cuts an over-long reason without splitting a character outside the basic plane', () => {
+    // GIVEN 𝐀 (U+1D400, a letter) is two UTF-16 code units
+    const reason = '𝐀'.repeat(200);
+    // WHEN
+    const value = triggerReason({ kind: 'manual', reason, force: false });
+    // THEN
+    expect(value.length).toBeLessThanOrEqual(256);
+    expect(value).toMatch(METADATA_VALUE);
+    expect(MAX_MANUAL_REASON_LENGTH).toBe(249);
   });
 
   test('a manual request without a reason says so', async () => {
@@ -415,7 +472,7 @@ describe('handler', () => {
       trigger: 'schedule',
       decision: 'started',
       executionArn: NEW_ARN,
-      clientRequestToken: outcome.clientRequestToken,
+      clientRequestToken: (outcome as GovernorOutcome).clientRequestToken,
       _aws: {
         Timestamp: expect.any(Number),
         CloudWatchMetrics: [
@@ -464,6 +521,198 @@ describe('handler', () => {
     await expect(handler(scheduleEvent(), context)).rejects.toThrow(/PIPELINE_NAME is not set/);
     expect(sagemakerMock.calls()).toHaveLength(0);
   });
+
+  test.each([
+    ['an event without detail', scheduleWithoutDetail, /its detail is missing, not the object a "Scheduled Event" event carries/],
+    ['an event whose detail is a string', { ...scheduleEvent('schedule-malformed'), detail: '{}' }, /its detail is the string "\{\}"/],
+    ['an object-created event without an object key', { ...objectCreated('raw/a.csv', undefined, 'schedule-malformed'), detail: { bucket: { name: 'churn-data-dev' } } }, /its detail has no object\.key/],
+    ['an alarm event without alarmName', { ...alarmEvent('ALARM', 'schedule-malformed'), detail: { state: { value: 'ALARM' } } }, /its detail has no alarmName/],
+    ['an operator request whose reason is a number', { ...manualEvent(false, 'x', 'schedule-malformed'), detail: { reason: 42 } }, /its detail's reason is a number, not a string/],
+    ['an event without detail-type', { ...scheduleEvent('schedule-malformed'), 'detail-type': undefined }, /the event has no detail-type/],
+    ['an event with an empty id', { ...scheduleEvent('schedule-malformed'), id: ' ' }, /the event has no id/],
+  ])('refuses %s: logs it once, returns normally and calls nothing', async (_, event, why) => {
+    // WHEN
+    const result = await handler(event as RetrainingEvent, context);
+    // THEN
+    expect(result).toEqual({ refused: true, eventId: expect.any(String), detail: expect.stringMatching(why) });
+    expect(logLines()).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'retraining event refused',
+        eventId: event.id,
+        source: event.source,
+        why: expect.stringMatching(why),
+      }),
+    ]);
+    expect(sagemakerMock.calls()).toHaveLength(0);
+  });
+
+  test.each([
+    ['null', null, /the event is null, not an object/],
+    ['an array', [scheduleEvent()], /the event is an array, not an object/],
+  ])('refuses %s as the event', async (_, event, why) => {
+    // WHEN
+    const result = await handler(event as unknown as RetrainingEvent, context);
+    // THEN
+    expect(result).toEqual({ refused: true, eventId: undefined, detail: expect.stringMatching(why) });
+    expect(logLines()).toHaveLength(1);
+  });
+});
+
+describe('handler fed from the SQS FIFO queue', () => {
+  const context = { awsRequestId: 'request-2', functionName: 'governor' } as Context;
+  let output: jest.SpyInstance[];
+  // In the order written, across stdout (INFO) and stderr (WARN, ERROR).
+  const logLines = () =>
+    output
+      .flatMap((spy) => spy.mock.calls.map(([chunk], i) => ({ chunk, order: spy.mock.invocationCallOrder[i] })))
+      .sort((a, b) => a.order - b.order)
+      .flatMap(({ chunk }) => String(chunk).split('\n'))
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+
+  function record(messageId: string, body: unknown): SQSRecord {
+    return {
+      messageId,
+      receiptHandle: `handle-${messageId}`,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '1773576000000',
+        SenderId: 'AIDAEXAMPLE',
+        ApproximateFirstReceiveTimestamp: '1773576000001',
+        MessageGroupId: GOVERNOR_QUEUE.MESSAGE_GROUP_ID,
+        MessageDeduplicationId: messageId,
+        SequenceNumber: '1',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:churn-dev-retraining.fifo',
+      awsRegion: 'us-east-1',
+    };
+  }
+  const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
+
+  beforeEach(() => {
+    Object.assign(process.env, ENV);
+    output = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write').mockImplementation(() => true));
+  });
+  afterEach(() => {
+    for (const spy of output) spy.mockRestore();
+    for (const name of Object.keys(ENV)) delete process.env[name];
+  });
+
+  test('the queue has one message group', () => {
+    expect(GOVERNOR_QUEUE).toEqual({ MESSAGE_GROUP_ID: 'retraining' });
+  });
+
+  test('decides each record in order, logging each decision with its message id', async () => {
+    // WHEN a schedule, then an alarm going back to OK
+    const result = await handler(batch(record('m-1', scheduleEvent('e-1')), record('m-2', alarmEvent('OK', 'e-2'))), context);
+    // THEN
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(logLines().map((line) => [line.messageId, line.eventId, line.decision])).toEqual([
+      ['m-1', 'e-1', 'started'],
+      ['m-2', 'e-2', 'ignored-event'],
+    ]);
+    expect(logLines()[0]).toMatchObject({ RetrainingDecision: 1, Decision: 'started' });
+  });
+
+  test.each([
+    ['a body that is not JSON', '{"id": "e-1", "source": ', /the message body is not JSON/],
+    ['a body that is a JSON string', JSON.stringify('Scheduled Event'), /the event is the string "Scheduled Event", not an object/],
+    ['a body that is an event without id', { ...scheduleEvent(), id: undefined }, /the event has no id \(id is missing\)/],
+    ['a body that is an event without detail', scheduleWithoutDetail, /its detail is missing/],
+  ])('refuses %s, and goes on with the next record', async (_, body, why) => {
+    // WHEN
+    const result = await handler(batch(record('m-1', body), record('m-2', scheduleEvent('e-2'))), context);
+    // THEN
+    expect(result).toEqual({ batchItemFailures: [] });
+    const [refusal, decision] = logLines();
+    expect(refusal).toMatchObject({ level: 'WARN', message: 'retraining event refused', messageId: 'm-1', why: expect.stringMatching(why) });
+    expect(decision).toMatchObject({ messageId: 'm-2', decision: 'started' });
+    expect(sagemakerMock).toHaveReceivedCommandTimes(StartPipelineExecutionCommand, 1);
+  });
+
+  test('refuses a record that does not come from SQS', async () => {
+    // WHEN
+    const result = await handler(batch({ ...record('m-1', scheduleEvent()), eventSource: 'aws:kinesis' }), context);
+    // THEN
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(logLines()).toEqual([expect.objectContaining({ why: 'the record comes from "aws:kinesis", not aws:sqs' })]);
+  });
+
+  test('a transient failure reports that record and every later one, in order, and decides none of the later ones', async () => {
+    // GIVEN the second record's start is throttled
+    sagemakerMock
+      .on(StartPipelineExecutionCommand)
+      .resolvesOnce({ PipelineExecutionArn: NEW_ARN })
+      .rejectsOnce(serviceError('ThrottlingException', 'Rate exceeded', 400));
+    const noCooldown = { ...ENV, [GOVERNOR_ENV.COOLDOWN_MINUTES]: '0' };
+    Object.assign(process.env, noCooldown);
+    // WHEN
+    const result = await handler(
+      batch(record('m-1', scheduleEvent('e-1')), record('m-2', alarmEvent('ALARM', 'e-2')), record('m-3', manualEvent(false, 'x', 'e-3'))),
+      context,
+    );
+    // THEN
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }, { itemIdentifier: 'm-3' }] });
+    expect(sagemakerMock).toHaveReceivedCommandTimes(StartPipelineExecutionCommand, 2);
+    expect(logLines()).toEqual([
+      expect.objectContaining({ messageId: 'm-1', decision: 'started' }),
+      expect.objectContaining({
+        level: 'ERROR',
+        messageId: 'm-2',
+        eventId: 'e-2',
+        retriedWith: ['m-3'],
+        error: expect.objectContaining({ name: 'ThrottlingException' }),
+      }),
+    ]);
+  });
+
+  test('the retried records start the same run: the token comes from the event, not the delivery', async () => {
+    // GIVEN the same alarm event delivered twice
+    const noCooldown = { ...ENV, [GOVERNOR_ENV.COOLDOWN_MINUTES]: '0' };
+    Object.assign(process.env, noCooldown);
+    // WHEN
+    await handler(batch(record('m-2', alarmEvent('ALARM', 'e-2'))), context);
+    await handler(batch(record('m-2', alarmEvent('ALARM', 'e-2'))), context);
+    // THEN
+    expect(new Set(startTokens()).size).toBe(1);
+  });
+
+  test('fails the whole batch when the environment is incomplete, before calling SageMaker', async () => {
+    // GIVEN
+    delete process.env[GOVERNOR_ENV.PIPELINE_NAME];
+    // WHEN / THEN
+    await expect(handler(batch(record('m-1', scheduleEvent())), context)).rejects.toThrow(/PIPELINE_NAME is not set/);
+    expect(sagemakerMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('whyUnreadable', () => {
+  test.each([
+    ['a schedule', scheduleEvent()],
+    ['an upload', objectCreated('raw/a.csv')],
+    ['an alarm', alarmEvent('OK')],
+    ['an operator request without reason or force', { ...manualEvent(false), detail: {} }],
+    ['an operator request with a null reason', { ...manualEvent(false), detail: { reason: null } }],
+    ['a direct invocation without id', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }],
+    ['an event of another type without detail', { id: 'x', source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification' }],
+  ])('reads %s', (_, event) => {
+    expect(whyUnreadable(event)).toBeUndefined();
+  });
+
+  test('requires an id when asked to', () => {
+    expect(whyUnreadable({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, { requireId: true })).toBe(
+      'the event has no id (id is missing)',
+    );
+  });
+
+  test('refuses a force that is not true or false', () => {
+    expect(whyUnreadable({ ...manualEvent(true), detail: { force: 'yes' } })).toBe("its detail's force is the string \"yes\", not true or false");
+  });
 });
 
 describe('readGovernorSettings', () => {
@@ -507,6 +756,16 @@ describe('readGovernorSettings', () => {
     ]) {
       expect(read).toThrow(message);
     }
+  });
+
+  test('fails when the input data URL does not fit a model package metadata value', () => {
+    // GIVEN
+    const long = `s3://churn-data-dev/${'p'.repeat(240)}/`;
+    // WHEN / THEN
+    expect(() => readGovernorSettings({ ...ENV, [GOVERNOR_ENV.INPUT_DATA_URL]: long })).toThrow(
+      /INPUT_DATA_URL is "s3:\/\/churn-data-dev\/p+\/": expected at most 256 characters, all letters, digits, spaces or _ \. : \/ = \+ - @ \(it is 261 long/,
+    );
+    expect(() => readGovernorSettings({ ...ENV, [GOVERNOR_ENV.INPUT_DATA_URL]: 's3://churn-data-dev/raw~1/' })).toThrow(/INPUT_DATA_URL is "s3:\/\/churn-data-dev\/raw~1\/": expected at most 256/);
   });
 
   test('accepts a cool-down of 0 minutes', () => {
