@@ -8,6 +8,7 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SAGEMAKER_LIMITS } from '../../lambda/shared/sagemaker-limits';
 import { RefusedError, UsageError } from './errors';
 import { cell, formatAge, formatSection, formatTable } from './output';
 
@@ -66,8 +67,6 @@ export interface ApprovalChange {
 
 export type ApprovalDecision = typeof ModelApprovalStatus.APPROVED | typeof ModelApprovalStatus.REJECTED;
 
-// UpdateModelPackage's limit on ApprovalDescription.
-const MAX_NOTE_LENGTH = 1024;
 
 /** The group's package summaries, newest first; only the first `limit` when given. */
 export async function listPackageSummaries(sagemaker: SageMakerClient, group: string, limit?: number): Promise<ModelPackageSummary[]> {
@@ -153,9 +152,7 @@ export async function changeApproval(
   status: ApprovalDecision,
   note: string | undefined,
 ): Promise<ApprovalChange> {
-  if (note !== undefined && note.length > MAX_NOTE_LENGTH) {
-    throw new UsageError(`--note is ${note.length} characters long; SageMaker keeps at most ${MAX_NOTE_LENGTH}`);
-  }
+  checkApprovalNote(note);
   const summary = await findPackage(sagemaker, group, version);
   const arn = summary.ModelPackageArn ?? '';
   const previousStatus = summary.ModelApprovalStatus ?? 'unknown';
@@ -169,6 +166,17 @@ export async function changeApproval(
   const description = note ?? `${status} with the cdk-mlops CLI`;
   await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: status, ApprovalDescription: description }));
   return { ...decision, changed: true, note: description };
+}
+
+/**
+ * Refuses (exit 2) a --note longer than UpdateModelPackage's ApprovalDescription keeps: the
+ * operator's words are not cut without their knowing.
+ */
+export function checkApprovalNote(note: string | undefined): void {
+  const { maxLength, shape } = SAGEMAKER_LIMITS.APPROVAL_DESCRIPTION;
+  if (note !== undefined && note.length > maxLength) {
+    throw new UsageError(`--note is ${note.length} characters long; SageMaker keeps at most ${maxLength} (the ${shape} of the model package): shorten it`);
+  }
 }
 
 export function renderModelList(list: ModelList, now: Date): string {

@@ -5,6 +5,8 @@ import { readEndpointState } from './endpoint';
 import { ConnectionContext, EXIT_CODE, ExitCode, explainError } from './errors';
 import { ApprovalDecision, changeApproval, readModelDetails, readModelList, renderApprovalChange, renderModelDetails, renderModelList } from './models';
 import { CliIo, formatJson } from './output';
+import { SAGEMAKER_LIMITS } from '../../lambda/shared/sagemaker-limits';
+import { MAX_MANUAL_REASON_LENGTH } from '../../lambda/retraining-governor/governor';
 import { renderRetrainResult, retrain } from './retrain';
 import { renderRollbackResult, rollback } from './rollback';
 import { closeSession, DEFAULT_STAGE, GlobalOptions, loadCliStageConfig, openSession, Session } from './session';
@@ -127,19 +129,22 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
     .command('approve')
     .description('approve a version: the deployer serves the newest approved version')
     .argument('<version>', 'model package version', parseVersion)
-    .option('--note <text>', 'why, recorded as the approval description')
+    .option('--note <text>', `why, recorded as the approval description (at most ${SAGEMAKER_LIMITS.APPROVAL_DESCRIPTION.maxLength} characters)`)
     .action(decide(ModelApprovalStatus.APPROVED));
   program
     .command('reject')
     .description('reject a version: if it is served, the deployer returns to the newest other approved version')
     .argument('<version>', 'model package version', parseVersion)
-    .option('--note <text>', 'why, recorded as the approval description')
+    .option('--note <text>', `why, recorded as the approval description (at most ${SAGEMAKER_LIMITS.APPROVAL_DESCRIPTION.maxLength} characters)`)
     .action(decide(ModelApprovalStatus.REJECTED));
 
   program
     .command('retrain')
     .description("start the pipeline under the retraining governor's rules: not while an execution runs, not inside the cool-down")
-    .option('--reason <text>', 'why; the pipeline gets TriggerReason=manual:<text> (default: operator request)')
+    .option(
+      '--reason <text>',
+      `why, at most ${MAX_MANUAL_REASON_LENGTH} characters; the pipeline gets TriggerReason=manual:<text> (default: operator request)`,
+    )
     .option('--force', 'start inside the cool-down (never while an execution is Executing or Stopping)')
     .option('--input-url <s3-url>', "data to train from (default: the pipeline's InputDataUrl default, else the last run's)")
     .option('--wait', 'follow the execution and its steps until it ends; fail unless it succeeds')
@@ -149,6 +154,7 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
         const result = await retrain(session, options, {
           now: runtime.now,
           wait: { pollIntervalMs: runtime.pollIntervalMs, sleep: runtime.sleep, progress: (line) => io.stderr(`${line}\n`) },
+          warn: (line) => io.stderr(`${line}\n`),
         });
         return { data: result, text: renderRetrainResult(result) };
       }),
@@ -158,7 +164,10 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
     .command('rollback')
     .description('reject the served version so the deployer returns to the previous approved one')
     .option('--yes', 'do not ask for confirmation (required without a terminal)')
-    .option('--note <text>', 'why, recorded as the approval description of the rejected version')
+    .option(
+      '--note <text>',
+      `why, recorded as the approval description of the rejected version (at most ${SAGEMAKER_LIMITS.APPROVAL_DESCRIPTION.maxLength} characters)`,
+    )
     .action(
       withSession(async (session, options: { yes?: boolean; note?: string }) => {
         const result = await rollback(session, options, io);

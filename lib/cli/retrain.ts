@@ -14,7 +14,14 @@ import {
   readGovernorSettings,
   RetrainingDecision,
 } from '../../lambda/retraining-governor/environment';
-import { governRetraining, PipelineNotFoundError } from '../../lambda/retraining-governor/governor';
+import {
+  governRetraining,
+  MANUAL_TRIGGER_PREFIX,
+  MAX_MANUAL_REASON_LENGTH,
+  PipelineNotFoundError,
+  triggerReason,
+} from '../../lambda/retraining-governor/governor';
+import { hasAllowedCharacters, SAGEMAKER_LIMITS } from '../../lambda/shared/sagemaker-limits';
 import { OperationFailedError, RefusedError, UsageError } from './errors';
 import { isPipelineMissing, readStepStates } from './pipeline';
 import { Session } from './session';
@@ -55,6 +62,8 @@ export interface RetrainResult {
 export interface RetrainRuntime {
   readonly now: () => Date;
   readonly wait: WaitSettings;
+  /** Receives a line for each thing the command changes in what it was given (stderr). */
+  readonly warn?: (line: string) => void;
 }
 
 export interface WaitSettings {
@@ -76,6 +85,7 @@ const FINAL_STATUSES = new Set(['Succeeded', 'Failed', 'Stopped']);
  * cool-down unless forced, and the same `TriggerReason` and `InputDataUrl` parameters.
  */
 export async function retrain(session: Session, options: RetrainOptions, runtime: RetrainRuntime): Promise<RetrainResult> {
+  checkReason(options.reason, runtime.warn);
   if (options.viaGovernor) return requestFromGovernor(session, options);
   const { sagemaker, names, config } = session;
   const input = await resolveInputDataUrl(sagemaker, names.pipeline, options.inputUrl);
@@ -90,9 +100,14 @@ export async function retrain(session: Session, options: RetrainOptions, runtime
     });
   } catch {
     // Every other setting comes from the validated stage config: only the URL can be wrong.
+    const metadataValue = SAGEMAKER_LIMITS.CUSTOMER_METADATA_VALUE;
+    const fitsMetadata = input.url.length <= metadataValue.maxLength && hasAllowedCharacters(input.url, metadataValue);
     throw new UsageError(
-      `the InputDataUrl from the ${input.source} ("${input.url}") is not an S3 prefix URL such as s3://my-bucket/raw/ ` +
-        '(a bucket, then a prefix ending in /)',
+      fitsMetadata
+        ? `the InputDataUrl from the ${input.source} ("${input.url}") is not an S3 prefix URL such as s3://my-bucket/raw/ ` +
+            '(a bucket, then a prefix ending in /)'
+        : `the InputDataUrl from the ${input.source} ("${input.url}") does not fit the model package's metadata, which records it: ` +
+            `use at most ${metadataValue.maxLength} characters (it has ${input.url.length}), all letters, digits, spaces or _ . : / = + - @`,
     );
   }
 
@@ -247,13 +262,33 @@ async function requestFromGovernor(session: Session, options: RetrainOptions): P
     decision: 'requested',
     pipeline: session.names.pipeline,
     executionArn: null,
-    triggerReason: `manual:${reason}`,
+    triggerReason: triggerReason({ kind: 'manual', reason, force: options.force === true }),
     inputDataUrl: null,
     inputDataUrlSource: null,
     detail: 'the governor decides whether to start',
     finalStatus: null,
     eventId: entry.EventId,
   };
+}
+
+/**
+ * The pipeline records TriggerReason (`manual:<reason>`) in the model package's
+ * CustomerMetadataProperties: a reason too long for it is refused (exit 2) rather than cut;
+ * characters it does not allow are replaced by the governor, and said so here.
+ */
+function checkReason(reason: string | undefined, warn: ((line: string) => void) | undefined): void {
+  const trimmed = reason?.trim();
+  if (!trimmed) return;
+  if (trimmed.length > MAX_MANUAL_REASON_LENGTH) {
+    throw new UsageError(
+      `--reason is ${trimmed.length} characters long; the pipeline's TriggerReason (${MANUAL_TRIGGER_PREFIX}<reason>, kept in the ` +
+        `model package's metadata) keeps at most ${MAX_MANUAL_REASON_LENGTH}: shorten it`,
+    );
+  }
+  const value = triggerReason({ kind: 'manual', reason: trimmed, force: false });
+  if (value !== `${MANUAL_TRIGGER_PREFIX}${trimmed}`) {
+    warn?.(`note: TriggerReason allows only letters, digits, spaces and _ . : / = + - @; the pipeline gets "${value}"`);
+  }
 }
 
 function pipelineNotFound(pipelineName: string): RefusedError {

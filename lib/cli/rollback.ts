@@ -1,7 +1,7 @@
 import { ModelApprovalStatus } from '@aws-sdk/client-sagemaker';
 import { readEndpointState } from './endpoint';
 import { RefusedError, UsageError } from './errors';
-import { changeApproval, listPackageSummaries } from './models';
+import { changeApproval, checkApprovalNote, listPackageSummaries } from './models';
 import { CliIo } from './output';
 import { Session } from './session';
 
@@ -73,6 +73,8 @@ export async function rollback(
   options: { readonly yes?: boolean; readonly note?: string },
   io: CliIo,
 ): Promise<RollbackResult> {
+  // Before the plan and the confirmation: a note SageMaker would refuse is refused first.
+  checkApprovalNote(options.note);
   const plan = await planRollback(session);
   io.stderr(renderRollbackPlan(plan));
   if (!options.yes) {

@@ -123,6 +123,15 @@ describe('retrain', () => {
     expect(run.stderr).toMatch(/the InputDataUrl from the --input-url \("s3:\/\/bucket\/file.csv"\) is not an S3 prefix URL/);
   });
 
+  test('fails when --input-url does not fit the model package metadata that records it, with exit 2', async () => {
+    // WHEN
+    const run = await runRecorded(['retrain', '--input-url', 's3://bucket/raw~1/']);
+    // THEN
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/\("s3:\/\/bucket\/raw~1\/"\) does not fit the model package's metadata, which records it: use at most 256 characters \(it has 18\)/);
+    expect(sagemakerMock).not.toHaveReceivedCommand(StartPipelineExecutionCommand);
+  });
+
   test.each(['Executing', 'Stopping'] as const)('refuses while an execution is %s, even with --force, with exit 4', async (status) => {
     // GIVEN
     sagemakerMock.on(ListPipelineExecutionsCommand).resolves(history(status, 5));
@@ -223,6 +232,47 @@ describe('retrain --wait', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('retrain --reason limits', () => {
+  test('fails when --reason is longer than the TriggerReason metadata value keeps, with exit 2 and no AWS call', async () => {
+    // WHEN
+    const run = await runRecorded(['retrain', '--reason', 'r'.repeat(250)]);
+    // THEN
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/--reason is 250 characters long; the pipeline's TriggerReason \(manual:<reason>, kept in the model package's metadata\) keeps at most 249: shorten it/);
+    expect(sagemakerMock.calls()).toHaveLength(0);
+  });
+
+  test('accepts a reason of 249 characters whole', async () => {
+    // WHEN
+    const run = await runRecorded(['retrain', '--reason', `  ${'r'.repeat(249)}  `]);
+    // THEN
+    expect(run).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(startedWith()?.PipelineParameters?.[1]).toEqual({ Name: 'TriggerReason', Value: `manual:${'r'.repeat(249)}` });
+  });
+
+  test('says on stderr which characters the TriggerReason cannot keep, and starts with them replaced', async () => {
+    // WHEN
+    const run = await runRecorded(['retrain', '--reason', 'labels fixed (ticket #42)\nby QA']);
+    // THEN
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toBe('note: TriggerReason allows only letters, digits, spaces and _ . : / = + - @; the pipeline gets "manual:labels fixed -ticket -42-by QA"\n');
+    expect(startedWith()?.PipelineParameters?.[1]).toEqual({ Name: 'TriggerReason', Value: 'manual:labels fixed -ticket -42-by QA' });
+  });
+
+  test('--via-governor refuses an over-long reason too, and shows the TriggerReason the governor will pass', async () => {
+    // GIVEN
+    eventbridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
+    // WHEN
+    const long = await runRecorded(['retrain', '--via-governor', '--reason', 'r'.repeat(300)]);
+    const odd = await runRecorded(['retrain', '--via-governor', '--reason', 'drift (seen by hand)', '--json']);
+    // THEN
+    expect(long.exitCode).toBe(2);
+    expect(long.stderr).toMatch(/--reason is 300 characters long/);
+    expect(JSON.parse(odd.stdout)).toMatchObject({ triggerReason: 'manual:drift -seen by hand-' });
+    expect(eventbridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 1);
   });
 });
 

@@ -30,6 +30,17 @@ test('--yes shows the plan and rejects the served version, so the deployer retur
   expect(run.stdout).toBe(`rejected version 3 ("p99 latency doubled"); the deployer now moves ${ENDPOINT} to version 1\n`);
 });
 
+test('fails when --note is longer than SageMaker keeps, with exit 2, before showing the plan or asking', async () => {
+  // WHEN
+  const run = await runRecorded(['rollback', '--note', 'n'.repeat(1100)], { interactive: true, answer: true });
+  // THEN
+  expect(run).toMatchObject({ exitCode: 2, questions: [] });
+  expect(run.stderr).toBe(
+    'cdk-mlops: --note is 1100 characters long; SageMaker keeps at most 1024 (the ApprovalDescription of the model package): shorten it\n',
+  );
+  expect(sagemakerMock.calls()).toHaveLength(0);
+});
+
 test('--json prints a stable document with the default note', async () => {
   // WHEN
   const run = await runRecorded(['rollback', '--yes', '--json']);
