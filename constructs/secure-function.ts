@@ -100,6 +100,11 @@ export class SecureFunction extends Construct {
         id: 'HIPAA.Security-LambdaInsideVPC',
         reason: 'The function only calls AWS APIs (SageMaker, Auto Scaling) over TLS with IAM auth; it handles no PHI.',
       },
+      ...['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency'].map((id) => ({
+        id,
+        reason:
+          'No reserved concurrency, so the stage deploys in a new account (quota 10, nothing to reserve); the function is invoked only by its own rules, queue or stack, and whatever must run one at a time is serialized by a FIFO queue instead.',
+      })),
     );
   }
 }

@@ -62,10 +62,10 @@ describe('InferenceEndpoint', () => {
     });
   });
 
-  test('runs the deployer one at a time with an encrypted dead-letter queue', () => {
+  test('runs the deployer without reserved concurrency (new accounts have none), with an encrypted dead-letter queue', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: { [DEPLOYER_ENV.ENDPOINT_NAME]: 'churn-prod-endpoint' } },
-      ReservedConcurrentExecutions: 1,
+      ReservedConcurrentExecutions: Match.absent(),
       DeadLetterConfig: { TargetArn: dlqArn },
       Runtime: 'nodejs24.x',
     });

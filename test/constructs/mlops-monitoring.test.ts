@@ -34,6 +34,7 @@ describe('MlopsMonitoring', () => {
   test('every alarm notifies the topic, has a threshold and treats missing data as not breaching', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.map((alarm) => alarm.Properties.AlarmDescription)).toEqual([
+      'Notices has events it could not process in its dead-letter queue',
       'More than 2% of invocations of churn-prod-endpoint failed with 5xx',
       'p99 model latency of churn-prod-endpoint above 400 ms',
       'A run of churn-prod-pipeline failed',
@@ -48,11 +49,30 @@ describe('MlopsMonitoring', () => {
     }
   });
 
+  test('lets CloudWatch publish to the alarm topic for this construct\'s alarms only', () => {
+    // A topic policy replaces SNS's default owner policy: without this statement no alarm is heard.
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('EndpointServerErrorRateAlarm'), 'Arn'] }]) },
+              StringEquals: { 'aws:SourceAccount': Match.anyValue() },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
   test('takes the thresholds from props: 5xx rate in percent, p99 latency in microseconds', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: 2,
       ComparisonOperator: 'GreaterThanThreshold',
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: '100 * errors / MAX([invocations, 1])' })]),
+      // A documented metric-math form: MAX takes time series only, not a series and a scalar.
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(invocations > 0, 100 * errors / invocations, 0)' })]),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ModelLatency',

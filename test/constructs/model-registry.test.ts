@@ -36,7 +36,8 @@ describe('ModelRegistry', () => {
     expect(pendingRule).toBeDefined();
     const [target] = pendingRule.Properties.Targets;
     expect(target.Arn).toEqual({ Ref: topicId });
-    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8 });
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 });
+    expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/EventDeadLetterQueue/), 'Arn'] } });
     const template_ = target.InputTransformer.InputTemplate as string;
     expect(template_).toMatch(/aws sagemaker update-model-package --model-package-arn <detail-ModelPackageArn> --model-approval-status Approved/);
     expect(template_).toMatch(/--model-approval-status Rejected/);
@@ -57,16 +58,23 @@ describe('ModelRegistry', () => {
       Properties: { KmsKeyId: Match.anyValue(), RetentionInDays: 365 },
       DeletionPolicy: 'Retain',
     });
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { detail: { ModelPackageGroupName: ['churn-prod-models'], ModelApprovalStatus: Match.absent() } },
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } })],
-    });
+    const [auditRule] = Object.values(template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { detail: { ModelPackageGroupName: ['churn-prod-models'], ModelApprovalStatus: Match.absent() } } },
+    }));
+    const [target] = auditRule.Properties.Targets;
+    // The log group's ARN without the ":*" of its Arn attribute: EventBridge delivers nothing to that.
+    const arnText = JSON.stringify(target.Arn);
+    expect(arnText).toContain(':log-group:');
+    expect(arnText).toContain(logGroupId);
+    expect(arnText).not.toContain(':*');
+    expect(target.DeadLetterConfig).toEqual({ Arn: expect.anything() });
     // The policy document is a Fn::Join around the log group ARN, so match its text.
     const [resourcePolicy] = Object.values(template.findResources('AWS::Logs::ResourcePolicy'));
     const policyText = JSON.stringify(resourcePolicy.Properties.PolicyDocument);
     expect(policyText).toContain('events.amazonaws.com');
     expect(policyText).toContain('logs:PutLogEvents');
     expect(policyText).toContain(logGroupId);
+    expect(policyText).toContain('aws:SourceArn');
     template.resourceCountIs('AWS::Lambda::Function', 0);
   });
 

@@ -5,7 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RetrainingSchedule, RetrainingScheduleProps } from '../../constructs';
-import { GOVERNOR_ENV } from '../../lambda/retraining-governor/environment';
+import { GOVERNOR_ENV, GOVERNOR_QUEUE } from '../../lambda/retraining-governor/environment';
 import { appLikeCli } from '../helpers/app';
 
 function synth(props: Partial<RetrainingScheduleProps> = {}) {
@@ -35,6 +35,8 @@ describe('RetrainingSchedule', () => {
   const { stack, retraining, template, bucketId } = synth();
   const functionArn = { 'Fn::GetAtt': [stack.getLogicalId(retraining.governor.function.node.defaultChild as never), 'Arn'] };
   const dlqArn = { 'Fn::GetAtt': [stack.getLogicalId(retraining.governor.deadLetterQueue.node.defaultChild as never), 'Arn'] };
+  const triggerQueueArn = { 'Fn::GetAtt': [stack.getLogicalId(retraining.triggerQueue.node.defaultChild as never), 'Arn'] };
+  const triggerDlqArn = { 'Fn::GetAtt': [stack.getLogicalId(retraining.triggerDeadLetterQueue.node.defaultChild as never), 'Arn'] };
 
   test('schedules retraining with the expression given', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 3 ? * SUN *)', State: 'ENABLED' });
@@ -56,13 +58,14 @@ describe('RetrainingSchedule', () => {
     });
   });
 
-  test('every rule targets the governor with a retry policy and the encrypted dead-letter queue', () => {
+  test('every rule sends to the FIFO trigger queue in one message group, with a retry policy and the encrypted dead-letter queue', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
     expect(rules).toHaveLength(4); // schedule, new data, drift, operator
     for (const rule of rules) {
       expect(rule.Properties.Targets).toEqual([
         expect.objectContaining({
-          Arn: functionArn,
+          Arn: triggerQueueArn,
+          SqsParameters: { MessageGroupId: GOVERNOR_QUEUE.MESSAGE_GROUP_ID },
           RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
           DeadLetterConfig: { Arn: dlqArn },
         }),
@@ -71,10 +74,25 @@ describe('RetrainingSchedule', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
   });
 
-  test('runs the governor one at a time with its settings, on the latest Node.js runtime', () => {
+  test('runs one decision at a time without reserved concurrency: a FIFO queue read one message at a time', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      ContentBasedDeduplication: true,
+      KmsMasterKeyId: Match.anyValue(),
+      RedrivePolicy: { deadLetterTargetArn: triggerDlqArn, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: triggerQueueArn,
+      FunctionName: { Ref: functionArn['Fn::GetAtt'][0] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: Match.anyValue(), ReservedConcurrentExecutions: Match.absent() });
+  });
+
+  test('runs the governor with its settings, on the latest Node.js runtime', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
-      ReservedConcurrentExecutions: 1,
       DeadLetterConfig: { TargetArn: dlqArn },
       TracingConfig: { Mode: 'Active' },
       Environment: {
