@@ -527,6 +527,10 @@ function buildDeploymentRequest(
           DestinationS3Uri: instance.dataCapture.destinationS3Uri,
           KmsKeyId: instance.dataCapture.kmsKeyId,
           CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+          // Without it SageMaker base64-encodes what it captures, and Model Monitor's data-quality
+          // job reads CSV rows in the columns of the baseline.
+          // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DataCaptureConfig.html
+          CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
         }
       : undefined,
     Tags: tags,

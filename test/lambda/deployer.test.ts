@@ -293,6 +293,8 @@ describe('first deployment', () => {
         DestinationS3Uri: 's3://data-bucket/capture/',
         KmsKeyId: 'alias/capture',
         CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+        // CSV as Model Monitor reads it, not base64.
+        CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
       },
       Tags: ownership,
     });
