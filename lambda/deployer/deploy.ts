@@ -37,6 +37,7 @@ import {
   readTags,
 } from './resources';
 import { deploymentResourceName, packageTags, TAG, VARIANT_NAME } from './naming';
+import { describeValue } from '../shared/describe-value';
 
 /** `detail` of "SageMaker Model Package State Change" (only the fields the deployer reads). */
 export interface ModelPackageStateChangeDetail {
@@ -297,15 +298,6 @@ function readTrigger(event: unknown, settings: DeployerSettings): Trigger {
     return { kind: 'ignored', reason: `the event is for endpoint "${endpointName}"` };
   }
   return { kind: 'endpoint-changed' };
-}
-
-/** A received value in a log message: strings quoted and cut, other types named. */
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 80 ? `${value.slice(0, 79)}…` : value)}`;
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

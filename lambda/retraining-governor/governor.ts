@@ -14,6 +14,7 @@ import {
   RETRAINING_METRIC,
 } from './environment';
 import { SAGEMAKER_LIMITS, toCustomerMetadataValue, truncateCodeUnits, withoutControlCharacters } from '../shared/sagemaker-limits';
+import { describeValue } from '../shared/describe-value';
 
 /** An EventBridge event as delivered to the governor; `id` is the Lambda request id for a direct invoke. */
 export interface RetrainingEvent {
@@ -380,15 +381,6 @@ function asRecord(value: unknown): Record<string, unknown> {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A received value in a log message: strings quoted and cut, other types named. */
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 80 ? `${value.slice(0, 79)}…` : value)}`;
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
 }
 
 function parseTime(value: string | undefined): Date | undefined {

@@ -77,6 +77,7 @@ export function formatReport(report: WiringReport, options: { verbose?: boolean 
     if (!options.verbose && report.unused.length > 20) lines.push(`  … ${report.unused.length - 20} more (--verbose lists them)`);
     lines.push('');
   }
+  for (const note of new Set(report.results.map((r) => r.handoff.note).filter((n): n is string => !!n))) lines.push(`Note: ${note}`);
   for (const managed of report.managedPolicies) lines.push(`Not modelled: managed policy ${managed.arn} on ${managed.role}`);
   lines.push(`${report.stage}: ${report.results.length} hand-offs, ${report.denied} denied`);
   return lines.join('\n');

@@ -115,11 +115,6 @@ export class PolicyEngine {
     return unused;
   }
 
-  /** Whether the template names this role. */
-  public hasRole(arn: string): boolean {
-    return this.identity.has(arn);
-  }
-
   /** Decides one request with the principal's identity policies and the resource's policy together. */
   public async evaluate(request: AccessRequest): Promise<RequestVerdict> {
     const resourcePolicy = this.resourcePolicyFor(request.resource, request.action);

@@ -61,7 +61,7 @@ export function servingHandoffs(template: ResolvedTemplate): Handoff[] {
           handoffs.push({
             kind: 'model artifact',
             from: `pipeline ${template.pathOf(pipeline.logicalId)} (${register.Name})`,
-            to: `model role ${describeArn(template, modelRole)}`,
+            to: describeArn(template, modelRole),
             requests: readObject(template, modelRole, modelData),
           });
         }
@@ -89,27 +89,26 @@ export function servingHandoffs(template: ResolvedTemplate): Handoff[] {
       if (monitoringRole) {
         handoffs.push(trust(template, monitoringRole));
         const quality = (args.ModelMetrics as { ModelDataQuality?: Record<string, { S3Uri?: unknown }> } | undefined)?.ModelDataQuality ?? {};
-        for (const [name, file] of Object.entries(quality)) {
+        for (const file of Object.values(quality)) {
           handoffs.push({
             kind: 'monitoring baseline',
             from: `pipeline ${template.pathOf(pipeline.logicalId)} (${register.Name})`,
-            to: `monitoring role ${describeArn(template, monitoringRole)}`,
+            to: describeArn(template, monitoringRole),
             requests: readObject(template, monitoringRole, String(values.resolve(file.S3Uri))),
-            note: `the ${name.toLowerCase()} file the data-quality schedule compares captures with`,
           });
         }
         if (env[E.DATA_CAPTURE_S3_URI]) {
           handoffs.push({
             kind: 'monitoring input',
             from: env[E.DATA_CAPTURE_S3_URI],
-            to: `monitoring role ${describeArn(template, monitoringRole)}`,
+            to: describeArn(template, monitoringRole),
             requests: readObject(template, monitoringRole, `${env[E.DATA_CAPTURE_S3_URI]}${env[E.ENDPOINT_NAME]}/AllTraffic/2026/12/01/00/capture.jsonl`),
           });
         }
         if (env[E.MONITORING_OUTPUT_S3_URI]) {
           handoffs.push({
             kind: 'monitoring report',
-            from: `monitoring role ${describeArn(template, monitoringRole)}`,
+            from: describeArn(template, monitoringRole),
             to: env[E.MONITORING_OUTPUT_S3_URI],
             requests: [
               ...writeObject(template, monitoringRole, `${env[E.MONITORING_OUTPUT_S3_URI]}${env[E.ENDPOINT_NAME]}/report/constraint_violations.json`, env[E.DATA_CAPTURE_KMS_KEY_ID]),
@@ -175,8 +174,8 @@ function stepHandoffs(template: ResolvedTemplate, step: PipelineStep, values: Pi
       writes.push(...jobLogs(template, role, 'TrainingJobs'));
       writes.push({ principal: role, action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } });
     }
-    handoffs.push({ kind: 'job reads inputs', from: stepFrom, to: `role ${describeArn(template, role)}`, requests: reads });
-    handoffs.push({ kind: 'job writes outputs', from: `role ${describeArn(template, role)}`, to: stepFrom, requests: writes });
+    handoffs.push({ kind: 'job reads inputs', from: stepFrom, to: describeArn(template, role), requests: reads });
+    handoffs.push({ kind: 'job writes outputs', from: describeArn(template, role), to: stepFrom, requests: writes });
     return handoffs;
   }
   if (step.Type === 'RegisterModel') {
