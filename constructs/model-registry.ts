@@ -126,8 +126,6 @@ export class ModelRegistry extends Construct {
     grantLogsServiceKeyUse(this.encryptionKey, this);
     this.onStateChange('AuditRule', {
       description: `Records every approval decision on ${props.modelPackageGroupName}`,
-      // Written through AWS::Logs::ResourcePolicy: targets.CloudWatchLogGroup would add a custom
-      // resource and a Lambda function for it.
       target: logGroupTarget(this.auditLog, { deadLetterQueue: this.deadLetterQueue }),
     });
   }

@@ -10,6 +10,9 @@ import { Construct } from 'constructs';
 import { acknowledgeInlinePolicy } from '../lib/nag-acknowledgements';
 import { encryptedDeadLetterQueue } from './private/dead-letter-queue';
 
+/** Metadata key on each function naming the handler folder its code comes from. */
+export const HANDLER_METADATA_KEY = 'cdk-mlops:handler';
+
 /** Properties of {@link SecureFunction}. */
 export interface SecureFunctionProps {
   /** Folder under lambda/ holding the handler's index.ts (index.js once built). */
@@ -82,7 +85,7 @@ export class SecureFunction extends Construct {
       retryAttempts: 2,
     });
     // Names the handler folder, so the wiring check finds the SDK-call inventory beside it.
-    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata('cdk-mlops:handler', props.handlerFolder);
+    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.handlerFolder);
     // The role's statements (logs, X-Ray, queue, and what the owning construct adds) land in its
     // default policy, created by the log statement above.
     const defaultPolicy = this.role.node.findChild('DefaultPolicy');

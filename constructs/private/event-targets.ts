@@ -43,7 +43,9 @@ export function topicTarget(topic: sns.ITopic, options: DeliveryOptions & { read
 /**
  * A CloudWatch Logs target. EventBridge needs the log group's ARN without the `:*` that the
  * `Arn` attribute ends with (targets so configured deploy but deliver nothing), and a
- * CloudWatch Logs resource policy letting the rule create streams and put events.
+ * CloudWatch Logs resource policy letting the rule create streams and put events. The policy is an
+ * AWS::Logs::ResourcePolicy, where aws-cdk-lib's CloudWatchLogGroup target installs it through a
+ * custom resource and a Lambda function.
  */
 export function logGroupTarget(logGroup: logs.ILogGroup, options: DeliveryOptions): events.IRuleTarget {
   return {

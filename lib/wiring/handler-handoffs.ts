@@ -3,19 +3,17 @@ import { SDK_CALLS as DEPLOYER_CALLS } from '../../lambda/deployer/sdk-calls';
 import { SDK_CALLS as ENDPOINT_CLEANUP_CALLS } from '../../lambda/endpoint-cleanup/sdk-calls';
 import { SDK_CALLS as REGISTRY_CLEANUP_CALLS } from '../../lambda/registry-cleanup/sdk-calls';
 import { SDK_CALLS as GOVERNOR_CALLS } from '../../lambda/retraining-governor/sdk-calls';
+import { HANDLER_METADATA_KEY } from '../../constructs/secure-function';
 import { Handoff } from './handoffs';
 import { ResolvedTemplate } from './template';
 
 /** The SDK-call inventory kept beside each handler, by handler folder. */
-export const HANDLER_SDK_CALLS: Readonly<Record<string, readonly SdkCall[]>> = {
+const HANDLER_SDK_CALLS: Readonly<Record<string, readonly SdkCall[]>> = {
   deployer: DEPLOYER_CALLS,
   'endpoint-cleanup': ENDPOINT_CLEANUP_CALLS,
   'registry-cleanup': REGISTRY_CLEANUP_CALLS,
   'retraining-governor': GOVERNOR_CALLS,
 };
-
-/** Metadata key on each function naming the handler folder its code comes from. */
-export const HANDLER_METADATA_KEY = 'cdk-mlops:handler';
 
 /**
  * Every SDK call each handler makes, as one request per permission it needs, made with the

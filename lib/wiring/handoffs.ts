@@ -19,7 +19,7 @@ export interface Handoff {
 }
 
 /** The account a confused-deputy request comes from. */
-export const FOREIGN_ACCOUNT = '999999999999';
+const FOREIGN_ACCOUNT = '999999999999';
 
 const EVENTS = 'events.amazonaws.com';
 const CLOUDWATCH = 'cloudwatch.amazonaws.com';
@@ -288,14 +288,14 @@ function bucketHandoffs(template: ResolvedTemplate, bucket: ResolvedResource): H
 }
 
 /** What a principal publishing to an encrypted topic needs from the topic's key. */
-export function topicKeyRequests(template: ResolvedTemplate, topicArn: string, principal: string): AccessRequest[] {
+function topicKeyRequests(template: ResolvedTemplate, topicArn: string, principal: string): AccessRequest[] {
   const topic = template.findByValue(topicArn, ['AWS::SNS::Topic']);
   const key = topic?.properties.KmsMasterKeyId as string | undefined;
   return key ? keyUse(template, key, principal) : [];
 }
 
 /** What a principal sending to an encrypted queue needs from the queue's key. */
-export function queueKeyRequests(template: ResolvedTemplate, queueArn: string, principal: string): AccessRequest[] {
+function queueKeyRequests(template: ResolvedTemplate, queueArn: string, principal: string): AccessRequest[] {
   const queue = template.findByValue(queueArn, ['AWS::SQS::Queue']);
   const key = queue?.properties.KmsMasterKeyId as string | undefined;
   return key ? keyUse(template, key, principal) : [];

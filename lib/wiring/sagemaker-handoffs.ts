@@ -1,3 +1,4 @@
+import { HANDLER_METADATA_KEY } from '../../constructs/secure-function';
 import { DEPLOYER_ENV as E } from '../../lambda/deployer/environment';
 import { AccessRequest } from './policy-engine';
 import { describeArn, Handoff } from './handoffs';
@@ -42,7 +43,7 @@ export function pipelineHandoffs(template: ResolvedTemplate): Handoff[] {
 /** What the pipeline hands the serving side: the model the deployer serves, the baseline the monitor reads. */
 export function servingHandoffs(template: ResolvedTemplate): Handoff[] {
   const pipelines = template.ofType('AWS::SageMaker::Pipeline');
-  const deployers = template.ofType('AWS::Lambda::Function').filter((fn) => fn.metadata['cdk-mlops:handler'] === 'deployer');
+  const deployers = template.ofType('AWS::Lambda::Function').filter((fn) => fn.metadata[HANDLER_METADATA_KEY] === 'deployer');
   const handoffs: Handoff[] = [];
   for (const deployer of deployers) {
     const env = ((deployer.properties.Environment as { Variables?: Record<string, string> })?.Variables ?? {}) as Record<string, string>;

@@ -125,7 +125,6 @@ export class ResolvedTemplate {
       'AWS::Events::Rule': { Arn: () => this.arn('events', `rule/${name}`) },
       'AWS::CloudWatch::Alarm': { Arn: () => this.arn('cloudwatch', `alarm:${name}`) },
       'AWS::SageMaker::ModelPackageGroup': { ModelPackageGroupArn: () => this.arn('sagemaker', `model-package-group/${name.toLowerCase()}`) },
-      'AWS::SageMaker::Pipeline': {},
     };
     const produce = byType[resource.Type]?.[attribute];
     return produce ? produce() : `${name}.${attribute}`;
