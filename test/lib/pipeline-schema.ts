@@ -2,14 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 
-/**
- * The published SageMaker pipeline definition schema. `shared/` sits beside the repository,
- * locally and in CI, and is read in place rather than copied.
- */
-const PIPELINE_SCHEMA_FILE = path.join(
-  __dirname,
-  '../../../shared/reference/sagemaker-pipeline-definition.schema.json',
-);
+/** The published SageMaker pipeline definition schema, copied with its provenance (test/fixtures/README.md). */
+const PIPELINE_SCHEMA_FILE = path.join(__dirname, '..', 'fixtures', 'sagemaker-pipeline-definition.schema.json');
 
 const GET = { $ref: '#/definitions/GetFunction' };
 const JSON_GET = { $ref: '#/definitions/JsonGetFunction' };
