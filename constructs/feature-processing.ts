@@ -2,9 +2,9 @@ import { Duration, Size, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { INSTANCE_TYPES } from '../lib/instance-types';
-import { packageFile } from '../lib/package-files';
-import { Expression, PipelineValue, ProcessingStep, RetryPolicy } from '../lib/pipeline-definition';
+import { INSTANCE_TYPES } from './instance-types';
+import { packageFile } from './private/package-files';
+import { Expression, PipelineValue, ProcessingStep, RetryPolicy } from './pipeline-definition';
 import { SageMakerImage } from './sagemaker-image';
 
 /** Properties of {@link FeatureProcessing}. */

@@ -6,3 +6,6 @@ export * from './sagemaker-image';
 export * from './feature-processing';
 export * from './training-pipeline';
 export * from './inference-endpoint';
+export * from './pipeline-definition';
+export * from './naming';
+export * from './instance-types';

@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { sageMakerArn } from '../lib/sagemaker-iam';
+import { sageMakerArn } from './private/sagemaker-iam';
 import { encryptedDeadLetterQueue } from './private/dead-letter-queue';
 import { logGroupTarget, topicTarget } from './private/event-targets';
 import { grantLogsServiceKeyUse } from './secure-function';

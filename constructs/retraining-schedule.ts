@@ -9,7 +9,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { sageMakerArn } from '../lib/sagemaker-iam';
+import { sageMakerArn } from './private/sagemaker-iam';
 import { GOVERNOR_ENV, GOVERNOR_QUEUE, OPERATOR_RETRAIN_EVENT } from '../lambda/retraining-governor/environment';
 import { encryptedDeadLetterQueue } from './private/dead-letter-queue';
 import { SecureFunction } from './secure-function';

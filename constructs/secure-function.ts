@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeInlinePolicy } from '../lib/nag-acknowledgements';
+import { acknowledgeInlinePolicy } from './private/nag-acknowledgements';
 import { encryptedDeadLetterQueue } from './private/dead-letter-queue';
 
 /** Metadata key on each function naming the handler folder its code comes from. */

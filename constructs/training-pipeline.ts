@@ -7,10 +7,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { INSTANCE_TYPES } from '../lib/instance-types';
-import { packageFile } from '../lib/package-files';
-import { SAGEMAKER_VPC_ACTIONS, sageMakerArn } from '../lib/sagemaker-iam';
-import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardResource } from '../lib/nag-acknowledgements';
+import { INSTANCE_TYPES } from './instance-types';
+import { packageFile } from './private/package-files';
+import { SAGEMAKER_VPC_ACTIONS, sageMakerArn } from './private/sagemaker-iam';
+import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardResource } from './private/nag-acknowledgements';
 import {
   Condition,
   ConditionStep,
@@ -27,7 +27,7 @@ import {
   RetryExceptionType,
   RetryPolicy,
   TrainingStep,
-} from '../lib/pipeline-definition';
+} from './pipeline-definition';
 import { PIPELINE_PARAMETER } from '../lambda/retraining-governor/environment';
 import { FeatureOutput, FeatureProcessing } from './feature-processing';
 import { ModelApprovalStatus } from './model-registry';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { packageFile } from './package-files';
+import { packageFile } from '../constructs/private/package-files';
 import { StageConfig, stageConfigSchema } from './stage-config';
 
 /** The package's folder of dev.json, staging.json, prod.json and schema.json. */

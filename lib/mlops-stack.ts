@@ -15,7 +15,7 @@ import {
   TrainingPipeline,
   TrafficShift,
 } from '../constructs';
-import { resourceNames } from './naming';
+import { resourceNames } from '../constructs/naming';
 import { StageConfig } from './stage-config';
 
 /** Properties of {@link MlopsStack}. */

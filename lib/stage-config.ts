@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { INSTANCE_TYPES, InstanceUse } from './instance-types';
-import { NAME_PREFIX_MAX_LENGTH, resourceNames, sageMakerNameProblem } from './naming';
+import { INSTANCE_TYPES, InstanceUse } from '../constructs/instance-types';
+import { NAME_PREFIX_MAX_LENGTH, resourceNames, sageMakerNameProblem } from '../constructs/naming';
 import { firesMoreOftenThanHourly, scheduleExpressionProblem } from './schedule-expression';
 
 /**

@@ -1,4 +1,4 @@
-import { SAGEMAKER_NAME_PATTERN } from '../../lib/naming';
+import { SAGEMAKER_NAME_PATTERN } from '../shared/sagemaker-names';
 import { DeployerSettingsError } from './errors';
 
 /** Environment variables the deployer reads; the construct that creates the function sets them. */

@@ -2,7 +2,7 @@ import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-s
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse, Context } from 'aws-lambda';
-import { SAGEMAKER_NAME_PATTERN } from '../../lib/naming';
+import { SAGEMAKER_NAME_PATTERN } from '../shared/sagemaker-names';
 import { responseTo, sendResponse } from '../shared/cloudformation-response';
 import { CleanupProgress, removeEndpointResources } from './cleanup';
 import { ENDPOINT_CLEANUP_PROPERTIES } from './properties';

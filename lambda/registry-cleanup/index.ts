@@ -2,7 +2,7 @@ import { DeleteModelPackageCommand, paginateListModelPackages, SageMakerClient }
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
 import { deleteIfPresent } from '../deployer/resources';
-import { SAGEMAKER_NAME_PATTERN } from '../../lib/naming';
+import { SAGEMAKER_NAME_PATTERN } from '../shared/sagemaker-names';
 import { responseTo, sendResponse } from '../shared/cloudformation-response';
 import { REGISTRY_CLEANUP_PROPERTIES } from './properties';
 

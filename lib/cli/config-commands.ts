@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadStageConfig } from '../config-loader';
-import { resourceNames, ResourceNames } from '../naming';
+import { resourceNames, ResourceNames } from '../../constructs/naming';
 import { StageConfig } from '../stage-config';
 import { formatTable } from './output';
 

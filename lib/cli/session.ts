@@ -4,7 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ConfigError, knownStages, loadStageConfig } from '../config-loader';
-import { resourceNames, ResourceNames } from '../naming';
+import { resourceNames, ResourceNames } from '../../constructs/naming';
 import { StageConfig } from '../stage-config';
 import { ConnectionContext } from './errors';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { knownStages, loadStageConfig } from '../config-loader';
 import { addMlopsStage } from '../mlops-app';
-import { packageFile } from '../package-files';
+import { packageFile } from '../../constructs/private/package-files';
 import { CfnTemplate } from './template';
 
 export interface StageTemplate {

@@ -7,7 +7,7 @@ import { FeatureProcessing, ModelApprovalStatus, SageMakerImage, TrainingPipelin
 import { loadStageConfig } from '../../lib/config-loader';
 import { addMlopsStage } from '../../lib/mlops-app';
 import { appLikeCli } from '../helpers/app';
-import { validatePipelineDefinition } from '../lib/pipeline-schema';
+import { validatePipelineDefinition } from './pipeline-schema';
 
 /**
  * The synthesized PipelineDefinitionBody, with every CloudFormation reference replaced by a

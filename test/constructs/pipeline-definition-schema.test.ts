@@ -12,7 +12,7 @@ import {
   PropertyFile,
   RegisterModelStep,
   RetryExceptionType,
-} from '../../lib/pipeline-definition';
+} from '../../constructs/pipeline-definition';
 import { churnPipeline, processingArguments, ROLE_ARN, XGBOOST_IMAGE } from './pipeline-definition-fixture';
 import { validateAgainstPublishedSchema, validatePipelineDefinition } from './pipeline-schema';
 

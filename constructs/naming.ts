@@ -1,11 +1,11 @@
+import { SAGEMAKER_NAME_MAX_LENGTH, SAGEMAKER_NAME_PATTERN } from '../lambda/shared/sagemaker-names';
+
 /**
  * Names of the SageMaker resources a stage owns, derived in one place so the stacks, the Lambda
  * settings and the operator CLI always agree.
  */
 
-/** SageMaker's pattern for model, endpoint, group and schedule names (at most 63 characters). */
-export const SAGEMAKER_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-export const SAGEMAKER_NAME_MAX_LENGTH = 63;
+export { SAGEMAKER_NAME_MAX_LENGTH, SAGEMAKER_NAME_PATTERN };
 
 /**
  * Longest `project-stage` prefix. The deployer appends `-v<version>-<12-char id>` to the endpoint

@@ -16,7 +16,7 @@ import {
   RetryPolicy,
   StepExceptionType,
   TrainingStep,
-} from '../../lib/pipeline-definition';
+} from '../../constructs/pipeline-definition';
 import { processingArguments, ROLE_ARN, XGBOOST_IMAGE } from './pipeline-definition-fixture';
 
 function processing(name: string, ...outputs: string[]): ProcessingStep {

@@ -11,7 +11,7 @@ import {
   ProcessingStep,
   RegisterModelStep,
   RetryExceptionType,
-} from '../../lib/pipeline-definition';
+} from '../../constructs/pipeline-definition';
 import { AUC_PATH, churnPipeline, processingArguments, XGBOOST_IMAGE } from './pipeline-definition-fixture';
 import { validatePipelineDefinition } from './pipeline-schema';
 

@@ -16,7 +16,7 @@ import {
   RetryExceptionType,
   RetryPolicy,
   TrainingStep,
-} from '../../lib/pipeline-definition';
+} from '../../constructs/pipeline-definition';
 
 export const ROLE_ARN = 'arn:aws:iam::123456789012:role/churn-pipeline-execution';
 export const KMS_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/0f6c8e5e-0000-4000-8000-000000000000';
