@@ -15,7 +15,7 @@ import { SAGEMAKER_VPC_ACTIONS, sageMakerArn } from './private/sagemaker-iam';
 import { DEPLOYER_ENV } from '../lambda/deployer/environment';
 import { dataQualityNamePrefix, ownedNamePrefix, VARIANT_NAME } from '../lambda/deployer/naming';
 import { ENDPOINT_CLEANUP_PROPERTIES } from '../lambda/endpoint-cleanup/properties';
-import { ModelApprovalStatus, ModelRegistry } from './model-registry';
+import { IModelRegistry, ModelApprovalStatus } from './model-registry';
 import { SageMakerImage } from './sagemaker-image';
 import { SecureFunction } from './secure-function';
 
@@ -163,8 +163,8 @@ export interface InferenceEndpointProps {
   /** Name of the endpoint the deployer creates: 1-63 letters, digits and hyphens. */
   readonly endpointName: string;
 
-  /** The registry whose newest approved package the endpoint serves. */
-  readonly modelRegistry: ModelRegistry;
+  /** The registry whose newest approved package the endpoint serves: a {@link ModelRegistry} or one imported by name. */
+  readonly modelRegistry: IModelRegistry;
 
   /** Key for the endpoint's storage, captured data, and the deployer's logs and queue. */
   readonly encryptionKey: kms.IKey;
@@ -558,7 +558,6 @@ export class InferenceEndpoint extends Construct {
     if (this.monitoringRole) {
       acknowledgeWildcardResource(deployerPolicy, arn('data-quality-job-definition', `${dataQualityNamePrefix(props.endpointName)}*`), 'The deployer names each data-quality job definition after the endpoint plus a version suffix.');
     }
-    acknowledgeWildcardResource(deployerPolicy, arn('model-package', `${props.modelRegistry.modelPackageGroupName}/*`), 'Reading the versions of this one group to find the newest approved one.');
     if (dedicatedInstances) {
       acknowledgeWildcardResource(deployerPolicy, targetTrackingAlarms(this), 'Target-tracking scaling creates its alarms under generated TargetTracking-* names.');
     }

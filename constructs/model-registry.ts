@@ -7,7 +7,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { sageMakerNameProblem } from './naming';
 import { acknowledgeWildcardResource } from './private/nag-acknowledgements';
 import { sageMakerArn } from './private/sagemaker-iam';
@@ -59,15 +59,102 @@ export interface ModelRegistryProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** A model package group that pipelines register into and endpoints serve from. */
+export interface IModelRegistry extends IConstruct {
+  /** Name of the model package group. */
+  readonly modelPackageGroupName: string;
+  /** ARN of the model package group. */
+  readonly modelPackageGroupArn: string;
+
+  /** A rule matching state changes of this group's packages, optionally only some approval statuses. */
+  onStateChange(id: string, options?: StateChangeOptions): events.Rule;
+  /** Grants registering new package versions in this group (and describing and tagging them). */
+  grantRegister(grantee: iam.IGrantable): iam.Grant;
+  /** Grants approving and rejecting this group's packages, and reading them to decide. */
+  grantApprove(grantee: iam.IGrantable): iam.Grant;
+  /** Grants reading this group's packages (describe, list). */
+  grantRead(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** Options of {@link IModelRegistry.onStateChange}. */
+export interface StateChangeOptions {
+  /** @default - every approval status */
+  readonly approvalStatuses?: ModelApprovalStatus[];
+  /** @default - no target; add one to the returned rule */
+  readonly target?: events.IRuleTarget;
+  /** @default - none */
+  readonly description?: string;
+}
+
+/** What a model registry offers, whether this stack created its group or imported it by name. */
+abstract class ModelRegistryBase extends Construct implements IModelRegistry {
+  private static readonly READ_ACTIONS = ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackageGroup'];
+
+  public abstract readonly modelPackageGroupName: string;
+  public abstract readonly modelPackageGroupArn: string;
+
+  public onStateChange(id: string, options: StateChangeOptions = {}): events.Rule {
+    return new events.Rule(this, id, {
+      description: options.description,
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: [ModelRegistry.STATE_CHANGE_DETAIL_TYPE],
+        detail: {
+          ModelPackageGroupName: [this.modelPackageGroupName],
+          ...(options.approvalStatuses ? { ModelApprovalStatus: options.approvalStatuses } : {}),
+        },
+      },
+      targets: options.target ? [options.target] : undefined,
+    });
+  }
+
+  public grantRegister(grantee: iam.IGrantable): iam.Grant {
+    return this.grantOnPackages(grantee, 'Package versions of this one group are created by pipeline runs; their numbers are not known in advance.', 'sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:AddTags');
+  }
+
+  public grantApprove(grantee: iam.IGrantable): iam.Grant {
+    return this.grantOnPackages(grantee, 'Approving or rejecting any version of this one group.', 'sagemaker:UpdateModelPackage', ...ModelRegistryBase.READ_ACTIONS);
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grantOnPackages(grantee, 'Reading the versions of this one group, such as to find the newest approved one.', ...ModelRegistryBase.READ_ACTIONS);
+  }
+
+  /**
+   * Grants `actions` on the group and every version in it (`model-package/<group>/*`), and
+   * acknowledges that one wildcard on the grantee's own policy, where cdk-nag reports it.
+   */
+  private grantOnPackages(grantee: iam.IGrantable, reason: string, ...actions: string[]): iam.Grant {
+    const packages = sageMakerArn(this, 'model-package', `${this.modelPackageGroupName}/*`);
+    const grant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.modelPackageGroupArn, packages] });
+    const policy = grantee.grantPrincipal instanceof iam.Role ? grantee.grantPrincipal.node.tryFindChild('DefaultPolicy') : undefined;
+    if (policy) acknowledgeWildcardResource(policy, packages, reason);
+    return grant;
+  }
+}
+
 /**
  * A SageMaker model package group with its approval workflow: approvers are told about each
  * pending package with the exact command that approves or rejects it, and every state change
  * (who, when, which version) is written to an audit log that outlives stack updates.
  */
-export class ModelRegistry extends Construct {
+export class ModelRegistry extends ModelRegistryBase {
   /** Source and detail type of the events the model registry emits. */
   public static readonly STATE_CHANGE_DETAIL_TYPE = 'SageMaker Model Package State Change';
-  private static readonly READ_ACTIONS = ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackageGroup'];
+  /**
+   * A model package group that exists already, by name, such as one another stack or the console
+   * created: pipelines can register into it and endpoints serve from it. Give the name exactly as
+   * it was created: state-change events carry it so, and rules match it case-sensitively.
+   */
+  public static fromModelPackageGroupName(scope: Construct, id: string, modelPackageGroupName: string): IModelRegistry {
+    const problem = Token.isUnresolved(modelPackageGroupName) ? undefined : sageMakerNameProblem(modelPackageGroupName);
+    if (problem) throw new Error(`ModelRegistry.fromModelPackageGroupName: modelPackageGroupName "${modelPackageGroupName}" is invalid: ${problem}`);
+    class Import extends ModelRegistryBase {
+      public readonly modelPackageGroupName = modelPackageGroupName;
+      public readonly modelPackageGroupArn = sageMakerArn(this, 'model-package-group', modelPackageGroupName);
+    }
+    return new Import(scope, id);
+  }
 
   public readonly modelPackageGroupName: string;
   public readonly modelPackageGroupArn: string;
@@ -131,27 +218,6 @@ export class ModelRegistry extends Construct {
   }
 
   /**
-   * A rule matching state changes of this group's packages, optionally only some approval statuses.
-   */
-  public onStateChange(
-    id: string,
-    options: { readonly approvalStatuses?: ModelApprovalStatus[]; readonly target?: events.IRuleTarget; readonly description?: string } = {},
-  ): events.Rule {
-    return new events.Rule(this, id, {
-      description: options.description,
-      eventPattern: {
-        source: ['aws.sagemaker'],
-        detailType: [ModelRegistry.STATE_CHANGE_DETAIL_TYPE],
-        detail: {
-          ModelPackageGroupName: [this.modelPackageGroupName],
-          ...(options.approvalStatuses ? { ModelApprovalStatus: options.approvalStatuses } : {}),
-        },
-      },
-      targets: options.target ? [options.target] : undefined,
-    });
-  }
-
-  /**
    * SageMaker refuses to delete a group that still holds packages: a custom resource (deleted
    * before the group, which it depends on) deletes them first.
    */
@@ -179,24 +245,6 @@ export class ModelRegistry extends Construct {
     return cleanup;
   }
 
-  /** Grants approving and rejecting this group's packages, and reading them to decide. */
-  public grantApprove(grantee: iam.IGrantable): iam.Grant {
-    return this.grantOnPackages(grantee, 'sagemaker:UpdateModelPackage', ...ModelRegistry.READ_ACTIONS);
-  }
-
-  /** Grants reading this group's packages (describe, list). */
-  public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.grantOnPackages(grantee, ...ModelRegistry.READ_ACTIONS);
-  }
-
-  private grantOnPackages(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.modelPackageGroupArn, this.packageArns()] });
-  }
-
-  /** ARN pattern of every package version in the group: `model-package/<group>/*`. */
-  private packageArns(): string {
-    return sageMakerArn(this, 'model-package', `${this.modelPackageGroupName}/*`);
-  }
 }
 
 /** The approver's notice: which version, where its metrics are, and the commands that decide. */

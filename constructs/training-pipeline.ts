@@ -30,7 +30,7 @@ import {
 } from './pipeline-definition';
 import { PIPELINE_PARAMETER } from '../lambda/retraining-governor/environment';
 import { FeatureOutput, FeatureProcessing } from './feature-processing';
-import { ModelApprovalStatus } from './model-registry';
+import { IModelRegistry, ModelApprovalStatus } from './model-registry';
 import { SageMakerImage } from './sagemaker-image';
 
 /** Properties of {@link TrainingPipeline}. */
@@ -59,8 +59,8 @@ export interface TrainingPipelineProps {
   /** Key that encrypts job volumes and outputs (the buckets' key, typically). */
   readonly encryptionKey: kms.IKey;
 
-  /** Model package group the pipeline registers models in. */
-  readonly modelPackageGroupName: string;
+  /** The registry the pipeline registers models in: a {@link ModelRegistry} or one imported by name. */
+  readonly modelRegistry: IModelRegistry;
 
   /**
    * Approval status of registered packages (a run's `ModelApprovalStatus` parameter can override it).
@@ -303,7 +303,7 @@ export class TrainingPipeline extends Construct {
     const register = new RegisterModelStep('RegisterModel', {
       description: 'Registers the model with its metrics and the exact data it was trained on.',
       arguments: {
-        ModelPackageGroupName: props.modelPackageGroupName,
+        ModelPackageGroupName: props.modelRegistry.modelPackageGroupName,
         ModelPackageDescription: join(' ', ['Trained on', parameters.inputDataUrl, 'by run', ExecutionVariable.PIPELINE_EXECUTION_ID, 'because', parameters.triggerReason]),
         ModelApprovalStatus: parameters.modelApprovalStatus,
         InferenceSpecification: {
@@ -346,7 +346,7 @@ export class TrainingPipeline extends Construct {
 
     const pipeline = new sagemaker.CfnPipeline(this, 'Resource', {
       pipelineName: props.pipelineName,
-      pipelineDescription: `Trains, evaluates and registers models in ${props.modelPackageGroupName}`,
+      pipelineDescription: `Trains, evaluates and registers models in ${props.modelRegistry.modelPackageGroupName}`,
       roleArn: this.role.roleArn,
       pipelineDefinition: { PipelineDefinitionBody: stack.toJsonString(this.definition.toDefinition()) },
     });
@@ -541,14 +541,7 @@ export class TrainingPipeline extends Construct {
     );
     const jobNames = 'SageMaker Pipelines generates job names (pipelines-<execution>-<step>-...); the prefix is as narrow as the service allows.';
     this.wildcards.push([arn('processing-job', 'pipelines-*'), jobNames], [arn('training-job', 'pipelines-*'), jobNames]);
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'RegisterModels',
-        actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:AddTags'],
-        resources: [arn('model-package-group', props.modelPackageGroupName), arn('model-package', `${props.modelPackageGroupName}/*`)],
-      }),
-    );
-    this.wildcards.push([arn('model-package', `${props.modelPackageGroupName}/*`), 'Package versions of this one group are created by the runs; their numbers are not known in advance.']);
+    props.modelRegistry.grantRegister(this.role);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'PassOnlyItself',

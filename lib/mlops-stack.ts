@@ -78,7 +78,7 @@ export class MlopsStack extends Stack {
       featuresPrefix: MlopsStorage.FEATURES_PREFIX,
       artifactsBucket: this.storage.artifactsBucket,
       encryptionKey: this.storage.encryptionKey,
-      modelPackageGroupName: this.registry.modelPackageGroupName,
+      modelRegistry: this.registry,
       modelApprovalStatus: config.approval.mode === 'auto' ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
       featureProcessing: new FeatureProcessing(this, 'FeatureProcessing', {
         instanceType: training.processingInstanceType,

@@ -132,3 +132,47 @@ describe('ModelRegistry', () => {
     ).toThrow(/modelPackageGroupName "churn_models" is invalid: use 1-63 letters, digits and hyphens.*; approverEmails contains "not-an-email"/);
   });
 });
+
+describe('ModelRegistry.fromModelPackageGroupName', () => {
+  // GIVEN a group another stack (or the console) created, imported by name
+  const stack = new Stack(appLikeCli(), 'TeamStack', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const registry = ModelRegistry.fromModelPackageGroupName(stack, 'Existing', 'Team-Churn-Models');
+  const publisher = new iam.Role(stack, 'Publisher', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+  registry.grantRegister(publisher);
+  registry.onStateChange('Approved', { approvalStatuses: [ModelApprovalStatus.APPROVED] });
+  const template = Template.fromStack(stack);
+
+  test('creates no group, and names the existing one by its lower-cased ARN as SageMaker does', () => {
+    template.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 0);
+    expect(stack.resolve(registry.modelPackageGroupArn)).toBe('arn:aws:sagemaker:eu-west-1:111122223333:model-package-group/team-churn-models');
+  });
+
+  test('grantRegister allows creating versions of that group only', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: ['sagemaker:AddTags', 'sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage'],
+            Effect: 'Allow',
+            Resource: [
+              'arn:aws:sagemaker:eu-west-1:111122223333:model-package-group/team-churn-models',
+              'arn:aws:sagemaker:eu-west-1:111122223333:model-package/team-churn-models/*',
+            ],
+          },
+        ],
+      },
+    });
+  });
+
+  test('matches state changes by the name as given', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { ModelPackageGroupName: ['Team-Churn-Models'], ModelApprovalStatus: ['Approved'] } },
+    });
+  });
+
+  test('refuses a name SageMaker would refuse', () => {
+    expect(() => ModelRegistry.fromModelPackageGroupName(stack, 'Bad', 'team_churn')).toThrow(
+      'ModelRegistry.fromModelPackageGroupName: modelPackageGroupName "team_churn" is invalid: use 1-63 letters, digits and hyphens',
+    );
+  });
+});

@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { TrainingPipeline } from '../../constructs';
+import { ModelRegistry, TrainingPipeline } from '../../constructs';
 import { appLikeCli } from '../helpers/app';
 
 /**
@@ -25,7 +25,7 @@ describe('the DataQualityBaseline step', () => {
     dataBucket: new s3.Bucket(stack, 'TeamData', { encryptionKey, enforceSSL: true }),
     artifactsBucket: new s3.Bucket(stack, 'TeamArtifacts', { encryptionKey, enforceSSL: true }),
     encryptionKey,
-    modelPackageGroupName: 'team-churn-models',
+    modelRegistry: ModelRegistry.fromModelPackageGroupName(stack, 'TeamModels', 'team-churn-models'),
   });
 
   // WHEN the definition is synthesized

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { FeatureProcessing, ModelApprovalStatus, SageMakerImage, TrainingPipeline, TrainingPipelineProps } from '../../constructs';
+import { FeatureProcessing, ModelApprovalStatus, ModelRegistry, SageMakerImage, TrainingPipeline, TrainingPipelineProps } from '../../constructs';
 import { loadStageConfig } from '../../lib/config-loader';
 import { addMlopsStage } from '../../lib/mlops-app';
 import { appLikeCli } from '../helpers/app';
@@ -38,7 +38,7 @@ function pipelineIn(parts: ReturnType<typeof userStack>, props: Partial<Training
     dataBucket: parts.dataBucket,
     artifactsBucket: parts.artifactsBucket,
     encryptionKey: parts.encryptionKey,
-    modelPackageGroupName: 'team-churn-models',
+    modelRegistry: ModelRegistry.fromModelPackageGroupName(parts.stack, 'TeamModels', 'team-churn-models'),
     ...props,
   });
 }
@@ -228,7 +228,7 @@ describe('TrainingPipeline', () => {
             Resource: ['arn:aws:sagemaker:eu-west-1:111122223333:processing-job/pipelines-*', 'arn:aws:sagemaker:eu-west-1:111122223333:training-job/pipelines-*'],
           }),
           expect.objectContaining({
-            Sid: 'RegisterModels',
+            Action: ['sagemaker:AddTags', 'sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage'],
             Resource: [
               'arn:aws:sagemaker:eu-west-1:111122223333:model-package-group/team-churn-models',
               'arn:aws:sagemaker:eu-west-1:111122223333:model-package/team-churn-models/*',
@@ -288,7 +288,7 @@ describe('TrainingPipeline', () => {
     const encryptionKey = new kms.Key(stack, 'Key');
     const bucket = new s3.Bucket(stack, 'Bucket');
     expect(
-      () => new TrainingPipeline(stack, 'Training', { pipelineName: 'p', dataBucket: bucket, artifactsBucket: bucket, encryptionKey, modelPackageGroupName: 'g' }),
+      () => new TrainingPipeline(stack, 'Training', { pipelineName: 'p', dataBucket: bucket, artifactsBucket: bucket, encryptionKey, modelRegistry: ModelRegistry.fromModelPackageGroupName(stack, 'Models', 'g') }),
     ).toThrow(/give the stack an explicit region/);
   });
 
