@@ -17,6 +17,7 @@ import { dataQualityNamePrefix, ownedNamePrefix, VARIANT_NAME } from '../lambda/
 import { ENDPOINT_CLEANUP_PROPERTIES } from '../lambda/endpoint-cleanup/properties';
 import { IModelRegistry, ModelApprovalStatus } from './model-registry';
 import { SageMakerImage } from './sagemaker-image';
+import { keyOrBucketKey } from './private/bucket-key';
 import { SecureFunction } from './secure-function';
 
 /** How the endpoint serves: on dedicated instances, or serverless. */
@@ -166,8 +167,11 @@ export interface InferenceEndpointProps {
   /** The registry whose newest approved package the endpoint serves: a {@link ModelRegistry} or one imported by name. */
   readonly modelRegistry: IModelRegistry;
 
-  /** Key for the endpoint's storage, captured data, and the deployer's logs and queue. */
-  readonly encryptionKey: kms.IKey;
+  /**
+   * Key for the endpoint's storage, captured data, and the deployer's logs and queue.
+   * @default - the KMS key of `modelArtifactsBucket`
+   */
+  readonly encryptionKey?: kms.IKey;
 
   /** Bucket holding the model artifacts the packages point at (read by the model). */
   readonly modelArtifactsBucket: s3.IBucket;
@@ -272,6 +276,8 @@ export interface InferenceEndpointProps {
  * auto-rollback, keeps data capture on and registers autoscaling.
  */
 export class InferenceEndpoint extends Construct {
+  /** The key that encrypts what this construct stores. */
+  public readonly encryptionKey: kms.IKey;
   public readonly endpointName: string;
   public readonly endpointArn: string;
   /** Name of the production variant the deployer creates. */
@@ -287,6 +293,7 @@ export class InferenceEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: InferenceEndpointProps) {
     super(scope, id);
+    this.encryptionKey = keyOrBucketKey('InferenceEndpoint', props.encryptionKey, props.modelArtifactsBucket, 'modelArtifactsBucket');
     const variant = props.variant ?? EndpointVariant.serverless();
     validateProps(props, variant);
     const stack = Stack.of(this);
@@ -303,7 +310,7 @@ export class InferenceEndpoint extends Construct {
     props.modelArtifactsBucket.grantRead(this.modelRole);
     const capturePrefix = props.dataCapturePrefix ?? 'capture/';
     if (props.dataCaptureBucket) props.dataCaptureBucket.grantPut(this.modelRole, `${capturePrefix}*`);
-    props.encryptionKey.grantEncryptDecrypt(this.modelRole);
+    this.encryptionKey.grantEncryptDecrypt(this.modelRole);
     const endpointLogs = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/Endpoints/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.modelRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], resources: [endpointLogs] }),
@@ -313,7 +320,7 @@ export class InferenceEndpoint extends Construct {
       [DEPLOYER_ENV.ENDPOINT_NAME]: props.endpointName,
       [DEPLOYER_ENV.MODEL_PACKAGE_GROUP_NAME]: props.modelRegistry.modelPackageGroupName,
       [DEPLOYER_ENV.MODEL_EXECUTION_ROLE_ARN]: this.modelRole.roleArn,
-      [DEPLOYER_ENV.KMS_KEY_ID]: props.encryptionKey.keyArn,
+      [DEPLOYER_ENV.KMS_KEY_ID]: this.encryptionKey.keyArn,
       ...variant._environment(),
     };
     if (variant.dedicatedInstances) {
@@ -322,7 +329,7 @@ export class InferenceEndpoint extends Construct {
       Object.assign(environment, {
         [DEPLOYER_ENV.DATA_CAPTURE_S3_URI]: (props.dataCaptureBucket as s3.IBucket).s3UrlForObject(capturePrefix),
         [DEPLOYER_ENV.DATA_CAPTURE_PERCENT]: String(props.dataCapturePercent ?? 100),
-        [DEPLOYER_ENV.DATA_CAPTURE_KMS_KEY_ID]: props.encryptionKey.keyArn,
+        [DEPLOYER_ENV.DATA_CAPTURE_KMS_KEY_ID]: this.encryptionKey.keyArn,
         [DEPLOYER_ENV.DEPLOYMENT_STRATEGY]: shift.strategy,
         [DEPLOYER_ENV.WAIT_INTERVAL_SECONDS]: String(waitSeconds),
         // Every shift waits once, plus the final bake and ten minutes for the new fleet to start.
@@ -360,7 +367,7 @@ export class InferenceEndpoint extends Construct {
       handlerFolder: 'deployer',
       description: `Keeps ${props.endpointName} on the newest approved model of ${props.modelRegistry.modelPackageGroupName}`,
       environment,
-      encryptionKey: props.encryptionKey,
+      encryptionKey: this.encryptionKey,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy,
       // No reserved concurrency (a new account has none to reserve): two deployments at once are
@@ -396,7 +403,7 @@ export class InferenceEndpoint extends Construct {
         handlerFolder: 'endpoint-cleanup',
         description: `Removes ${props.endpointName} and what the deployer created for it when the stack is deleted`,
         environment: {},
-        encryptionKey: props.encryptionKey,
+        encryptionKey: this.encryptionKey,
         logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
         removalPolicy: RemovalPolicy.DESTROY,
         // Deleting an endpoint takes minutes; the handler waits up to this long before giving up.
@@ -476,7 +483,7 @@ export class InferenceEndpoint extends Construct {
       );
       statement(['sagemaker:ListDataQualityJobDefinitions'], ['*']);
     }
-    props.encryptionKey.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
+    this.encryptionKey.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
     // Described and deregistered for every variant (a serverless update removes an old target).
     statement(
       ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies', 'application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeregisterScalableTarget'],
@@ -510,8 +517,8 @@ export class InferenceEndpoint extends Construct {
     captureBucket.grantRead(role, `${capturePrefix}*`);
     props.modelArtifactsBucket.grantRead(role);
     outputBucket.grantPut(role, `${outputPrefix}*`);
-    props.encryptionKey.grantEncryptDecrypt(role);
-    props.encryptionKey.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
+    this.encryptionKey.grantEncryptDecrypt(role);
+    this.encryptionKey.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
     const jobLogs = Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/ProcessingJobs*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], resources: [jobLogs] }));
     const policy = role.node.findChild('DefaultPolicy');

@@ -8,6 +8,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { INSTANCE_TYPES } from './instance-types';
+import { keyOrBucketKey } from './private/bucket-key';
 import { packageFile } from './private/package-files';
 import { SAGEMAKER_VPC_ACTIONS, sageMakerArn } from './private/sagemaker-iam';
 import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardResource } from './private/nag-acknowledgements';
@@ -56,8 +57,11 @@ export interface TrainingPipelineProps {
   /** Bucket for models, evaluation reports and checkpoints. */
   readonly artifactsBucket: s3.IBucket;
 
-  /** Key that encrypts job volumes and outputs (the buckets' key, typically). */
-  readonly encryptionKey: kms.IKey;
+  /**
+   * Key that encrypts job volumes and outputs.
+   * @default - the KMS key of `artifactsBucket`
+   */
+  readonly encryptionKey?: kms.IKey;
 
   /** The registry the pipeline registers models in: a {@link ModelRegistry} or one imported by name. */
   readonly modelRegistry: IModelRegistry;
@@ -185,6 +189,8 @@ export const TRAINING_PIPELINE_PARAMETERS = {
  * inter-container traffic, under a least-privilege execution role.
  */
 export class TrainingPipeline extends Construct {
+  /** The key that encrypts what this construct stores. */
+  public readonly encryptionKey: kms.IKey;
   /** Step names, in run order. */
   public static readonly STEP_NAMES = [FeatureProcessing.STEP_NAME, 'DataQualityBaseline', 'Train', 'Evaluate', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold'];
 
@@ -199,12 +205,13 @@ export class TrainingPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
+    this.encryptionKey = keyOrBucketKey('TrainingPipeline', props.encryptionKey, props.artifactsBucket, 'artifactsBucket');
     validateProps(props);
     const stack = Stack.of(this);
     const metricName = props.metricName ?? 'auc';
     const metricPath = `binary_classification_metrics.${metricName}.value`;
     const featureProcessing = props.featureProcessing ?? new FeatureProcessing(this, 'FeatureProcessing');
-    const kmsKeyArn = props.encryptionKey.keyArn;
+    const kmsKeyArn = this.encryptionKey.keyArn;
 
     this.role = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
@@ -296,7 +303,7 @@ export class TrainingPipeline extends Construct {
       cacheExpireAfter,
     });
 
-    const baseline = this.dataQualityBaselineStep(props, features, perRun(props.artifactsBucket, 'baselines'), vpcConfig, retryPolicies);
+    const baseline = this.dataQualityBaselineStep(features, perRun(props.artifactsBucket, 'baselines'), vpcConfig, retryPolicies);
     const report = new PropertyFile({ name: 'EvaluationReport', outputName: 'evaluation', filePath: 'evaluation.json' });
     const evaluate = this.evaluationStep(props, features, train, report, perRun(props.artifactsBucket, 'evaluation'), vpcConfig, retryPolicies);
 
@@ -397,13 +404,12 @@ export class TrainingPipeline extends Construct {
    * requests against.
    */
   private dataQualityBaselineStep(
-    props: TrainingPipelineProps,
     features: ProcessingStep,
     outputUrl: PipelineValue<string>,
     vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
     retryPolicies: RetryPolicy[],
   ): ProcessingStep {
-    const kmsKeyArn = props.encryptionKey.keyArn;
+    const kmsKeyArn = this.encryptionKey.keyArn;
     return new ProcessingStep('DataQualityBaseline', {
       description: 'Computes the data-quality baseline (statistics and constraints) Model Monitor checks the endpoint against.',
       arguments: {
@@ -473,11 +479,11 @@ export class TrainingPipeline extends Construct {
           input('code', script.s3ObjectUrl, codeDir),
         ],
         ProcessingOutputConfig: {
-          KmsKeyId: props.encryptionKey.keyArn,
+          KmsKeyId: this.encryptionKey.keyArn,
           Outputs: [{ OutputName: 'evaluation', S3Output: { S3Uri: outputUrl, LocalPath: '/opt/ml/processing/evaluation', S3UploadMode: 'EndOfJob' } }],
         },
         ProcessingResources: {
-          ClusterConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 30, VolumeKmsKeyId: props.encryptionKey.keyArn },
+          ClusterConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 30, VolumeKmsKeyId: this.encryptionKey.keyArn },
         },
         NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: vpcConfig },
         StoppingCondition: { MaxRuntimeInSeconds: 1800 },
@@ -519,9 +525,9 @@ export class TrainingPipeline extends Construct {
       [props.dataBucket.arnForObjects(`${featuresPrefix}*`), 'Each run writes its splits under its own folder of the features prefix, and training reads them.'],
       [props.artifactsBucket.arnForObjects('*'), 'The artifacts bucket is dedicated to this pipeline\'s models, evaluations and checkpoints.'],
     );
-    props.encryptionKey.grantEncryptDecrypt(this.role);
+    this.encryptionKey.grantEncryptDecrypt(this.role);
     // SageMaker attaches the key to job volumes through grants.
-    props.encryptionKey.grant(this.role, 'kms:CreateGrant', 'kms:DescribeKey');
+    this.encryptionKey.grant(this.role, 'kms:CreateGrant', 'kms:DescribeKey');
 
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({

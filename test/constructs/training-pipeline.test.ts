@@ -283,6 +283,20 @@ describe('TrainingPipeline', () => {
     expect(() => pipelineIn(userStack('xx-nowhere-1'))).toThrow(/SageMaker does not publish sagemaker-scikit-learn in region xx-nowhere-1: supported regions are af-south-1, .*us-west-2; or pass your own image/);
   });
 
+  test("encrypts with the artifacts bucket's key when no key is given", () => {
+    const parts = userStack();
+    const pipeline = pipelineIn(parts, { encryptionKey: undefined });
+    expect(pipeline.encryptionKey).toBe(parts.encryptionKey);
+  });
+
+  test('fails, saying what to pass, when no key is given and the artifacts bucket has none', () => {
+    const parts = userStack();
+    const artifactsBucket = new s3.Bucket(parts.stack, 'S3Managed', { encryption: s3.BucketEncryption.S3_MANAGED, enforceSSL: true });
+    expect(() => pipelineIn(parts, { encryptionKey: undefined, artifactsBucket })).toThrow(
+      'TrainingPipeline: encryptionKey is not set and artifactsBucket has no KMS key to default to: pass encryptionKey',
+    );
+  });
+
   test('fails when the region is unknown at synth, since the default image is per region', () => {
     const stack = new Stack(appLikeCli(), 'Agnostic');
     const encryptionKey = new kms.Key(stack, 'Key');
