@@ -66,7 +66,7 @@ const report = {
   modelPackageGroups: types.filter((type) => type === 'AWS::SageMaker::ModelPackageGroup').length,
   pipelines: types.filter((type) => type === 'AWS::SageMaker::Pipeline').length,
   functions: types.filter((type) => type === 'AWS::Lambda::Function').length,
-  userOwnedFindings: findings.length - owned.length,
+  userOwnedFindings: findings.filter((finding) => !owned.includes(finding)).map((finding) => `${finding.rule} at ${finding.path}`),
   packageOwnedFindings: owned,
 };
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

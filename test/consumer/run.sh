@@ -64,5 +64,5 @@ if (report.modelPackageGroups !== 0) problems.push(`expected the existing group 
 if (report.pipelines !== 1 || report.functions < 1) problems.push(`expected a pipeline and the deployer, found ${report.pipelines} pipelines and ${report.functions} functions`);
 for (const finding of report.packageOwnedFindings) problems.push(`unacknowledged ${finding.rule} at ${finding.path}`);
 if (problems.length) { console.error(problems.map((problem) => `consumer app: ${problem}`).join('\n')); process.exit(1); }
-console.log(`consumer app: ${report.resources} resources, nag-clean for what the package owns (${report.userOwnedFindings} findings on the user's own bucket and key are theirs)`);
+console.log(`consumer app: ${report.resources} resources, nag-clean for what the package owns (${report.userOwnedFindings.length} findings on the user's own bucket and key are theirs)`);
 JS
