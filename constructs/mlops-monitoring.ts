@@ -15,6 +15,16 @@ import { encryptedDeadLetterQueue } from './private/dead-letter-queue';
 import { logGroupTarget, topicTarget } from './private/event-targets';
 import { grantLogsServiceKeyUse } from './secure-function';
 
+/** A pipeline {@link MlopsMonitoring} watches. */
+export interface WatchedPipeline {
+  readonly pipelineName: string;
+  /**
+   * Steps whose durations the dashboard shows.
+   * @default - none
+   */
+  readonly stepNames?: string[];
+}
+
 /** Properties of {@link MlopsMonitoring}. */
 export interface MlopsMonitoringProps {
   /** Key that encrypts the alarm topic and the violations log. */
@@ -66,13 +76,7 @@ export interface MlopsMonitoringProps {
    * SageMaker pipeline to watch: executions, failures (also sent to the topic as readable notices).
    * @default - no pipeline widgets or alarms
    */
-  readonly pipelineName?: string;
-
-  /**
-   * Steps of the pipeline whose durations the dashboard shows.
-   * @default - none
-   */
-  readonly pipelineStepNames?: string[];
+  readonly pipeline?: WatchedPipeline;
 
   /**
    * Model package group whose state changes reach the topic as readable notices.
@@ -159,7 +163,7 @@ export class MlopsMonitoring extends Construct {
 
     this.watchDeadLetterQueue('Notices', this.deadLetterQueue);
     if (props.endpointName) this.watchEndpoint(props);
-    if (props.pipelineName) this.watchPipeline(props.pipelineName, props.pipelineStepNames ?? []);
+    if (props.pipeline) this.watchPipeline(props.pipeline.pipelineName, props.pipeline.stepNames ?? []);
     if (props.modelPackageGroupName) this.noticeModelPackageChanges(props.modelPackageGroupName);
     if (props.dataQualityScheduleName) this.driftAlarm = this.watchDataQuality(props);
   }
@@ -367,9 +371,6 @@ function validateProps(props: MlopsMonitoringProps): void {
   }
   if (props.latencyP99Threshold && props.latencyP99Threshold.toMilliseconds() <= 0) {
     problems.push('latencyP99Threshold must be above 0 milliseconds');
-  }
-  if (props.pipelineStepNames?.length && !props.pipelineName) {
-    problems.push('pipelineStepNames is set without pipelineName');
   }
   if (problems.length > 0) throw new Error(`MlopsMonitoring: ${problems.join('; ')}`);
 }

@@ -103,8 +103,7 @@ export class MlopsStack extends Stack {
       endpointServerless: endpoint.variant === 'serverless',
       serverErrorRatePercent: config.monitoring.serverErrorRatePercent,
       latencyP99Threshold: Duration.millis(config.monitoring.latencyP99Millis),
-      pipelineName: names.pipeline,
-      pipelineStepNames: TrainingPipeline.STEP_NAMES,
+      pipeline: { pipelineName: names.pipeline, stepNames: TrainingPipeline.STEP_NAMES },
       modelPackageGroupName: names.modelPackageGroup,
       // Serverless endpoints capture no data, so they have no Model Monitor schedule to watch.
       dataQualityScheduleName: endpoint.variant === 'instance' ? names.dataQualitySchedule : undefined,

@@ -37,7 +37,7 @@ new MlopsMonitoring(stack, 'Monitoring', {
   encryptionKey: key,
   endpointName: endpoint.endpointName,
   endpointServerless: true,
-  pipelineName: pipeline.pipelineName,
+  pipeline: { pipelineName: pipeline.pipelineName, stepNames: TrainingPipeline.STEP_NAMES },
 });
 registry.grantApprove(approvers);
 
