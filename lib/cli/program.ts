@@ -1,15 +1,28 @@
 import { ModelApprovalStatus } from '@aws-sdk/client-sagemaker';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { renderConfig, renderConfigValidation, validateConfigFile } from './config-commands';
+import { describeTarget, renderConfig, renderConfigValidation, renderTarget, validateConfigFile } from './config-commands';
 import { readEndpointState } from './endpoint';
-import { ConnectionContext, EXIT_CODE, ExitCode, explainError } from './errors';
+import { CliError, ConnectionContext, EXIT_CODE, ExitCode, explainError } from './errors';
 import { ApprovalDecision, changeApproval, readModelDetails, readModelList, renderApprovalChange, renderModelDetails, renderModelList } from './models';
 import { CliIo, formatJson } from './output';
 import { SAGEMAKER_LIMITS } from '../../lambda/shared/sagemaker-limits';
+import { SAGEMAKER_NAME_MAX_LENGTH, SAGEMAKER_NAME_PATTERN } from '../../lambda/shared/sagemaker-names';
+import { stageConfigSchema } from '../stage-config';
 import { MAX_MANUAL_REASON_LENGTH } from '../../lambda/retraining-governor/governor';
-import { renderRetrainResult, retrain } from './retrain';
+import { DEFAULT_COOLDOWN_MINUTES, renderRetrainResult, retrain, RetrainOptions } from './retrain';
 import { renderRollbackResult, rollback } from './rollback';
-import { closeSession, DEFAULT_STAGE, GlobalOptions, loadCliStageConfig, openSession, Session } from './session';
+import {
+  closeSession,
+  DEFAULT_METRIC_NAME,
+  DEFAULT_STAGE,
+  GlobalOptions,
+  loadCliStageConfig,
+  NameKey,
+  openSession,
+  resolveRegion,
+  resolveTarget,
+  Session,
+} from './session';
 import { readStatus, renderStatus } from './status';
 
 /** What the CLI needs from its surroundings; bin/ passes the real ones, tests their own. */
@@ -21,6 +34,8 @@ export interface CliRuntime {
   readonly pollIntervalMs: number;
   /** Where `--config` paths and config/ are resolved from. */
   readonly cwd: string;
+  /** The environment AWS_REGION, AWS_PROFILE and AWS_ENDPOINT_URL are read from. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** A command's result: `data` is the --json document, `text` what a person reads. */
@@ -37,7 +52,26 @@ Exit codes:
   ${EXIT_CODE.AWS_ACCESS}  AWS credentials missing or rejected, access denied, AWS or the endpoint unreachable
   ${EXIT_CODE.REFUSED}  not found or refused (unknown version, missing pipeline, an execution already running, cool-down)
 `;
+const TARGET_HELP = `
+Which resources:
+  The commands act on the resources a stage config names: --config FILE (a stage
+  config file of yours, from any directory), or --stage NAME for config/NAME.json
+  under the working directory (default: ${DEFAULT_STAGE}). --stage and --config together are
+  refused. For constructs composed in your own stack, give the names instead:
+  --pipeline-name, --model-package-group, --endpoint-name, --alarm-name-prefix.
+  A name flag wins over the name the config derives. With name flags and neither
+  --config nor --stage no config is read, and a command refuses to run without
+  the names it acts on. \`cdk-mlops config names\` shows what a command line
+  resolves to. The region is --region, else AWS_REGION, else the stage config's,
+  else the profile's (--profile or AWS_PROFILE, in ~/.aws/config).
+`;
 const DEFAULT_MODEL_LIST_LIMIT = 20;
+// SageMaker's PipelineName (1-256 characters; other names have at most 63) and CloudWatch's AlarmNamePrefix.
+const PIPELINE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
+const PIPELINE_NAME_MAX_LENGTH = 256;
+const ALARM_NAME_PREFIX_MAX_LENGTH = 255;
+// TrainingPipeline's rule for metricName: a key of binary_classification_metrics in evaluation.json.
+const METRIC_NAME_PATTERN = /^[a-z0-9_]+$/;
 
 /** Runs one command line (without `node` and the script) and returns the exit code. */
 export async function runCli(args: readonly string[], runtime: CliRuntime): Promise<ExitCode> {
@@ -45,12 +79,15 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
   let connection: ConnectionContext | undefined;
   const program = new Command('cdk-mlops');
 
-  /** Wraps a command that talks to AWS: opens the stage's session, prints the result, closes it. */
+  /**
+   * Wraps a command that talks to AWS: opens the session with the names in `needs` (refused before
+   * any AWS call without them), prints the result, closes it.
+   */
   const withSession =
-    <A extends unknown[]>(run: (session: Session, ...args: A) => Promise<CommandOutput>) =>
+    <K extends NameKey, A extends unknown[]>(needs: readonly K[], run: (session: Session<K>, ...args: A) => Promise<CommandOutput>) =>
     async (...args: [...A, Command]): Promise<void> => {
       const command = args[args.length - 1] as Command;
-      const session = openSession(command.optsWithGlobals<GlobalOptions>(), runtime.cwd);
+      const session = await openSession(commandPath(command), needs, command.optsWithGlobals<GlobalOptions>(), runtime.cwd, runtime.env);
       connection = session.connection;
       try {
         print(command, await run(session, ...(args.slice(0, -1) as A)));
@@ -62,16 +99,28 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
     io.stdout(command.optsWithGlobals<GlobalOptions>().json ? formatJson(output.data) : output.text);
 
   program
-    .description('See and drive the MLOps loop of one stage: pipeline runs, model approvals, the endpoint, alarms.')
-    .option('-s, --stage <name>', `stage to act on: config/<name>.json under the working directory (default: ${DEFAULT_STAGE})`)
-    .option('-c, --config <file>', 'stage config file to use instead of config/<stage>.json')
-    .option('--region <region>', "AWS region (default: AWS_REGION, else the stage config's region)")
-    .option('--profile <name>', 'AWS profile of the shared config files (default: the standard credential chain)')
-    .option('--endpoint-url <url>', 'send every AWS call to this endpoint, e.g. a local emulator')
+    .description(
+      'See and drive an MLOps loop (pipeline runs, model approvals, the endpoint, alarms): a stage of this package, ' +
+        'or the constructs composed in your own stack.',
+    )
+    .option('-s, --stage <name>', `stage to act on: config/<name>.json under the working directory (default: ${DEFAULT_STAGE}, unless name flags are given)`)
+    .option('-c, --config <file>', 'stage config file to derive the names from, instead of config/<stage>.json (not with --stage)')
+    .option('--pipeline-name <name>', 'SageMaker pipeline to act on (default: <project>-<stage>-pipeline of the stage config)', parseName('pipeline', PIPELINE_NAME_PATTERN, PIPELINE_NAME_MAX_LENGTH))
+    .option('--model-package-group <name>', 'model package group of the versions (default: <project>-<stage>-models)', parseName('model package group', SAGEMAKER_NAME_PATTERN, SAGEMAKER_NAME_MAX_LENGTH))
+    .option('--endpoint-name <name>', 'endpoint the deployer serves the versions on (default: <project>-<stage>-endpoint)', parseName('endpoint', SAGEMAKER_NAME_PATTERN, SAGEMAKER_NAME_MAX_LENGTH))
+    .option(
+      '--alarm-name-prefix <prefix>',
+      "status lists the alarms in ALARM whose names start with this; your stack's name and a hyphen (default: <project>-<stage>-)",
+      parseAlarmNamePrefix,
+    )
+    .option('--metric-name <name>', `key metric of the versions in evaluation.json (default: the config's training.metricName, else ${DEFAULT_METRIC_NAME})`, parseMetricName)
+    .option('--region <region>', "AWS region (default: AWS_REGION, else the stage config's region, else the profile's)", parseRegion)
+    .option('--profile <name>', 'AWS profile of the shared config files (default: AWS_PROFILE, else the standard credential chain)')
+    .option('--endpoint-url <url>', 'send every AWS call to this endpoint, e.g. a local emulator', parseEndpointUrl)
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--debug', 'print the stack trace of errors')
     .configureHelp({ showGlobalOptions: true })
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addHelpText('after', TARGET_HELP + EXIT_CODES_HELP)
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
     .exitOverride();
@@ -80,7 +129,7 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
     .command('status')
     .description('latest pipeline executions with their steps, model versions, the served version and alarms in ALARM')
     .action(
-      withSession(async (session) => {
+      withSession(['pipeline', 'modelPackageGroup', 'endpoint'], async (session) => {
         const report = await readStatus(session);
         return { data: report, text: renderStatus(report, runtime.now()) };
       }),
@@ -92,14 +141,14 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
     .description('the newest versions with approval, key metric, age and whether the endpoint serves it')
     .option('--limit <count>', `how many versions (default: ${DEFAULT_MODEL_LIST_LIMIT})`, parseCount)
     .action(
-      withSession(async (session, options: { limit?: number }) => {
-        const { names, config, sagemaker, s3 } = session;
+      withSession(['modelPackageGroup', 'endpoint'], async (session, options: { limit?: number }) => {
+        const { names, metricName, sagemaker, s3 } = session;
         const endpoint = await readEndpointState(sagemaker, names.endpoint);
         const list = await readModelList(
           sagemaker,
           s3,
           names.modelPackageGroup,
-          config.training.metricName,
+          metricName,
           endpoint.servedVersion,
           options.limit ?? DEFAULT_MODEL_LIST_LIMIT,
         );
@@ -112,18 +161,18 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
     .description('one version: approval, metadata, metrics reports, containers')
     .argument('<version>', 'model package version', parseVersion)
     .action(
-      withSession(async (session, version: number) => {
-        const { names, config, sagemaker, s3 } = session;
+      withSession(['modelPackageGroup', 'endpoint'], async (session, version: number) => {
+        const { names, metricName, sagemaker, s3 } = session;
         const endpoint = await readEndpointState(sagemaker, names.endpoint);
-        const details = await readModelDetails(sagemaker, s3, names.modelPackageGroup, version, config.training.metricName, endpoint.servedVersion);
+        const details = await readModelDetails(sagemaker, s3, names.modelPackageGroup, version, metricName, endpoint.servedVersion);
         return { data: details, text: renderModelDetails(details, runtime.now()) };
       }),
     );
 
   const decide = (status: ApprovalDecision) =>
-    withSession(async (session, version: number, options: { note?: string }) => {
+    withSession(['modelPackageGroup'], async (session, version: number, options: { note?: string }) => {
       const change = await changeApproval(session.sagemaker, session.names.modelPackageGroup, version, status, options.note);
-      return { data: change, text: renderApprovalChange(change, session.names.endpoint) };
+      return { data: change, text: renderApprovalChange(change, session.names.endpoint ?? 'the endpoint') };
     });
   program
     .command('approve')
@@ -149,8 +198,14 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
     .option('--input-url <s3-url>', "data to train from (default: the pipeline's InputDataUrl default, else the last run's)")
     .option('--wait', 'follow the execution and its steps until it ends; fail unless it succeeds')
     .option('--via-governor', 'put a retrain request on the default event bus for the deployed governor instead')
+    .option(
+      '--cooldown-minutes <minutes>',
+      "the deployed governor's cool-down (default: the config's retraining.cooldownMinutes, else " +
+        `${DEFAULT_COOLDOWN_MINUTES}, RetrainingSchedule's default)`,
+      parseMinutes,
+    )
     .action(
-      withSession(async (session, options: { reason?: string; force?: boolean; inputUrl?: string; wait?: boolean; viaGovernor?: boolean }) => {
+      withSession(['pipeline'], async (session, options: RetrainOptions) => {
         const result = await retrain(session, options, {
           now: runtime.now,
           wait: { pollIntervalMs: runtime.pollIntervalMs, sleep: runtime.sleep, progress: (line) => io.stderr(`${line}\n`) },
@@ -169,13 +224,13 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
       `why, recorded as the approval description of the rejected version (at most ${SAGEMAKER_LIMITS.APPROVAL_DESCRIPTION.maxLength} characters)`,
     )
     .action(
-      withSession(async (session, options: { yes?: boolean; note?: string }) => {
+      withSession(['endpoint', 'modelPackageGroup'], async (session, options: { yes?: boolean; note?: string }) => {
         const result = await rollback(session, options, io);
         return { data: result, text: renderRollbackResult(result) };
       }),
     );
 
-  const config = program.command('config').description('stage config files');
+  const config = program.command('config').description('stage config files and the names the commands act on');
   config
     .command('validate')
     .description('check a stage config file against the schema; lists every problem')
@@ -190,6 +245,19 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
     .action((_options: unknown, command: Command) => {
       const stageConfig = loadCliStageConfig(command.optsWithGlobals<GlobalOptions>(), runtime.cwd);
       print(command, { data: stageConfig, text: renderConfig(stageConfig) });
+    });
+  config
+    .command('names')
+    .description('the resource names, key metric and region the other commands act on, each with where it came from')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions>();
+      const target = resolveTarget(options, runtime.cwd);
+      const region = await resolveRegion(options, target.config, runtime.env).catch((error: unknown) => {
+        if (error instanceof CliError) return undefined;
+        throw error;
+      });
+      const description = describeTarget(target, region);
+      print(command, { data: description, text: renderTarget(description) });
     });
 
   try {
@@ -221,4 +289,59 @@ function parseCount(value: string): number {
   const count = Number(value);
   if (!/^\d+$/.test(value) || count < 1 || count > 1000) throw new InvalidArgumentError('expected a whole number from 1 to 1000');
   return count;
+}
+
+/** The command's name as typed, `models list`. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let current: Command | null = command; current?.parent; current = current.parent) names.unshift(current.name());
+  return names.join(' ');
+}
+
+function parseName(resource: string, pattern: RegExp, maxLength: number): (value: string) => string {
+  return (value) => {
+    if (!pattern.test(value)) {
+      throw new InvalidArgumentError(
+        `expected the name of a SageMaker ${resource}: 1-${maxLength} letters, digits and hyphens, starting and ending with a letter or digit ` +
+          `(got ${value.length} character${value.length === 1 ? '' : 's'})`,
+      );
+    }
+    return value;
+  };
+}
+
+function parseAlarmNamePrefix(value: string): string {
+  if (value.length < 1 || value.length > ALARM_NAME_PREFIX_MAX_LENGTH) {
+    throw new InvalidArgumentError(`expected the start of alarm names: 1-${ALARM_NAME_PREFIX_MAX_LENGTH} characters (got ${value.length})`);
+  }
+  return value;
+}
+
+function parseMetricName(value: string): string {
+  if (!METRIC_NAME_PATTERN.test(value)) {
+    throw new InvalidArgumentError('expected a metric of evaluation.json (binary_classification_metrics.<name>): lower-case letters, digits and underscores, such as auc');
+  }
+  return value;
+}
+
+function parseRegion(value: string): string {
+  if (!stageConfigSchema.shape.region.safeParse(value).success) throw new InvalidArgumentError('expected an AWS region such as us-east-1');
+  return value;
+}
+
+function parseEndpointUrl(value: string): string {
+  let protocol: string | undefined;
+  try {
+    ({ protocol } = new URL(value));
+  } catch {
+    // Not a URL at all: refused below.
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') throw new InvalidArgumentError('expected an http:// or https:// URL such as http://127.0.0.1:5000');
+  return value;
+}
+
+function parseMinutes(value: string): number {
+  const minutes = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(minutes)) throw new InvalidArgumentError('expected a whole number of minutes, 0 or more');
+  return minutes;
 }

@@ -37,6 +37,8 @@ export interface RetrainOptions {
   readonly wait?: boolean;
   /** Ask the deployed governor Lambda through EventBridge instead of starting the pipeline here. */
   readonly viaGovernor?: boolean;
+  /** The deployed governor's cool-down. @default - the stage config's, else RetrainingSchedule's default */
+  readonly cooldownMinutes?: number;
 }
 
 /** Where the run's InputDataUrl came from. */
@@ -78,13 +80,16 @@ const DEFAULT_REASON = 'operator request';
 // The namespace RetrainingSchedule publishes the governor's decisions in; a manual start publishes nothing.
 const METRIC_NAMESPACE = 'CdkMlops';
 const FINAL_STATUSES = new Set(['Succeeded', 'Failed', 'Stopped']);
+/** RetrainingSchedule's defaults (`cooldown` 6 hours, `newDataDebounce` 1 hour), for a stack composed without a stage config. */
+export const DEFAULT_COOLDOWN_MINUTES = 360;
+export const DEFAULT_DEBOUNCE_MINUTES = 60;
 
 /**
  * Starts the stage's pipeline with the retraining governor's own decision function, so the CLI obeys
  * the same rules: never while an execution is Executing or Stopping, not inside the stage's
  * cool-down unless forced, and the same `TriggerReason` and `InputDataUrl` parameters.
  */
-export async function retrain(session: Session, options: RetrainOptions, runtime: RetrainRuntime): Promise<RetrainResult> {
+export async function retrain(session: Session<'pipeline'>, options: RetrainOptions, runtime: RetrainRuntime): Promise<RetrainResult> {
   checkReason(options.reason, runtime.warn);
   if (options.viaGovernor) return requestFromGovernor(session, options);
   const { sagemaker, names, config } = session;
@@ -94,12 +99,13 @@ export async function retrain(session: Session, options: RetrainOptions, runtime
     settings = readGovernorSettings({
       [GOVERNOR_ENV.PIPELINE_NAME]: names.pipeline,
       [GOVERNOR_ENV.INPUT_DATA_URL]: input.url,
-      [GOVERNOR_ENV.COOLDOWN_MINUTES]: String(config.retraining.cooldownMinutes),
-      [GOVERNOR_ENV.DEBOUNCE_MINUTES]: String(config.retraining.newDataDebounceMinutes),
+      [GOVERNOR_ENV.COOLDOWN_MINUTES]: String(options.cooldownMinutes ?? config?.retraining.cooldownMinutes ?? DEFAULT_COOLDOWN_MINUTES),
+      // Only new-data triggers are debounced; a manual start is not.
+      [GOVERNOR_ENV.DEBOUNCE_MINUTES]: String(config?.retraining.newDataDebounceMinutes ?? DEFAULT_DEBOUNCE_MINUTES),
       [GOVERNOR_ENV.METRIC_NAMESPACE]: METRIC_NAMESPACE,
     });
   } catch {
-    // Every other setting comes from the validated stage config: only the URL can be wrong.
+    // Every other setting comes from the validated stage config or a checked flag: only the URL can be wrong.
     const metadataValue = SAGEMAKER_LIMITS.CUSTOMER_METADATA_VALUE;
     const fitsMetadata = input.url.length <= metadataValue.maxLength && hasAllowedCharacters(input.url, metadataValue);
     throw new UsageError(
@@ -243,7 +249,7 @@ export function renderRetrainResult(result: RetrainResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function requestFromGovernor(session: Session, options: RetrainOptions): Promise<RetrainResult> {
+async function requestFromGovernor(session: Session<'pipeline'>, options: RetrainOptions): Promise<RetrainResult> {
   if (options.wait || options.inputUrl !== undefined) {
     throw new UsageError('--via-governor cannot be combined with --wait or --input-url: the governor decides asynchronously and trains from its configured data');
   }

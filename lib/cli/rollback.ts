@@ -27,7 +27,7 @@ export interface RollbackResult extends RollbackPlan {
  * Which version the endpoint serves and which one the deployer falls back to once it is rejected:
  * the newest other approved package that finished registering, as the deployer chooses.
  */
-export async function planRollback(session: Session): Promise<RollbackPlan> {
+export async function planRollback(session: Session<'endpoint' | 'modelPackageGroup'>): Promise<RollbackPlan> {
   const { sagemaker, names } = session;
   const endpoint = await readEndpointState(sagemaker, names.endpoint);
   if (!endpoint.exists) throw new RefusedError(`endpoint ${names.endpoint} does not exist: there is nothing to roll back`);
@@ -69,7 +69,7 @@ export async function planRollback(session: Session): Promise<RollbackPlan> {
  * the deployer reacts to the rejection by deploying the next approved version.
  */
 export async function rollback(
-  session: Session,
+  session: Session<'endpoint' | 'modelPackageGroup'>,
   options: { readonly yes?: boolean; readonly note?: string },
   io: CliIo,
 ): Promise<RollbackResult> {

@@ -1,17 +1,23 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ConfigError, knownStages, loadStageConfig } from '../config-loader';
-import { resourceNames, ResourceNames } from '../../constructs/naming';
+import { resourceNames } from '../../constructs/naming';
 import { StageConfig } from '../stage-config';
-import { ConnectionContext } from './errors';
+import { ConnectionContext, UsageError } from './errors';
 
 /** The flags every command accepts. */
 export interface GlobalOptions {
   readonly stage?: string;
   readonly config?: string;
+  readonly pipelineName?: string;
+  readonly modelPackageGroup?: string;
+  readonly endpointName?: string;
+  readonly alarmNamePrefix?: string;
+  readonly metricName?: string;
   readonly region?: string;
   readonly profile?: string;
   readonly endpointUrl?: string;
@@ -22,11 +28,49 @@ export interface GlobalOptions {
 /** Stage files are looked up where `cdk deploy` runs: `config/<stage>.json` under the working directory. */
 export const STAGE_CONFIG_DIR = 'config';
 export const DEFAULT_STAGE = 'dev';
+/** TrainingPipeline's default `metricName`, the key metric when neither a flag nor a stage config names one. */
+export const DEFAULT_METRIC_NAME = 'auc';
 
-/** Everything a command needs to act on one stage. */
-export interface Session {
-  readonly config: StageConfig;
-  readonly names: ResourceNames;
+/** The resources the commands act on. */
+export interface OperatedNames {
+  readonly pipeline: string;
+  readonly modelPackageGroup: string;
+  readonly endpoint: string;
+  /** `status` lists the alarms in ALARM whose names start with this. */
+  readonly alarmNamePrefix: string;
+}
+export type NameKey = keyof OperatedNames;
+
+/** The flag that gives each name, the option key commander stores it under, and what it names. */
+export const NAME_FLAGS = {
+  pipeline: { flag: '--pipeline-name', option: 'pipelineName', what: 'the SageMaker pipeline' },
+  modelPackageGroup: { flag: '--model-package-group', option: 'modelPackageGroup', what: 'the model package group' },
+  endpoint: { flag: '--endpoint-name', option: 'endpointName', what: 'the endpoint' },
+  alarmNamePrefix: { flag: '--alarm-name-prefix', option: 'alarmNamePrefix', what: "the alarms' name prefix" },
+} as const satisfies Record<NameKey, { readonly flag: string; readonly option: keyof GlobalOptions; readonly what: string }>;
+const NAME_KEYS = Object.keys(NAME_FLAGS) as NameKey[];
+
+/** What the flags point the commands at, before any AWS client exists. */
+export interface Target {
+  /** The stage config the names no flag gave were derived from; undefined when no config was read. */
+  readonly config: StageConfig | undefined;
+  /** The file `config` was read from. */
+  readonly configFile: string | undefined;
+  /** The names known; a name is missing only when no config was read and its flag was not given. */
+  readonly names: Partial<OperatedNames>;
+  /** Where each known name came from: its flag, or the stage config file. */
+  readonly sources: Partial<Record<NameKey, string>>;
+  /** The key metric of the model packages: --metric-name, else the config's training.metricName, else auc. */
+  readonly metricName: string;
+  readonly metricNameSource: string;
+}
+
+/** Everything a command needs to act on the loop; `K` are the names it cannot do without. */
+export interface Session<K extends NameKey = never> {
+  /** The stage config the flags selected, undefined when every name came from a flag. */
+  readonly config: StageConfig | undefined;
+  readonly names: Pick<OperatedNames, K> & Partial<OperatedNames>;
+  readonly metricName: string;
   readonly connection: ConnectionContext;
   readonly sagemaker: SageMakerClient;
   readonly cloudwatch: CloudWatchClient;
@@ -35,17 +79,18 @@ export interface Session {
   readonly s3: S3Client;
 }
 
-/**
- * The validated stage config the flags select: `--config FILE`, else `--stage NAME` (default dev)
- * from config/ in `cwd`. Throws ConfigError naming the flags that fix it.
- */
-export function loadCliStageConfig(options: GlobalOptions, cwd = process.cwd()): StageConfig {
+/** The stage config file the flags select: `--config FILE` (from `cwd`), else `config/<--stage>.json` under `cwd`. */
+export function stageConfigFile(options: GlobalOptions, cwd = process.cwd()): string {
   if (options.config !== undefined) {
-    const config = loadStageConfig({ configFile: resolve(cwd, options.config) });
-    if (options.stage !== undefined && options.stage !== config.stage) {
-      throw new ConfigError(`${options.config} declares stage "${config.stage}" but --stage is "${options.stage}": drop one of them`);
+    if (options.stage !== undefined) {
+      throw new UsageError(
+        `--stage "${options.stage}" and --config "${options.config}" cannot be used together: a config file names its stage ` +
+          'itself (its "stage" key). Pass only --config FILE, or only --stage NAME for config/NAME.json under the working directory',
+      );
     }
-    return config;
+    const file = resolve(cwd, options.config);
+    if (!existsSync(file)) throw new UsageError(`--config "${options.config}": there is no file ${file}; expected the path of a stage config file`);
+    return file;
   }
   const stage = options.stage ?? DEFAULT_STAGE;
   const configDir = resolve(cwd, STAGE_CONFIG_DIR);
@@ -53,19 +98,130 @@ export function loadCliStageConfig(options: GlobalOptions, cwd = process.cwd()):
   if (!stages.includes(stage)) {
     throw new ConfigError(
       `unknown stage "${stage}": there is no ${join(configDir, `${stage}.json`)}. ` +
-        `Known stages: ${stages.join(', ') || 'none'}. Run from the project folder, or pass --config FILE.`,
+        `Known stages: ${stages.join(', ') || 'none'}. Run from the project folder, or pass --config FILE ` +
+        '(or the resource names: --pipeline-name, --model-package-group, --endpoint-name).',
     );
   }
-  return loadStageConfig({ stage, configDir });
+  return join(configDir, `${stage}.json`);
 }
 
-/** Where AWS calls go: `--region`, else AWS_REGION, else the stage config's region; `--profile`, else AWS_PROFILE. */
-export function connectionFor(options: GlobalOptions, config: StageConfig, env = process.env): ConnectionContext {
+/**
+ * The validated stage config the flags select: `--config FILE`, else `--stage NAME` (default dev)
+ * from config/ in `cwd`. Throws ConfigError or UsageError naming the flags that fix it.
+ */
+export function loadCliStageConfig(options: GlobalOptions, cwd = process.cwd()): StageConfig {
+  return loadStageConfig({ configFile: stageConfigFile(options, cwd) });
+}
+
+/** Whether any resource name was given as a flag. */
+function hasNameFlags(options: GlobalOptions): boolean {
+  return NAME_KEYS.some((key) => options[NAME_FLAGS[key].option] !== undefined);
+}
+
+/**
+ * The names the flags select. A name flag wins over the name derived from the stage config. The
+ * config is read when --config or --stage is given, and when no name flag is (then stage dev, as
+ * `cdk deploy` defaults): with name flags alone, no config is read and the names are only the flags'.
+ */
+export function resolveTarget(options: GlobalOptions, cwd = process.cwd()): Target {
+  const readConfig = options.config !== undefined || options.stage !== undefined || !hasNameFlags(options);
+  const configFile = readConfig ? stageConfigFile(options, cwd) : undefined;
+  const config = configFile === undefined ? undefined : loadStageConfig({ configFile });
+  const names: Partial<Record<NameKey, string>> = {};
+  const sources: Partial<Record<NameKey, string>> = {};
+  const derived = config && derivedNames(config);
+  for (const key of NAME_KEYS) {
+    const { flag, option } = NAME_FLAGS[key];
+    const given = options[option];
+    if (given !== undefined) {
+      names[key] = given;
+      sources[key] = flag;
+    } else if (derived) {
+      names[key] = derived[key];
+      sources[key] = configFile;
+    }
+  }
+  const [metricName, metricNameSource] =
+    options.metricName !== undefined
+      ? [options.metricName, '--metric-name']
+      : config && configFile
+        ? [config.training.metricName, configFile]
+        : [DEFAULT_METRIC_NAME, "TrainingPipeline's default"];
+  return { config, configFile, names, sources, metricName, metricNameSource };
+}
+
+/** The names MlopsStack gives a stage's resources; CDK names the stack's alarms `<stack name>-...`, the stack `<project>-<stage>`. */
+export function derivedNames(config: StageConfig): OperatedNames {
+  const names = resourceNames(config.project, config.stage);
+  return { pipeline: names.pipeline, modelPackageGroup: names.modelPackageGroup, endpoint: names.endpoint, alarmNamePrefix: `${names.prefix}-` };
+}
+
+/** Throws UsageError naming the flag of every name in `needs` that `target` lacks. */
+export function requireNames<K extends NameKey>(command: string, target: Target, needs: readonly K[]): Pick<OperatedNames, K> & Partial<OperatedNames> {
+  const missing = needs.filter((key) => target.names[key] === undefined);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `${command} acts on ${listed(missing.map((key) => NAME_FLAGS[key].what))}, and no flag names ${missing.length === 1 ? 'it' : 'them'}: ` +
+        `pass ${listed(missing.map((key) => `${NAME_FLAGS[key].flag} NAME`))}, or --config FILE (or --stage NAME) to derive every name from a stage config`,
+    );
+  }
+  return target.names as Pick<OperatedNames, K> & Partial<OperatedNames>;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** Where AWS calls go, as far as the flags, the environment and the config say; no region means the profile's. */
+export interface ConnectionSettings extends Omit<ConnectionContext, 'region'> {
+  readonly region: string | undefined;
+}
+
+/** `--region`, else AWS_REGION, else the stage config's region, with where it came from; undefined for none of them. */
+export function regionFor(options: GlobalOptions, config: StageConfig | undefined, env = process.env): { region: string; source: string } | undefined {
+  if (options.region !== undefined) return { region: options.region, source: '--region' };
+  if (env.AWS_REGION) return { region: env.AWS_REGION, source: 'AWS_REGION' };
+  if (config) return { region: config.region, source: 'the stage config' };
+  return undefined;
+}
+
+/**
+ * The region of `regionFor` (without one, the profile's: see `profileRegion`); `--endpoint-url`,
+ * else AWS_ENDPOINT_URL; `--profile`, else AWS_PROFILE.
+ */
+export function connectionFor(options: GlobalOptions, config: StageConfig | undefined, env = process.env): ConnectionSettings {
   return {
-    region: options.region ?? env.AWS_REGION ?? config.region,
+    region: regionFor(options, config, env)?.region,
     endpointUrl: options.endpointUrl ?? env.AWS_ENDPOINT_URL,
     profile: options.profile ?? env.AWS_PROFILE,
   };
+}
+
+/**
+ * The region of the profile (`--profile`, else AWS_PROFILE, else default) in the shared config
+ * files, as the SDK reads it; a UsageError naming the ways to give one when there is none.
+ */
+export async function profileRegion(profile: string | undefined): Promise<string> {
+  const probe = new SageMakerClient(profile ? { profile } : {});
+  try {
+    return await probe.config.region();
+  } catch {
+    throw new UsageError(
+      `no AWS region: pass --region REGION, set AWS_REGION, or set region for ${profile ? `profile "${profile}"` : 'the default profile'} ` +
+        'in ~/.aws/config (a stage config given by --config or --stage brings its own region)',
+    );
+  } finally {
+    probe.destroy();
+  }
+}
+
+/** The region the commands use and where it came from (`config names` shows both). */
+export async function resolveRegion(options: GlobalOptions, config: StageConfig | undefined, env = process.env): Promise<{ region: string; source: string }> {
+  const known = regionFor(options, config, env);
+  if (known) return known;
+  const { profile } = connectionFor(options, config, env);
+  return { region: await profileRegion(profile), source: profile ? `profile ${profile}` : 'the default profile' };
 }
 
 /**
@@ -82,19 +238,32 @@ export function clientSettings(connection: ConnectionContext) {
   };
 }
 
-export function openSession(options: GlobalOptions, cwd = process.cwd()): Session {
-  const config = loadCliStageConfig(options, cwd);
-  const connection = connectionFor(options, config);
-  const settings = clientSettings(connection);
+/**
+ * Resolves the flags for `command` (its name in messages), checks it has the names in `needs`, and
+ * creates the clients. Every check runs before any AWS call.
+ */
+export async function openSession<K extends NameKey>(
+  command: string,
+  needs: readonly K[],
+  options: GlobalOptions,
+  cwd = process.cwd(),
+  env = process.env,
+): Promise<Session<K>> {
+  const target = resolveTarget(options, cwd);
+  const names = requireNames(command, target, needs);
+  const settings = connectionFor(options, target.config, env);
+  const connection: ConnectionContext = { ...settings, region: settings.region ?? (await profileRegion(settings.profile)) };
+  const client = clientSettings(connection);
   return {
-    config,
-    names: resourceNames(config.project, config.stage),
+    config: target.config,
+    names,
+    metricName: target.metricName,
     connection,
-    sagemaker: new SageMakerClient(settings),
-    cloudwatch: new CloudWatchClient(settings),
-    eventbridge: new EventBridgeClient(settings),
+    sagemaker: new SageMakerClient(client),
+    cloudwatch: new CloudWatchClient(client),
+    eventbridge: new EventBridgeClient(client),
     // An emulator serves buckets by path, not as bucket.host names.
-    s3: new S3Client({ ...settings, forcePathStyle: settings.endpoint !== undefined }),
+    s3: new S3Client({ ...client, forcePathStyle: client.endpoint !== undefined }),
   };
 }
 

@@ -17,8 +17,9 @@ export interface AlarmView {
 
 /** Where the loop stands: the `status` command's result and its --json document. */
 export interface StatusReport {
-  readonly project: string;
-  readonly stage: string;
+  /** Of the stage config the names came from; null when they came from flags alone. */
+  readonly project: string | null;
+  readonly stage: string | null;
   readonly region: string;
   readonly pipeline: {
     readonly name: string;
@@ -29,24 +30,25 @@ export interface StatusReport {
   readonly models: ModelList;
   readonly endpoint: EndpointState;
   readonly alarms: {
-    /** CDK names a stack's alarms `<stack name>-...`; the stack is named `<project>-<stage>`. */
-    readonly namePrefix: string;
-    readonly firing: readonly AlarmView[];
+    /** CDK names a stack's alarms `<stack name>-...`; MlopsStack is named `<project>-<stage>`. Null: not checked. */
+    readonly namePrefix: string | null;
+    /** Null when no --alarm-name-prefix or stage config said which alarms are the loop's. */
+    readonly firing: readonly AlarmView[] | null;
   };
 }
 
-export async function readStatus(session: Session): Promise<StatusReport> {
-  const { config, names, sagemaker, cloudwatch, s3 } = session;
-  const alarmNamePrefix = `${names.prefix}-`;
+export async function readStatus(session: Session<'pipeline' | 'modelPackageGroup' | 'endpoint'>): Promise<StatusReport> {
+  const { config, names, metricName, sagemaker, cloudwatch, s3 } = session;
+  const alarmNamePrefix = names.alarmNamePrefix ?? null;
   const [executions, endpoint, firing] = await Promise.all([
     readRecentExecutions(sagemaker, names.pipeline, STATUS_EXECUTIONS),
     readEndpointState(sagemaker, names.endpoint),
-    readFiringAlarms(cloudwatch, alarmNamePrefix),
+    alarmNamePrefix === null ? null : readFiringAlarms(cloudwatch, alarmNamePrefix),
   ]);
-  const models = await readModelList(sagemaker, s3, names.modelPackageGroup, config.training.metricName, endpoint.servedVersion, STATUS_MODEL_PACKAGES);
+  const models = await readModelList(sagemaker, s3, names.modelPackageGroup, metricName, endpoint.servedVersion, STATUS_MODEL_PACKAGES);
   return {
-    project: config.project,
-    stage: config.stage,
+    project: config?.project ?? null,
+    stage: config?.stage ?? null,
     region: session.connection.region,
     pipeline: { name: names.pipeline, exists: executions !== undefined, executions: executions ?? [] },
     models,
@@ -76,20 +78,27 @@ export async function readFiringAlarms(cloudwatch: CloudWatchClient, namePrefix:
 
 export function renderStatus(report: StatusReport, now: Date): string {
   return [
-    `Stage ${report.stage} of ${report.project} in ${report.region}\n`,
+    report.stage !== null ? `Stage ${report.stage} of ${report.project} in ${report.region}\n` : `In ${report.region}\n`,
     formatSection(`Pipeline ${report.pipeline.name}`, renderExecutions(report, now)),
     formatSection(
       `Models in ${report.models.group} (newest ${STATUS_MODEL_PACKAGES})`,
       report.models.packages.length > 0 ? renderModelList(report.models, now) : 'no model package registered yet',
     ),
     formatSection(`Endpoint ${report.endpoint.name}`, renderEndpoint(report.endpoint)),
-    formatSection(
-      `Alarms in ALARM (names starting ${report.alarms.namePrefix})`,
-      report.alarms.firing.length > 0
-        ? formatTable(['ALARM', 'SINCE', 'REASON'], report.alarms.firing.map((alarm) => [alarm.name, formatAgo(alarm.since, now), cell(alarm.reason)]))
-        : 'none firing',
-    ),
+    renderAlarms(report.alarms, now),
   ].join('\n');
+}
+
+function renderAlarms({ namePrefix, firing }: StatusReport['alarms'], now: Date): string {
+  if (namePrefix === null || firing === null) {
+    return formatSection('Alarms in ALARM', "not checked: pass --alarm-name-prefix (CDK names a stack's alarms <stack name>-...)");
+  }
+  return formatSection(
+    `Alarms in ALARM (names starting ${namePrefix})`,
+    firing.length > 0
+      ? formatTable(['ALARM', 'SINCE', 'REASON'], firing.map((alarm) => [alarm.name, formatAgo(alarm.since, now), cell(alarm.reason)]))
+      : 'none firing',
+  );
 }
 
 function renderExecutions(report: StatusReport, now: Date): string {

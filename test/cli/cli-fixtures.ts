@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
@@ -126,23 +128,43 @@ export interface RecordedRun {
   readonly questions: readonly string[];
 }
 
+/** How a recorded run's surroundings differ from a non-interactive run in the repository with an empty environment. */
+export interface RunSurroundings {
+  readonly interactive?: boolean;
+  /** The answer to every confirm(). */
+  readonly answer?: boolean;
+  /** @default REPO_ROOT */
+  readonly cwd?: string;
+  /** What AWS_REGION, AWS_PROFILE and AWS_ENDPOINT_URL are read from. @default {} */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** Runs the CLI in-process against the mocks, recording what it prints and asks. */
-export async function runRecorded(
-  args: readonly string[],
-  terminal: { readonly interactive?: boolean; readonly answer?: boolean } = {},
-): Promise<RecordedRun> {
+export async function runRecorded(args: readonly string[], surroundings: RunSurroundings = {}): Promise<RecordedRun> {
   let stdout = '';
   let stderr = '';
   const questions: string[] = [];
   const io: CliIo = {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
-    interactive: terminal.interactive ?? false,
+    interactive: surroundings.interactive ?? false,
     confirm: async (question) => {
       questions.push(question);
-      return terminal.answer ?? false;
+      return surroundings.answer ?? false;
     },
   };
-  const exitCode = await runCli(args, { io, now: () => NOW, sleep: async () => undefined, pollIntervalMs: 0, cwd: REPO_ROOT });
+  const exitCode = await runCli(args, {
+    io,
+    now: () => NOW,
+    sleep: async () => undefined,
+    pollIntervalMs: 0,
+    cwd: surroundings.cwd ?? REPO_ROOT,
+    env: surroundings.env ?? {},
+  });
   return { exitCode, stdout, stderr, questions };
+}
+
+/** A fresh directory outside the repository, with no config/ folder: where a user of the installed CLI runs it. */
+export function outsideDirectory(): string {
+  return mkdtempSync(join(tmpdir(), 'cdk-mlops-outside-'));
 }

@@ -10,7 +10,9 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import 'aws-sdk-client-mock-jest';
 import { OPERATOR_RETRAIN_EVENT } from '../../lambda/retraining-governor/environment';
-import { awsError, eventbridgeMock, NOW, PIPELINE, PIPELINE_ARN, resetMocks, runRecorded, sagemakerMock } from './cli-fixtures';
+import { DEFAULT_COOLDOWN_MINUTES, DEFAULT_DEBOUNCE_MINUTES } from '../../lib/cli/retrain';
+import { parseStageConfig } from '../../lib/config-loader';
+import { awsError, eventbridgeMock, NOW, outsideDirectory, PIPELINE, PIPELINE_ARN, resetMocks, runRecorded, sagemakerMock } from './cli-fixtures';
 
 const STARTED = `${PIPELINE_ARN}/execution/new1`;
 const DATA_URL = 's3://churn-dev-data/raw/';
@@ -158,6 +160,52 @@ describe('retrain', () => {
     expect(forced.exitCode).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ decision: 'started', detail: 'forced past the cool-down' });
     expect(sagemakerMock).toHaveReceivedCommandTimes(StartPipelineExecutionCommand, 1);
+  });
+
+  test("without a stage config the cool-down is RetrainingSchedule's default 6 hours, or --cooldown-minutes", async () => {
+    // GIVEN a stack of the user's own; the last run started 5 hours ago
+    sagemakerMock.on(ListPipelineExecutionsCommand).resolves(history('Succeeded', 300));
+    const own = ['--pipeline-name', 'fraud-training', '--region', 'eu-west-1'];
+    const cwd = outsideDirectory();
+    // WHEN
+    const refused = await runRecorded(['retrain', ...own], { cwd });
+    const started = await runRecorded(['retrain', ...own, '--cooldown-minutes', '240', '--json'], { cwd });
+    // THEN
+    expect(refused).toMatchObject({
+      exitCode: 4,
+      stderr: 'cdk-mlops: not started: last execution started 300 min ago; cool-down is 360 min. Pass --force to start inside the cool-down\n',
+    });
+    expect(started.exitCode).toBe(0);
+    expect(JSON.parse(started.stdout)).toMatchObject({ decision: 'started', pipeline: 'fraud-training', detail: 'idle and past the cool-down' });
+    expect(startedWith()).toMatchObject({ PipelineName: 'fraud-training' });
+  });
+
+  test("the default cool-down is the stage config schema's, which RetrainingSchedule's default mirrors", () => {
+    // WHEN / THEN
+    expect(parseStageConfig({ project: 'fraud', stage: 'dev' }).retraining).toMatchObject({
+      cooldownMinutes: DEFAULT_COOLDOWN_MINUTES,
+      newDataDebounceMinutes: DEFAULT_DEBOUNCE_MINUTES,
+    });
+  });
+
+  test('--cooldown-minutes overrides the stage config\'s', async () => {
+    // GIVEN config/dev.json: cool-down 60 minutes; the last run started 20 minutes ago
+    sagemakerMock.on(ListPipelineExecutionsCommand).resolves(history('Succeeded', 20));
+    // WHEN
+    const run = await runRecorded(['retrain', '--cooldown-minutes', '15']);
+    // THEN
+    expect(run.exitCode).toBe(0);
+  });
+
+  test('fails when --cooldown-minutes is not a whole number, with exit 2 and no AWS call', async () => {
+    // WHEN
+    const run = await runRecorded(['retrain', '--cooldown-minutes', '1.5']);
+    // THEN
+    expect(run).toMatchObject({
+      exitCode: 2,
+      stderr: "error: option '--cooldown-minutes <minutes>' argument '1.5' is invalid. expected a whole number of minutes, 0 or more\n(add --help for usage)\n",
+    });
+    expect(sagemakerMock.calls()).toHaveLength(0);
   });
 
   test('fails when the pipeline does not exist, with exit 4', async () => {
