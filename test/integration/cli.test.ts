@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
@@ -22,8 +23,9 @@ import { TAG } from '../../lambda/deployer/naming';
 import { PIPELINE_PARAMETER } from '../../lambda/retraining-governor/environment';
 import { MotoServer } from './moto-server';
 
-// The operator CLI as operators run it: a child process of bin/cdk-mlops.ts against moto, checked by
-// its output and exit code and by the emulator's state afterwards. Stage dev (config/dev.json):
+// The operator CLI as operators run it: a child process of bin/cdk-mlops.ts (or of its build) against
+// moto, checked by its output and exit code and by the emulator's state afterwards; never with the
+// SDK's NodeVersionSupportWarning switched off, so every `stderr: ''` also says the CLI keeps it quiet. Stage dev (config/dev.json):
 // group churn-dev-models, pipeline churn-dev-pipeline, endpoint churn-dev-endpoint, cool-down 60 min.
 // moto 5.2.1 gaps: ListPipelineExecutionSteps answers HTTP 500 (status shows the execution with a
 // note; the step table is covered by test/cli), executions are Succeeded at once (refusal while
@@ -58,14 +60,25 @@ interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the real entry point with ts-node, stdin not a terminal, against moto unless `env` says otherwise. */
-function cli(args: readonly string[], env: NodeJS.ProcessEnv = moto.childEnv, endpointUrl = moto.endpoint): Promise<CliRun> {
+interface CliOptions {
+  /** @default moto.childEnv */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Appended as --endpoint-url. @default moto.endpoint */
+  readonly endpointUrl?: string;
+  /** @default REPO_ROOT */
+  readonly cwd?: string;
+  /** The script node runs. @default bin/cdk-mlops.ts, through ts-node */
+  readonly entry?: string;
+}
+
+/** Runs the real entry point, stdin not a terminal, against moto unless the options say otherwise. */
+function cli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+  const { env = moto.childEnv, endpointUrl = moto.endpoint, cwd = REPO_ROOT, entry } = options;
+  // ts-node looks for tsconfig.json from the working directory, which may be outside the repository.
+  const node = entry ? [entry] : ['-r', require.resolve('ts-node/register/transpile-only'), join(REPO_ROOT, 'bin', 'cdk-mlops.ts')];
+  const childEnv = entry ? env : { ...env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json') };
   return new Promise((done, fail) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'bin/cdk-mlops.ts', ...args, '--endpoint-url', endpointUrl],
-      { cwd: REPO_ROOT, env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [...node, ...args, '--endpoint-url', endpointUrl], { cwd, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -76,16 +89,21 @@ function cli(args: readonly string[], env: NodeJS.ProcessEnv = moto.childEnv, en
   });
 }
 
-async function approvalOf(version: number) {
+/** A fresh directory outside the repository, without config/: where a user of the installed CLI works. */
+function outsideDirectory(): string {
+  return mkdtempSync(join(tmpdir(), 'cdk-mlops-cli-it-cwd-'));
+}
+
+async function approvalOf(version: number, group = GROUP) {
   const { ModelApprovalStatus: status, ApprovalDescription } = await sagemaker.send(
-    new DescribeModelPackageCommand({ ModelPackageName: `arn:aws:sagemaker:us-east-1:123456789012:model-package/${GROUP}/${version}` }),
+    new DescribeModelPackageCommand({ ModelPackageName: `arn:aws:sagemaker:us-east-1:123456789012:model-package/${group}/${version}` }),
   );
   return { status, note: ApprovalDescription };
 }
 
 /** Versions 1 (Approved, auc 0.79), 2 (Approved, 0.82, served by the endpoint) and 3 (pending, 0.84). */
-async function seedRegistryAndEndpoint(): Promise<void> {
-  await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
+async function seedRegistryAndEndpoint(group = GROUP, endpoint = ENDPOINT): Promise<void> {
+  await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
   const s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: 'churn-dev-artifacts' }));
   const arns: string[] = [];
@@ -99,7 +117,7 @@ async function seedRegistryAndEndpoint(): Promise<void> {
     await s3.send(new PutObjectCommand({ Bucket: 'churn-dev-artifacts', Key: `${auc}/evaluation.json`, Body: JSON.stringify(report) }));
     const { ModelPackageArn } = await sagemaker.send(
       new CreateModelPackageCommand({
-        ModelPackageGroupName: GROUP,
+        ModelPackageGroupName: group,
         ModelApprovalStatus: status as ModelApprovalStatus,
         CustomerMetadataProperties: { auc },
         ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://churn-dev-artifacts/${auc}/evaluation.json` } } },
@@ -114,29 +132,29 @@ async function seedRegistryAndEndpoint(): Promise<void> {
   }
   s3.destroy();
   // What the deployer leaves behind for version 2: model, tagged endpoint config, endpoint.
-  const name = `${ENDPOINT}-v2-0123abcd`;
+  const name = `${endpoint}-v2-0123abcd`;
   await sagemaker.send(new CreateModelCommand({ ModelName: name, ExecutionRoleArn: ROLE_ARN, PrimaryContainer: { ModelPackageName: arns[1] } }));
   await sagemaker.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: name,
       ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: name, ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 2 } }],
       Tags: [
-        { Key: TAG.ENDPOINT, Value: ENDPOINT },
+        { Key: TAG.ENDPOINT, Value: endpoint },
         { Key: TAG.MODEL_PACKAGE_ARN, Value: arns[1] },
         { Key: TAG.MODEL_PACKAGE_VERSION, Value: '2' },
       ],
     }),
   );
-  await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name }));
+  await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: name }));
 }
 
-async function seedPipeline(): Promise<void> {
+async function seedPipeline(pipeline = PIPELINE): Promise<void> {
   await sagemaker.send(
     new CreatePipelineCommand({
-      PipelineName: PIPELINE,
+      PipelineName: pipeline,
       PipelineDefinition: DEFINITION,
       RoleArn: ROLE_ARN,
-      ClientRequestToken: 'create-churn-dev-pipeline-0000000000000',
+      ClientRequestToken: `create-${pipeline}-0000000000000`,
     }),
   );
 }
@@ -310,8 +328,8 @@ test('bad input fails with a clear message, no stack trace and the documented ex
   const [unknownStage, invalid, noCredentials, noEmulator] = await Promise.all([
     cli(['status', '--stage', 'qa']),
     cli(['models', 'list', '--config', invalidConfig]),
-    cli(['models', 'list'], withoutCredentials),
-    cli(['status'], moto.childEnv, unreachable),
+    cli(['models', 'list'], { env: withoutCredentials }),
+    cli(['status'], { endpointUrl: unreachable }),
   ]);
   // THEN
   expect(unknownStage).toMatchObject({ exitCode: 2, stdout: '' });
@@ -324,3 +342,131 @@ test('bad input fails with a clear message, no stack trace and the documented ex
     `cdk-mlops: cannot reach ${unreachable} (connect ECONNREFUSED ${unreachable.slice('http://'.length)}): is the emulator running there? Check --endpoint-url (or AWS_ENDPOINT_URL)\n`,
   );
 });
+
+describe('a stack of your own, operated from outside the repository', () => {
+  // Constructs composed in the user's own stack, under names of their own; no stage config anywhere.
+  const OWN_PIPELINE = 'acme-fraud-training';
+  const OWN_GROUP = 'acme-fraud-registry';
+  const OWN_ENDPOINT = 'acme-fraud-live';
+  const OWN = ['--pipeline-name', OWN_PIPELINE, '--model-package-group', OWN_GROUP, '--endpoint-name', OWN_ENDPOINT];
+
+  /** moto's environment without its region, keys and profile, with these shared config and credentials files. */
+  function envWithProfileFiles(config: string, credentials: string): NodeJS.ProcessEnv {
+    const dir = mkdtempSync(join(tmpdir(), 'cdk-mlops-cli-it-aws-'));
+    writeFileSync(join(dir, 'config'), config);
+    writeFileSync(join(dir, 'credentials'), credentials);
+    const env = Object.fromEntries(Object.entries(moto.childEnv).filter(([key]) => !/^AWS_(REGION|DEFAULT_REGION|ACCESS_KEY_ID|SECRET_ACCESS_KEY|PROFILE)$/.test(key)));
+    return { ...env, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') };
+  }
+
+  test('every command acts on the names given as flags', async () => {
+    // GIVEN
+    await seedRegistryAndEndpoint(OWN_GROUP, OWN_ENDPOINT);
+    await seedPipeline(OWN_PIPELINE);
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'AcmeFraudStack-Monitoring-EndpointErrors-9Z8Y',
+        Namespace: 'AWS/SageMaker',
+        MetricName: 'Invocation5XXErrors',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
+    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'AcmeFraudStack-Monitoring-EndpointErrors-9Z8Y', StateValue: 'ALARM', StateReason: 'Threshold Crossed' }));
+    const cwd = outsideDirectory();
+    // WHEN
+    const [list, started] = await Promise.all([
+      cli(['models', 'list', '--model-package-group', OWN_GROUP, '--endpoint-name', OWN_ENDPOINT, '--json'], { cwd }),
+      cli(['retrain', '--pipeline-name', OWN_PIPELINE, '--reason', 'own stack', '--json'], { cwd }),
+    ]);
+    const status = await cli(['status', ...OWN, '--alarm-name-prefix', 'AcmeFraudStack-', '--json'], { cwd });
+    const rolledBack = await cli(['rollback', '--yes', '--model-package-group', OWN_GROUP, '--endpoint-name', OWN_ENDPOINT], { cwd });
+    // THEN
+    expect(list).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(JSON.parse(list.stdout)).toMatchObject({ group: OWN_GROUP, metricName: 'auc', servedVersion: 2 });
+    expect(started).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(JSON.parse(started.stdout)).toMatchObject({ decision: 'started', pipeline: OWN_PIPELINE, triggerReason: 'manual:own stack' });
+    expect(status).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      project: null,
+      stage: null,
+      region: 'us-east-1',
+      pipeline: { name: OWN_PIPELINE, exists: true, executions: [{ status: 'Succeeded' }] },
+      models: { group: OWN_GROUP },
+      endpoint: { name: OWN_ENDPOINT, servedVersion: 2 },
+      alarms: { namePrefix: 'AcmeFraudStack-', firing: [{ name: 'AcmeFraudStack-Monitoring-EndpointErrors-9Z8Y' }] },
+    });
+    expect(rolledBack).toMatchObject({ exitCode: 0, stderr: `${OWN_ENDPOINT} serves version 2. Rolling back rejects version 2; the deployer then serves version 1, the newest other approved version.\n` });
+    expect(rolledBack.stdout).toBe(`rejected version 2 ("rolled back to version 1 with cdk-mlops rollback"); the deployer now moves ${OWN_ENDPOINT} to version 1\n`);
+    expect(await approvalOf(2, OWN_GROUP)).toMatchObject({ status: 'Rejected' });
+  });
+
+  test("without --region or AWS_REGION the profile's region is used, and none at all is refused", async () => {
+    // GIVEN
+    await seedRegistryAndEndpoint(OWN_GROUP, OWN_ENDPOINT);
+    const withProfile = envWithProfileFiles('[profile ops]\nregion = us-east-1\n', '[ops]\naws_access_key_id = testing\naws_secret_access_key = testing\n');
+    const withoutRegion = { ...envWithProfileFiles('', ''), AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+    const cwd = outsideDirectory();
+    // WHEN
+    const [names, list, refused] = await Promise.all([
+      cli(['config', 'names', ...OWN, '--profile', 'ops', '--json'], { cwd, env: withProfile }),
+      cli(['models', 'list', ...OWN, '--profile', 'ops', '--json'], { cwd, env: withProfile }),
+      cli(['models', 'list', ...OWN], { cwd, env: withoutRegion }),
+    ]);
+    // THEN
+    expect(names).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(JSON.parse(names.stdout).region).toEqual({ name: 'us-east-1', source: 'profile ops' });
+    expect(list).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(JSON.parse(list.stdout).packages).toHaveLength(3);
+    expect(refused).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr:
+        'cdk-mlops: no AWS region: pass --region REGION, set AWS_REGION, or set region for the default profile in ~/.aws/config ' +
+        '(a stage config given by --config or --stage brings its own region)\n',
+    });
+  });
+});
+
+test('the built package: the compiled bin entry runs with plain node from outside the repository', async () => {
+  // GIVEN the package as npm installs it: package.json and its `files`, dist/ compiled with
+  // tsconfig.build.json (only what bin/ imports, into a temporary folder: dist/ is not touched),
+  // the dependencies beside it
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; files: string[] };
+  const pkg = mkdtempSync(join(tmpdir(), 'cdk-mlops-cli-it-package-'));
+  copyFileSync(join(REPO_ROOT, 'package.json'), join(pkg, 'package.json'));
+  for (const entry of manifest.files.filter((file) => file !== 'dist')) cpSync(join(REPO_ROOT, entry), join(pkg, entry), { recursive: true });
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+  writeFileSync(
+    join(pkg, 'tsconfig.json'),
+    JSON.stringify({
+      extends: join(REPO_ROOT, 'tsconfig.build.json'),
+      compilerOptions: { rootDir: REPO_ROOT, outDir: join(pkg, 'dist'), typeRoots: [join(REPO_ROOT, 'node_modules', '@types')] },
+      include: [],
+      files: [join(REPO_ROOT, 'bin', 'cdk-mlops.ts')],
+    }),
+  );
+  await promisify(execFile)(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(pkg, 'tsconfig.json')]);
+  const entry = join(pkg, manifest.bin['cdk-mlops']);
+  expect(readFileSync(entry, 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+  await seedRegistryAndEndpoint();
+  const cwd = outsideDirectory();
+  const configFile = join(mkdtempSync(join(tmpdir(), 'cdk-mlops-cli-it-config-')), 'dev.json');
+  copyFileSync(join(REPO_ROOT, 'config', 'dev.json'), configFile);
+  // WHEN
+  const [help, show, list] = await Promise.all([
+    cli(['--help'], { cwd, entry }),
+    cli(['config', 'show', '--config', configFile], { cwd, entry }),
+    cli(['models', 'list', '--model-package-group', GROUP, '--endpoint-name', ENDPOINT], { cwd, entry }),
+  ]);
+  // THEN
+  expect(help).toMatchObject({ exitCode: 0, stderr: '' });
+  expect(help.stdout).toMatch(/^Usage: cdk-mlops \[options\] \[command\]\n/);
+  expect(show).toMatchObject({ exitCode: 0, stderr: '' });
+  expect(show.stdout).toMatch(/^stage +dev$/m);
+  expect(list).toMatchObject({ exitCode: 0, stderr: '' });
+  expect(list.stdout).toMatch(/^2 +Approved +Completed +0\.82 +\d+s +yes +-$/m);
+}, 60_000);
