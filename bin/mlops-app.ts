@@ -2,6 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { ConfigError, loadStageConfig } from '../lib/config-loader';
 import { addComplianceChecks, addMlopsStage } from '../lib/mlops-app';
+import { withAdditionalInstanceTypesAllowed } from '../lib/stage-config';
 
 // `cdk synth` (dev), `cdk synth -c stage=prod` or `cdk synth -c config=path/to/stage.json`.
 const app = new App();
@@ -11,7 +12,8 @@ try {
     configFile: app.node.tryGetContext('config'),
   });
   addComplianceChecks(app);
-  addMlopsStage(app, config);
+  // The config's additionalInstanceTypes reach the constructs marked, so they accept them with a warning.
+  addMlopsStage(app, withAdditionalInstanceTypesAllowed(config));
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // A config problem is the user's to fix: print the message alone, without a stack trace.

@@ -2,7 +2,7 @@ import { Duration, Size, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { INSTANCE_TYPES } from './instance-types';
+import { checkInstanceType } from './instance-types';
 import { packageFile } from './private/package-files';
 import { Expression, PipelineValue, ProcessingStep, RetryPolicy } from './pipeline-definition';
 import { SageMakerImage } from './sagemaker-image';
@@ -29,7 +29,9 @@ export interface FeatureProcessingProps {
   readonly image?: SageMakerImage;
 
   /**
-   * Instance type of the processing job (a pipeline parameter can override it per run).
+   * Instance type of the processing job (a pipeline parameter can override it per run): one
+   * `INSTANCE_TYPES.processing` lists, or a newer one wrapped in `InstanceTypes.unlisted(...)`,
+   * which synth then warns about.
    * @default 'ml.m5.large'
    */
   readonly instanceType?: string;
@@ -92,7 +94,7 @@ export class FeatureProcessing extends Construct {
     this.props = props;
     this.instanceType = props.instanceType ?? 'ml.m5.large';
     this.instanceCount = props.instanceCount ?? 1;
-    validateProps(this.instanceType, this.instanceCount, props);
+    validateProps(this, this.instanceType, this.instanceCount, props);
     this.script = new s3assets.Asset(this, 'Script', { path: props.scriptPath ?? packageFile('ml', 'preprocessing.py') });
   }
 
@@ -161,11 +163,10 @@ export class FeatureProcessing extends Construct {
   }
 }
 
-function validateProps(instanceType: string, instanceCount: number, props: FeatureProcessingProps): void {
+function validateProps(scope: Construct, instanceType: string, instanceCount: number, props: FeatureProcessingProps): void {
   const problems: string[] = [];
-  if (!Token.isUnresolved(instanceType) && !INSTANCE_TYPES.processing.includes(instanceType)) {
-    problems.push(`instanceType "${instanceType}" is not a SageMaker processing instance type, such as ml.m5.large`);
-  }
+  const instanceTypeProblem = checkInstanceType(scope, 'processing', 'instanceType', instanceType);
+  if (instanceTypeProblem) problems.push(instanceTypeProblem);
   if (!Token.isUnresolved(instanceCount) && !(Number.isInteger(instanceCount) && instanceCount >= 1)) {
     problems.push(`instanceCount is ${instanceCount}: use a whole number of at least 1`);
   }

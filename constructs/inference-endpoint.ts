@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { INSTANCE_TYPES } from './instance-types';
+import { checkInstanceType } from './instance-types';
 import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardResource } from './private/nag-acknowledgements';
 import { sageMakerNameProblem } from './naming';
 import { SAGEMAKER_VPC_ACTIONS, sageMakerArn } from './private/sagemaker-iam';
@@ -34,15 +34,19 @@ export abstract class EndpointVariant {
 
   /** @internal */
   public abstract _environment(): Record<string, string>;
-  /** @internal */
-  public abstract _problems(): string[];
+  /** @internal the problems of the variant; warnings go on `scope` */
+  public abstract _problems(scope: Construct): string[];
   /** Whether the variant runs on dedicated instances. */
   public abstract readonly dedicatedInstances: boolean;
 }
 
 /** Properties of an instance variant. */
 export interface InstanceVariantProps {
-  /** @default 'ml.m5.large' */
+  /**
+   * One `INSTANCE_TYPES.hosting` lists, or a newer one wrapped in `InstanceTypes.unlisted(...)`,
+   * which synth then warns about.
+   * @default 'ml.m5.large'
+   */
   readonly instanceType?: string;
   /** Instances of a new deployment. @default 2 */
   readonly initialInstanceCount?: number;
@@ -78,13 +82,11 @@ class InstanceVariant extends EndpointVariant {
       [DEPLOYER_ENV.TARGET_INVOCATIONS_PER_INSTANCE]: String(p.targetInvocationsPerInstance ?? 100),
     };
   }
-  public _problems(): string[] {
+  public _problems(scope: Construct): string[] {
     const p = this.props;
     const problems: string[] = [];
-    const instanceType = p.instanceType ?? 'ml.m5.large';
-    if (!Token.isUnresolved(instanceType) && !INSTANCE_TYPES.hosting.includes(instanceType)) {
-      problems.push(`instanceType "${instanceType}" is not a SageMaker hosting instance type, such as ml.m5.large`);
-    }
+    const instanceTypeProblem = checkInstanceType(scope, 'hosting', 'instanceType', p.instanceType ?? 'ml.m5.large');
+    if (instanceTypeProblem) problems.push(instanceTypeProblem);
     const [initial, min, max] = [p.initialInstanceCount ?? 2, p.minCapacity ?? 2, p.maxCapacity ?? 4];
     for (const [name, value] of [['initialInstanceCount', initial], ['minCapacity', min], ['maxCapacity', max]] as const) {
       if (!(Number.isInteger(value) && value >= 1)) problems.push(`${name} is ${value}: use a whole number of at least 1`);
@@ -295,7 +297,7 @@ export class InferenceEndpoint extends Construct {
     super(scope, id);
     this.encryptionKey = keyOrBucketKey('InferenceEndpoint', props.encryptionKey, props.modelArtifactsBucket, 'modelArtifactsBucket');
     const variant = props.variant ?? EndpointVariant.serverless();
-    validateProps(props, variant);
+    validateProps(this, props, variant);
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.endpointName = props.endpointName;
@@ -584,8 +586,8 @@ function targetTrackingAlarms(scope: Construct): string {
   return Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: 'TargetTracking*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }
 
-function validateProps(props: InferenceEndpointProps, variant: EndpointVariant): void {
-  const problems = [...variant._problems()];
+function validateProps(scope: Construct, props: InferenceEndpointProps, variant: EndpointVariant): void {
+  const problems = [...variant._problems(scope)];
   if (!Token.isUnresolved(props.endpointName)) {
     const problem = sageMakerNameProblem(props.endpointName);
     if (problem) problems.push(`endpointName "${props.endpointName}" is invalid: ${problem}`);

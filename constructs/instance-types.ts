@@ -1,83 +1,168 @@
+import {
+  ProcessingInstanceType,
+  ProductionVariantInstanceType,
+  TrainingInstanceType,
+  TransformInstanceType,
+} from '@aws-sdk/client-sagemaker';
+import { version as SDK_VERSION } from '@aws-sdk/client-sagemaker/package.json';
+import { Annotations, IResolvable, Token, Tokenization } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
 /**
- * SageMaker instance types by the job that uses them. SageMaker rejects an instance type that is
- * valid for one use but not another (no `ml.t3` training jobs, no `ml.t3` hosting), and cfn-lint
- * does not check these, so the stage config validates against this table.
+ * SageMaker instance types by the job that uses them, from the InstanceType enums of the AWS SDK
+ * the package depends on (`@aws-sdk/client-sagemaker`): TrainingInstanceType (CreateTrainingJob),
+ * ProductionVariantInstanceType (CreateEndpointConfig), ProcessingInstanceType
+ * (CreateProcessingJob) and TransformInstanceType (CreateTransformJob). SageMaker rejects an
+ * instance type that is valid for one use but not another (no `ml.t3` hosting, no `ml.c6i.large`
+ * training) only at deploy time, and cfn-lint does not check these, so the constructs and the stage
+ * config check against these lists at synth.
  *
- * Source: the InstanceType enums of CreateProcessingJob (ProcessingInstanceType),
- * CreateTrainingJob (TrainingInstanceType) and CreateEndpointConfig (ProductionVariantInstanceType)
- * in the SageMaker API reference, trimmed to current-generation families.
+ * The SDK is imported whole: its only CommonJS entry is one bundle (the enums alone exist only as
+ * an ES module, which jest and Node.js before 20.19 cannot require), at about 150-200 ms per synth.
+ *
+ * A type newer than the SDK's lists is accepted only when allowed explicitly, and then with a synth
+ * warning: `InstanceTypes.unlisted('ml.x9.large')` for a construct prop, the stage config's
+ * `additionalInstanceTypes` for a stage.
  */
 
 /** The job an instance type is used for. */
-export type InstanceUse = 'processing' | 'training' | 'hosting';
+export type InstanceUse = 'processing' | 'training' | 'hosting' | 'transform';
 
-type FamilySizes = Readonly<Record<string, readonly string[]>>;
+/** The shape of every SageMaker instance type, `ml.<family>.<size>`. */
+export const INSTANCE_TYPE_PATTERN = /^ml\.[a-z0-9-]+\.[a-z0-9-]+$/;
 
-const GENERAL = ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge'];
-const C5 = ['xlarge', '2xlarge', '4xlarge', '9xlarge', '18xlarge'];
-const G4DN = ['xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge'];
-const G5 = ['xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge', '48xlarge'];
-const M5 = ['large', 'xlarge', '2xlarge', '4xlarge', '12xlarge', '24xlarge'];
-const P3 = ['2xlarge', '8xlarge', '16xlarge'];
-const T3 = ['medium', 'large', 'xlarge', '2xlarge'];
+/** Where the lists come from, as named in messages: `@aws-sdk/client-sagemaker 3.1142.0`. */
+export const INSTANCE_TYPES_SOURCE = `@aws-sdk/client-sagemaker ${SDK_VERSION}`;
 
-const PROCESSING: FamilySizes = {
-  t3: T3,
-  m5: M5,
-  m6i: GENERAL,
-  c5: C5,
-  c6i: GENERAL,
-  r5: M5,
-  r6i: GENERAL,
-  g4dn: G4DN,
-  g5: G5,
-  p3: P3,
-};
+/** The id of the synth warning for an explicitly allowed type the SDK does not list for its use. */
+export const UNLISTED_INSTANCE_TYPE_WARNING = 'cdk-mlops:unlistedInstanceType';
 
-const TRAINING: FamilySizes = {
-  m5: M5,
-  m6i: GENERAL,
-  c5: C5,
-  c5n: ['xlarge', '2xlarge', '4xlarge', '9xlarge', '18xlarge'],
-  c6i: GENERAL,
-  r5: M5,
-  r6i: GENERAL,
-  g4dn: G4DN,
-  g5: G5,
-  p3: P3,
-  p3dn: ['24xlarge'],
-  p4d: ['24xlarge'],
-  p5: ['48xlarge'],
-  trn1: ['2xlarge', '32xlarge'],
-};
-
-const HOSTING: FamilySizes = {
-  t2: ['medium', 'large', 'xlarge', '2xlarge'],
-  m5: M5,
-  m6i: GENERAL,
-  c5: ['large', ...C5],
-  c6i: GENERAL,
-  r5: M5,
-  r6i: GENERAL,
-  g4dn: G4DN,
-  g5: G5,
-  inf1: ['xlarge', '2xlarge', '6xlarge', '24xlarge'],
-  inf2: ['xlarge', '8xlarge', '24xlarge', '48xlarge'],
-  p3: P3,
-};
-
-function expand(families: FamilySizes): readonly string[] {
-  return Object.entries(families).flatMap(([family, sizes]) => sizes.map((size) => `ml.${family}.${size}`));
+/** The enum's values by family, then size: ml.c5.large, ml.c5.xlarge, ml.c5.2xlarge, ... */
+function values(enumObject: Readonly<Record<string, string>>): readonly [string, ...string[]] {
+  const family = (type: string) => type.slice(0, type.lastIndexOf('.'));
+  return [...new Set(Object.values(enumObject))].sort(
+    (a, b) => family(a).localeCompare(family(b), 'en', { numeric: true }) || bySize(a, b),
+  ) as unknown as [string, ...string[]];
 }
 
 /** Every instance type SageMaker accepts for each use, e.g. `INSTANCE_TYPES.training`. */
 export const INSTANCE_TYPES: Readonly<Record<InstanceUse, readonly [string, ...string[]]>> = {
-  processing: expand(PROCESSING) as [string, ...string[]],
-  training: expand(TRAINING) as [string, ...string[]],
-  hosting: expand(HOSTING) as [string, ...string[]],
+  processing: values(ProcessingInstanceType),
+  training: values(TrainingInstanceType),
+  hosting: values(ProductionVariantInstanceType),
+  transform: values(TransformInstanceType),
 };
 
-/** True when SageMaker accepts `instanceType` for `use`. */
+/** How messages name the jobs of each use. */
+export const INSTANCE_USE_JOBS: Readonly<Record<InstanceUse, string>> = {
+  processing: 'processing jobs',
+  training: 'training jobs',
+  hosting: 'endpoints (hosting)',
+  transform: 'batch transform jobs',
+};
+
+/** Suggested when no type of the same family fits: the defaults and their common neighbours. */
+const COMMON: Readonly<Record<InstanceUse, readonly string[]>> = {
+  processing: ['ml.m5.large', 'ml.m5.xlarge', 'ml.c5.xlarge'],
+  training: ['ml.m5.xlarge', 'ml.c5.xlarge', 'ml.g5.xlarge'],
+  hosting: ['ml.m5.large', 'ml.c5.large', 'ml.g5.xlarge'],
+  transform: ['ml.m5.large', 'ml.c5.xlarge', 'ml.g4dn.xlarge'],
+};
+
+/** True when SageMaker accepts `instanceType` for `use`, by the SDK's list. */
 export function isInstanceTypeFor(use: InstanceUse, instanceType: string): boolean {
   return INSTANCE_TYPES[use].includes(instanceType);
+}
+
+/**
+ * A few types SageMaker accepts for `use`, closest to `instanceType` first: those of its family
+ * (ml.c6i.large for training suggests ml.c6i.xlarge), else common ones.
+ */
+export function suggestInstanceTypes(use: InstanceUse, instanceType: string, count = 3): string[] {
+  const family = /^ml\.([a-z0-9-]+)\./.exec(instanceType)?.[1];
+  const sameFamily = family === undefined ? [] : INSTANCE_TYPES[use].filter((type) => type.startsWith(`ml.${family}.`)).sort(bySize);
+  return [...new Set([...sameFamily, ...COMMON[use].filter((type) => isInstanceTypeFor(use, type))])].slice(0, count);
+}
+
+/** Orders sizes as AWS does: medium, large, xlarge, 2xlarge, ... */
+function bySize(a: string, b: string): number {
+  const rank = (type: string) => {
+    const size = type.slice(type.lastIndexOf('.') + 1);
+    const named = ['nano', 'micro', 'small', 'medium', 'large', 'xlarge'].indexOf(size);
+    return named >= 0 ? named : 5 + (parseInt(size, 10) || 0);
+  };
+  return rank(a) - rank(b);
+}
+
+/** The marker `InstanceTypes.unlisted` returns, resolving to the type itself. */
+class UnlistedInstanceType implements IResolvable {
+  public readonly creationStack: string[] = [];
+  constructor(public readonly instanceType: string) {}
+  public resolve(): string {
+    return this.instanceType;
+  }
+  public toString(): string {
+    return Token.asString(this);
+  }
+}
+
+/** Instance types beyond the SDK's lists. */
+export class InstanceTypes {
+  /**
+   * Allows an instance type newer than the lists of `@aws-sdk/client-sagemaker` (see
+   * `INSTANCE_TYPES_SOURCE`) in a construct prop, such as
+   * `EndpointVariant.instances({ instanceType: InstanceTypes.unlisted('ml.x9.large') })`.
+   * Without it the constructs refuse a type the SDK does not list for the prop's use.
+   *
+   * The value renders as the type itself. Each construct that gets it for a use the SDK does not
+   * list it for adds a synth warning (id `cdk-mlops:unlistedInstanceType`, which
+   * `Annotations.of(scope).acknowledgeWarning` can acknowledge); SageMaker itself refuses, at
+   * deploy time, a type it does not offer. Upgrading the SDK is the better fix when it lists the type.
+   *
+   * @param instanceType an instance type of the shape `ml.<family>.<size>`
+   */
+  public static unlisted(instanceType: string): string {
+    if (Token.isUnresolved(instanceType) || !INSTANCE_TYPE_PATTERN.test(instanceType)) {
+      throw new Error(`InstanceTypes.unlisted: "${instanceType}" is not an instance type: use ml.<family>.<size>, such as ml.m5.large`);
+    }
+    return new UnlistedInstanceType(instanceType).toString();
+  }
+
+  /** The type `value` allows when it came from `InstanceTypes.unlisted`, else undefined. */
+  public static unlistedTypeOf(value: string): string | undefined {
+    const token = Tokenization.reverseCompleteString(value);
+    return token instanceof UnlistedInstanceType ? token.instanceType : undefined;
+  }
+
+  private constructor() {}
+}
+
+/**
+ * Checks the instance type a construct got in its prop `key` for `use`: undefined when SageMaker
+ * accepts it (or it is a token, or was allowed with `InstanceTypes.unlisted`, which adds the
+ * synth warning on `scope` when the SDK does not list it), else the problem, naming key, value,
+ * a few valid types and the way to allow a newer one.
+ */
+export function checkInstanceType(scope: IConstruct, use: InstanceUse, key: string, instanceType: string): string | undefined {
+  const unlisted = InstanceTypes.unlistedTypeOf(instanceType);
+  if (unlisted !== undefined) {
+    if (!isInstanceTypeFor(use, unlisted)) {
+      Annotations.of(scope).addWarningV2(UNLISTED_INSTANCE_TYPE_WARNING, unlistedInstanceTypeWarning(use, key, unlisted));
+    }
+    return undefined;
+  }
+  if (Token.isUnresolved(instanceType) || isInstanceTypeFor(use, instanceType)) return undefined;
+  return (
+    `${key} "${instanceType}" is not an instance type SageMaker offers for ${INSTANCE_USE_JOBS[use]} by ${INSTANCE_TYPES_SOURCE}: ` +
+    `use one such as ${suggestInstanceTypes(use, instanceType).join(', ')} (INSTANCE_TYPES.${use} lists all ${INSTANCE_TYPES[use].length}), ` +
+    `or for a type newer than the SDK, InstanceTypes.unlisted('${instanceType}')`
+  );
+}
+
+function unlistedInstanceTypeWarning(use: InstanceUse, key: string, instanceType: string): string {
+  return (
+    `${key} "${instanceType}" is not in ${INSTANCE_TYPES_SOURCE}'s list of instance types for ${INSTANCE_USE_JOBS[use]}; ` +
+    'it is used because it was allowed explicitly, and SageMaker refuses it at deploy time if it does not offer it. ' +
+    'Upgrade @aws-sdk/client-sagemaker once it lists the type.'
+  );
 }

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { INSTANCE_TYPES } from './instance-types';
+import { checkInstanceType } from './instance-types';
 import { keyOrBucketKey } from './private/bucket-key';
 import { packageFile } from './private/package-files';
 import { SAGEMAKER_VPC_ACTIONS, sageMakerArn } from './private/sagemaker-iam';
@@ -91,7 +91,9 @@ export interface TrainingPipelineProps {
   readonly hyperparameters?: Record<string, string>;
 
   /**
-   * Training instance type (a run's `TrainingInstanceType` parameter can override it).
+   * Training instance type (a run's `TrainingInstanceType` parameter can override it): one
+   * `INSTANCE_TYPES.training` lists, or a newer one wrapped in `InstanceTypes.unlisted(...)`,
+   * which synth then warns about.
    * @default 'ml.m5.xlarge'
    */
   readonly trainingInstanceType?: string;
@@ -206,7 +208,7 @@ export class TrainingPipeline extends Construct {
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
     this.encryptionKey = keyOrBucketKey('TrainingPipeline', props.encryptionKey, props.artifactsBucket, 'artifactsBucket');
-    validateProps(props);
+    validateProps(this, props);
     const stack = Stack.of(this);
     const metricName = props.metricName ?? 'auc';
     const metricPath = `binary_classification_metrics.${metricName}.value`;
@@ -596,7 +598,7 @@ export class TrainingPipeline extends Construct {
   }
 }
 
-function validateProps(props: TrainingPipelineProps): void {
+function validateProps(scope: Construct, props: TrainingPipelineProps): void {
   const problems: string[] = [];
   const name = props.pipelineName;
   if (!Token.isUnresolved(name) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/.test(name)) {
@@ -608,9 +610,8 @@ function validateProps(props: TrainingPipelineProps): void {
   if (props.metricThreshold !== undefined && !Number.isFinite(props.metricThreshold)) {
     problems.push(`metricThreshold is ${props.metricThreshold}: use a finite number`);
   }
-  if (props.trainingInstanceType !== undefined && !Token.isUnresolved(props.trainingInstanceType) && !INSTANCE_TYPES.training.includes(props.trainingInstanceType)) {
-    problems.push(`trainingInstanceType "${props.trainingInstanceType}" is not a SageMaker training instance type, such as ml.m5.xlarge`);
-  }
+  const instanceTypeProblem = props.trainingInstanceType === undefined ? undefined : checkInstanceType(scope, 'training', 'trainingInstanceType', props.trainingInstanceType);
+  if (instanceTypeProblem) problems.push(instanceTypeProblem);
   const count = props.trainingInstanceCount;
   if (count !== undefined && !Token.isUnresolved(count) && !(Number.isInteger(count) && count >= 1)) {
     problems.push(`trainingInstanceCount is ${count}: use a whole number of at least 1`);

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { INSTANCE_TYPES, InstanceUse } from '../constructs/instance-types';
+import {
+  INSTANCE_TYPE_PATTERN,
+  INSTANCE_TYPES,
+  INSTANCE_TYPES_SOURCE,
+  INSTANCE_USE_JOBS,
+  InstanceTypes,
+  InstanceUse,
+  isInstanceTypeFor,
+  suggestInstanceTypes,
+} from '../constructs/instance-types';
 import { NAME_PREFIX_MAX_LENGTH, resourceNames, sageMakerNameProblem } from '../constructs/naming';
 import { firesMoreOftenThanHourly, scheduleExpressionProblem } from './schedule-expression';
 
@@ -22,10 +31,36 @@ export const EVALUATION_METRICS = ['auc', 'accuracy', 'precision', 'recall', 'f1
 
 const LOWER_CASE_NAME = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
-function instanceType(use: InstanceUse, example: string) {
-  return z.enum(INSTANCE_TYPES[use], {
-    error: `an instance type SageMaker supports for ${use} jobs, such as ${example} (config/schema.json lists them all)`,
-  });
+/**
+ * Where the config names an instance type, and what for. The keys take any string here; whether
+ * SageMaker offers it for the use is a check of the whole config (below), because
+ * `additionalInstanceTypes` can allow a type newer than the SDK's list. The JSON schema lists the
+ * SDK's types, for completion.
+ */
+const INSTANCE_TYPE_KEYS = [
+  { section: 'training', key: 'processingInstanceType', use: 'processing' },
+  { section: 'training', key: 'trainingInstanceType', use: 'training' },
+  { section: 'endpoint', key: 'instanceType', use: 'hosting' },
+] as const satisfies readonly { section: string; key: string; use: InstanceUse }[];
+
+function instanceType(use: InstanceUse) {
+  return z.string().meta({ enum: [...INSTANCE_TYPES[use]] });
+}
+
+/**
+ * Runs a cross-field check whenever the fields it reads (paths relative to the object checked)
+ * parsed, whatever else failed: an issue at a read field, inside it or around it (the section is
+ * not an object) skips the check; an unknown key elsewhere, or a bad sibling, does not.
+ */
+function whenParsed(...reads: string[]): z.core.$ZodSuperRefineParams {
+  const paths = reads.map((read) => read.split('.'));
+  const overlaps = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => a.slice(0, b.length).every((key, i) => key === b[i]) || b.slice(0, a.length).every((key, i) => key === a[i]);
+  return {
+    when: (payload) =>
+      payload.value !== null &&
+      typeof payload.value === 'object' &&
+      !payload.issues.some((issue) => issue.code !== 'unrecognized_keys' && paths.some((path) => overlaps(issue.path ?? [], path))),
+  };
 }
 
 function count(description: string, max: number, defaultValue: number) {
@@ -67,7 +102,7 @@ const storageConfig = z
 
 const trainingConfig = z
   .strictObject({
-    processingInstanceType: instanceType('processing', 'ml.m5.large')
+    processingInstanceType: instanceType('processing')
       .default('ml.m5.large')
       .describe('Instance type of the feature-processing and evaluation jobs.'),
     processingInstanceCount: count(
@@ -75,7 +110,7 @@ const trainingConfig = z
       100,
       1,
     ),
-    trainingInstanceType: instanceType('training', 'ml.m5.xlarge')
+    trainingInstanceType: instanceType('training')
       .default('ml.m5.xlarge')
       .describe('Instance type of the training job.'),
     trainingInstanceCount: count('Instances of the training job; above 1 trains distributed.', 100, 1),
@@ -125,7 +160,7 @@ const endpointConfig = z
       .enum(['serverless', 'instance'], { error: 'serverless or instance' })
       .default('serverless')
       .describe('serverless costs nothing while idle; instance serves on dedicated instances with blue/green.'),
-    instanceType: instanceType('hosting', 'ml.m5.large')
+    instanceType: instanceType('hosting')
       .default('ml.m5.large')
       .describe('Instance type of an instance variant.'),
     instanceCount: count('Initial instances of an instance variant; use at least 2 in production.', 100, 2),
@@ -245,6 +280,12 @@ export const stageConfigSchema = z
       .literal(LOG_RETENTION_DAYS, { error: `a CloudWatch Logs retention: one of ${LOG_RETENTION_DAYS.join(', ')}` })
       .default(365)
       .describe('Days CloudWatch keeps the logs of the functions and jobs.'),
+    additionalInstanceTypes: z
+      .array(z.string().regex(INSTANCE_TYPE_PATTERN, { error: 'an instance type such as ml.m5.large (ml.<family>.<size>)' }))
+      .default([])
+      .describe(
+        `Instance types newer than ${INSTANCE_TYPES_SOURCE} lists, accepted for every use, with a synth warning at each use the SDK does not list (editors still flag them).`,
+      ),
     storage: storageConfig.prefault({}),
     training: trainingConfig.prefault({}),
     approval: approvalConfig.prefault({}),
@@ -252,6 +293,23 @@ export const stageConfigSchema = z
     monitoring: monitoringConfig.prefault({}),
     retraining: retrainingConfig.prefault({}),
   })
+  .superRefine((config, ctx) => {
+    for (const { section, key, use } of INSTANCE_TYPE_KEYS) {
+      const value = (config[section] as Record<string, unknown> | undefined)?.[key];
+      if (typeof value !== 'string' || isInstanceTypeFor(use, value)) continue;
+      // Read leniently: a bad entry is a problem of its own, and must not hide this one.
+      const additional: unknown[] = Array.isArray(config.additionalInstanceTypes) ? config.additionalInstanceTypes : [];
+      if (additional.includes(value) && INSTANCE_TYPE_PATTERN.test(value)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [section, key],
+        message:
+          `an instance type SageMaker supports for ${INSTANCE_USE_JOBS[use]}, such as ${suggestInstanceTypes(use, value).join(', ')} ` +
+          `(config/schema.json lists the ${INSTANCE_TYPES[use].length} that ${INSTANCE_TYPES_SOURCE} knows); ` +
+          'for a type newer than that list, add it to additionalInstanceTypes',
+      });
+    }
+  }, whenParsed())
   .check(
     z.superRefine((config, ctx) => {
       const prefix = resourceNames(config.project, config.stage).prefix;
@@ -306,3 +364,22 @@ function namesAreValid(value: unknown): boolean {
 export type StageConfig = z.output<typeof stageConfigSchema>;
 /** What a stage config file may contain (defaults optional). */
 export type StageConfigInput = z.input<typeof stageConfigSchema>;
+
+/**
+ * `config` ready for synth: each instance type that only `additionalInstanceTypes` allows (the SDK
+ * does not list it for its use) wrapped in `InstanceTypes.unlisted`, so the constructs accept it and
+ * warn at each use. The stage config itself stays plain JSON; apply this where it becomes a stack.
+ */
+export function withAdditionalInstanceTypesAllowed(config: StageConfig): StageConfig {
+  const allowed = (use: InstanceUse, value: string) =>
+    !isInstanceTypeFor(use, value) && config.additionalInstanceTypes.includes(value) ? InstanceTypes.unlisted(value) : value;
+  return {
+    ...config,
+    training: {
+      ...config.training,
+      processingInstanceType: allowed('processing', config.training.processingInstanceType),
+      trainingInstanceType: allowed('training', config.training.trainingInstanceType),
+    },
+    endpoint: { ...config.endpoint, instanceType: allowed('hosting', config.endpoint.instanceType) },
+  };
+}

@@ -204,7 +204,7 @@ describe('InferenceEndpoint', () => {
         dataCaptureBucket: undefined,
       }),
     ).toThrow(
-      /instanceType "ml\.t3\.medium" is not a SageMaker hosting instance type.*initialInstanceCount \(8\) is outside minCapacity\.\.maxCapacity \(2\.\.4\).*endpointName "churn_prod" is invalid.*dataCaptureBucket is required for an instance variant.*the canary step is 60%: SageMaker accepts 1-50%/,
+      /instanceType "ml\.t3\.medium" is not an instance type SageMaker offers for endpoints \(hosting\) by @aws-sdk\/client-sagemaker [\d.]+: use one such as ml\.m5\.large.*initialInstanceCount \(8\) is outside minCapacity\.\.maxCapacity \(2\.\.4\).*endpointName "churn_prod" is invalid.*dataCaptureBucket is required for an instance variant.*the canary step is 60%: SageMaker accepts 1-50%/,
     );
   });
 });

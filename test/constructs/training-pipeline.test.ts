@@ -308,7 +308,7 @@ describe('TrainingPipeline', () => {
 
   test('fails when the feature processing instance type is not a processing type', () => {
     expect(() => new FeatureProcessing(new Stack(appLikeCli(), 'S'), 'Features', { instanceType: 'ml.p4d.24xlarge', instanceCount: 0 })).toThrow(
-      /instanceType "ml\.p4d\.24xlarge" is not a SageMaker processing instance type.*; instanceCount is 0/,
+      /instanceType "ml\.p4d\.24xlarge" is not an instance type SageMaker offers for processing jobs by @aws-sdk\/client-sagemaker [\d.]+: use one such as .*; instanceCount is 0/,
     );
   });
 });

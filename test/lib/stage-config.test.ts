@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InstanceTypes } from '../../constructs/instance-types';
 import { ConfigError, knownStages, loadStageConfig, parseStageConfig } from '../../lib/config-loader';
-import { StageConfigInput } from '../../lib/stage-config';
+import { StageConfigInput, withAdditionalInstanceTypesAllowed } from '../../lib/stage-config';
 
 const MINIMAL: StageConfigInput = { project: 'churn', stage: 'dev' };
 
@@ -80,14 +81,24 @@ describe('stage config', () => {
       /^training\.processingInstanceType: received "ml\.p4d\.24xlarge"; expected an instance type SageMaker supports for processing jobs/,
     ],
     [
-      'burstable type used for training',
-      { training: { trainingInstanceType: 'ml.t3.medium' } },
-      /^training\.trainingInstanceType: received "ml\.t3\.medium"; expected an instance type SageMaker supports for training jobs/,
+      'hosting-only type used for training',
+      { training: { trainingInstanceType: 'ml.c6i.large' } },
+      /^training\.trainingInstanceType: received "ml\.c6i\.large"; expected an instance type SageMaker supports for training jobs, such as ml\.c6i\.xlarge, ml\.c6i\.2xlarge, ml\.c6i\.4xlarge \(config\/schema\.json lists the \d+ that @aws-sdk\/client-sagemaker [\d.]+ knows\); for a type newer than that list, add it to additionalInstanceTypes$/,
     ],
     [
       'EC2 type without the ml. prefix for hosting',
       { endpoint: { instanceType: 'm5.large' } },
-      /^endpoint\.instanceType: received "m5\.large"; expected an instance type SageMaker supports for hosting jobs/,
+      /^endpoint\.instanceType: received "m5\.large"; expected an instance type SageMaker supports for endpoints \(hosting\), such as ml\.m5\.large/,
+    ],
+    [
+      'type newer than the SDK without additionalInstanceTypes',
+      { endpoint: { instanceType: 'ml.x9.large' } },
+      /^endpoint\.instanceType: received "ml\.x9\.large"; expected an instance type SageMaker supports for endpoints \(hosting\).*add it to additionalInstanceTypes$/,
+    ],
+    [
+      'additional instance type of the wrong shape',
+      { additionalInstanceTypes: ['x9.large'] },
+      /^additionalInstanceTypes\[0\]: received "x9\.large"; expected an instance type such as ml\.m5\.large \(ml\.<family>\.<size>\)$/,
     ],
     ['instance count 0', { training: { trainingInstanceCount: 0 } }, /^training\.trainingInstanceCount: received 0; expected at least 1/],
     ['fractional instance count', { endpoint: { instanceCount: 1.5 } }, /^endpoint\.instanceCount: received 1\.5; expected a whole number/],
@@ -132,6 +143,29 @@ describe('stage config', () => {
     // THEN
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(expected);
+  });
+
+  test.each(['ml.p5.48xlarge', 'ml.g6.xlarge', 'ml.trn1.2xlarge'])('accepts the current hosting type %s', (instanceType) => {
+    expect(parseStageConfig(withPatch({ endpoint: { variant: 'instance', instanceType } })).endpoint.instanceType).toBe(instanceType);
+  });
+
+  test('accepts a type from additionalInstanceTypes for every use, marked for a synth warning where the SDK does not list it', () => {
+    // GIVEN a type newer than the SDK, and one the SDK lists for hosting but not training
+    const config = parseStageConfig(
+      withPatch({
+        additionalInstanceTypes: ['ml.x9.large', 'ml.c6i.large'],
+        training: { processingInstanceType: 'ml.x9.large', trainingInstanceType: 'ml.c6i.large' },
+        endpoint: { variant: 'instance', instanceType: 'ml.c6i.large' },
+      }),
+    );
+    // WHEN
+    const synthConfig = withAdditionalInstanceTypesAllowed(config);
+    // THEN the config itself stays plain; only uses the SDK does not list are marked
+    expect(config.training.processingInstanceType).toBe('ml.x9.large');
+    expect(InstanceTypes.unlistedTypeOf(synthConfig.training.processingInstanceType)).toBe('ml.x9.large');
+    expect(InstanceTypes.unlistedTypeOf(synthConfig.training.trainingInstanceType)).toBe('ml.c6i.large');
+    expect(synthConfig.endpoint.instanceType).toBe('ml.c6i.large');
+    expect(withAdditionalInstanceTypesAllowed(parseStageConfig(MINIMAL))).toEqual(parseStageConfig(MINIMAL));
   });
 
   test('allows a sub-hourly schedule when explicitly allowed', () => {
