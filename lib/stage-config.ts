@@ -141,7 +141,7 @@ const trainingConfig = z
         message: `at least maxRuntimeMinutes (${training.maxRuntimeMinutes}) when useSpotInstances is true`,
       });
     }
-  })
+  }, whenParsed('useSpotInstances', 'maxWaitMinutes', 'maxRuntimeMinutes'))
   .describe('The SageMaker pipeline: feature processing, training, evaluation and the registration gate.');
 
 const approvalConfig = z
@@ -193,13 +193,19 @@ const endpointConfig = z
         path: ['maxCapacity'],
         message: `at least minCapacity (${endpoint.minCapacity})`,
       });
-    } else if (endpoint.instanceCount < endpoint.minCapacity || endpoint.instanceCount > endpoint.maxCapacity) {
+    }
+  }, whenParsed('minCapacity', 'maxCapacity'))
+  // Runs only once the range itself is sound: an issue on maxCapacity (above) skips it.
+  .superRefine((endpoint, ctx) => {
+    if (endpoint.instanceCount < endpoint.minCapacity || endpoint.instanceCount > endpoint.maxCapacity) {
       ctx.addIssue({
         code: 'custom',
         path: ['instanceCount'],
         message: `from minCapacity to maxCapacity (${endpoint.minCapacity}-${endpoint.maxCapacity})`,
       });
     }
+  }, whenParsed('instanceCount', 'minCapacity', 'maxCapacity'))
+  .superRefine((endpoint, ctx) => {
     // SageMaker's blue/green limits: CanarySize and LinearStepSize as a capacity percentage.
     const [low, high] = endpoint.deploymentStrategy === 'linear' ? [10, 50] : [1, 50];
     if (endpoint.deploymentStrategy !== 'all-at-once' && !(Number.isInteger(endpoint.trafficStepPercent) && endpoint.trafficStepPercent >= low && endpoint.trafficStepPercent <= high)) {
@@ -209,7 +215,7 @@ const endpointConfig = z
         message: `a whole percentage from ${low} to ${high} for the ${endpoint.deploymentStrategy} strategy`,
       });
     }
-  })
+  }, whenParsed('deploymentStrategy', 'trafficStepPercent'))
   .describe('The real-time inference endpoint the deployer keeps on the newest approved model.');
 
 const monitoringConfig = z
@@ -246,7 +252,7 @@ const retrainingConfig = z
         message: 'a schedule at most hourly; set retraining.allowSubHourlySchedule to true to retrain more often',
       });
     }
-  })
+  }, whenParsed('allowSubHourlySchedule', 'schedule'))
   .describe('When the pipeline runs again by itself, through the retraining governor.');
 
 /** The schema of one stage's config file. */
@@ -330,7 +336,7 @@ export const stageConfigSchema = z
           ctx.addIssue({ code: 'custom', path: ['project'], input: config.project, message: `${resource} name "${name}": ${problem}` });
         }
       }
-    }, { when: (payload) => namesAreValid(payload.value) }),
+    }, whenParsed('project', 'stage')),
   )
   .check(
     z.superRefine(
@@ -343,22 +349,10 @@ export const stageConfigSchema = z
           });
         }
       },
-      { when: (payload) => sectionsAreValid(payload.value) },
+      whenParsed('retraining.onDrift', 'endpoint.variant'),
     ),
   )
   .describe('One stage of a cdk-mlops environment.');
-
-/** Cross-section checks need both sections parsed. */
-function sectionsAreValid(value: unknown): boolean {
-  const { retraining, endpoint } = (value ?? {}) as { retraining?: { onDrift?: unknown }; endpoint?: { variant?: unknown } };
-  return typeof retraining?.onDrift === 'boolean' && (endpoint?.variant === 'serverless' || endpoint?.variant === 'instance');
-}
-
-/** The cross-field name check only makes sense once project and stage are valid on their own. */
-function namesAreValid(value: unknown): boolean {
-  const { project, stage } = (value ?? {}) as { project?: unknown; stage?: unknown };
-  return [project, stage].every((name) => typeof name === 'string' && LOWER_CASE_NAME.test(name));
-}
 
 /** A validated stage config with every default filled in. */
 export type StageConfig = z.output<typeof stageConfigSchema>;

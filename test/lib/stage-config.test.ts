@@ -168,6 +168,66 @@ describe('stage config', () => {
     expect(withAdditionalInstanceTypesAllowed(parseStageConfig(MINIMAL))).toEqual(parseStageConfig(MINIMAL));
   });
 
+  test.each([
+    [
+      'a bad endpoint type and min capacity above max',
+      { endpoint: { instanceType: 'ml.t3.medium', minCapacity: 5, maxCapacity: 3 } },
+      [/^endpoint\.instanceType: received "ml\.t3\.medium"/, /^endpoint\.maxCapacity: received 3; expected at least minCapacity \(5\)/],
+    ],
+    [
+      'an unknown variant and initial instances outside the autoscaling range',
+      { endpoint: { variant: 'bluegreen', instanceCount: 6, minCapacity: 2, maxCapacity: 4 } },
+      [/^endpoint\.variant: received "bluegreen"/, /^endpoint\.instanceCount: received 6; expected from minCapacity to maxCapacity \(2-4\)/],
+    ],
+    [
+      'a bad serverless memory size and a canary SageMaker rejects',
+      { endpoint: { serverlessMemorySizeMb: 1500, deploymentStrategy: 'canary', trafficStepPercent: 0 } },
+      [/^endpoint\.serverlessMemorySizeMb: received 1500/, /^endpoint\.trafficStepPercent: received 0; expected a whole percentage from 1 to 50/],
+    ],
+    [
+      'an unknown metric and a spot wait shorter than the run time',
+      { training: { metricName: 'rmse', useSpotInstances: true, maxRuntimeMinutes: 120, maxWaitMinutes: 60 } },
+      [/^training\.metricName: received "rmse"/, /^training\.maxWaitMinutes: received 60; expected at least maxRuntimeMinutes \(120\)/],
+    ],
+    [
+      'a bad training type and a spot wait shorter than the run time',
+      { training: { trainingInstanceType: 'ml.t2.medium', useSpotInstances: true, maxRuntimeMinutes: 120, maxWaitMinutes: 60 } },
+      [/^training\.trainingInstanceType: received "ml\.t2\.medium"/, /^training\.maxWaitMinutes: received 60/],
+    ],
+    [
+      'a misspelt key and a spot wait shorter than the run time',
+      { training: { metricThreshhold: 0.8, useSpotInstances: true, maxRuntimeMinutes: 120, maxWaitMinutes: 60 } },
+      [/^training\.metricThreshhold: unknown key/, /^training\.maxWaitMinutes: received 60/],
+    ],
+    [
+      'a bad flag and a sub-hourly schedule',
+      { retraining: { onNewData: 'yes', schedule: 'rate(5 minutes)' } },
+      [/^retraining\.onNewData: received "yes"/, /^retraining\.schedule: received "rate\(5 minutes\)"; expected a schedule at most hourly/],
+    ],
+    [
+      'a bad removal policy, a bad endpoint type and drift retraining on a serverless endpoint',
+      { removalPolicy: 'snapshot', retraining: { onDrift: true }, endpoint: { instanceType: 'ml.t3.medium' } },
+      [/^removalPolicy: received "snapshot"/, /^endpoint\.instanceType: received "ml\.t3\.medium"/, /^retraining\.onDrift: received true/],
+    ],
+    [
+      'a bad additional type and a bad processing type',
+      { additionalInstanceTypes: ['x9'], training: { processingInstanceType: 'ml.p4d.24xlarge' } },
+      [/^additionalInstanceTypes\[0\]: received "x9"/, /^training\.processingInstanceType: received "ml\.p4d\.24xlarge"/],
+    ],
+  ])('fails listing every problem of %s', (_name, patch, expected) => {
+    // WHEN
+    const problems = problemsOf(withPatch(patch));
+    // THEN
+    expect(problems).toHaveLength(expected.length);
+    for (const pattern of expected) expect(problems).toContainEqual(expect.stringMatching(pattern));
+  });
+
+  test('skips a cross-field check when a field it reads is itself invalid', () => {
+    expect(problemsOf(withPatch({ endpoint: { minCapacity: 'two', maxCapacity: 1 } }))).toEqual([
+      expect.stringMatching(/^endpoint\.minCapacity: received "two"; expected a number/),
+    ]);
+  });
+
   test('allows a sub-hourly schedule when explicitly allowed', () => {
     const config = parseStageConfig(withPatch({ retraining: { schedule: 'rate(15 minutes)', allowSubHourlySchedule: true } }));
     expect(config.retraining.schedule).toBe('rate(15 minutes)');
