@@ -53,17 +53,26 @@ export function loadStageConfig(source: StageConfigSource = {}): StageConfig {
   } else if (!existsSync(file)) {
     throw new ConfigError(`config file ${file} does not exist`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  const config = parseStageConfig(raw, file);
+  const config = parseStageConfig(parseJsonText(readFileSync(file, 'utf8'), file), file);
   if (source.configFile === undefined && source.stage !== undefined && config.stage !== source.stage) {
     throw new ConfigError(`${file} declares stage "${config.stage}" but was selected as stage "${source.stage}"`);
   }
   return config;
+}
+
+/**
+ * Parses the text of a JSON file. Throws ConfigError `<origin>:<line>:<column>: not valid JSON: ...`
+ * at the first syntax error (JSON.parse names a position for some errors and none for others).
+ */
+export function parseJsonText(text: string, origin: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const found = jsonSyntaxError(text) ?? { offset: Number(/at position (\d+)/.exec((error as Error).message)?.[1] ?? 0), message: (error as Error).message };
+    const { line, column } = lineAndColumn(text, found.offset);
+    const problem = `${origin}:${line}:${column}: not valid JSON: ${found.message}`;
+    throw new ConfigError(problem, [problem]);
+  }
 }
 
 /** Validates `raw` against the stage-config schema; `origin` names it in the error message. */
@@ -128,4 +137,180 @@ function formatValue(value: unknown): string {
   if (typeof value === 'number') return String(value); // keeps Infinity (from 1e999) readable
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+interface JsonSyntaxError {
+  /** Where the error is, as an index into the text. */
+  readonly offset: number;
+  readonly message: string;
+}
+
+/** 1-based line and column of `offset`; \n, \r\n and \r end a line, as in editors. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === '\n' || (text[i] === '\r' && text[i + 1] !== '\n')) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/**
+ * The first syntax error of `text` as JSON (RFC 8259, as JSON.parse reads it), or undefined when
+ * there is none: a small recursive-descent reader that only locates and explains the error.
+ */
+function jsonSyntaxError(text: string): JsonSyntaxError | undefined {
+  class Stop {
+    constructor(public readonly error: JsonSyntaxError) {}
+  }
+  const fail = (offset: number, message: string): never => {
+    throw new Stop({ offset, message });
+  };
+  /** Objects and lists not closed yet, innermost last, for the message when the file ends early. */
+  const open: { kind: 'object' | 'list'; offset: number }[] = [];
+  const at = (offset: number) => {
+    const { line, column } = lineAndColumn(text, offset);
+    return `${line}:${column}`;
+  };
+  const endsEarly = (expected: string): never => {
+    const inner = open[open.length - 1];
+    return fail(text.length, `the file ends early: expected ${expected}${inner ? `; the ${inner.kind} opened at ${at(inner.offset)} is not closed` : ''}`);
+  };
+  /** The token at `offset` as a message shows it: a string in its quotes, a word or number, else one character. */
+  const found = (offset: number): string => {
+    if (offset >= text.length) return 'the end of the file';
+    const token = /"(?:[^"\\\n\r]|\\.){0,30}"?|[\w$.+-]{1,30}|[\s\S]/y;
+    token.lastIndex = offset;
+    const match = token.exec(text)?.[0] ?? text[offset];
+    if (match === '\uFEFF') return 'a byte-order mark (U+FEFF): save the file as UTF-8 without one';
+    if (/^\s$/.test(match) || match < ' ') return `the character U+${match.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    return match.startsWith('"') ? match : `'${match}'`;
+  };
+  const notAValue = (offset: number, expected: string, what = 'text'): never => {
+    const c = text[offset];
+    if (c === "'") fail(offset, 'strings need double quotes, not single quotes');
+    if (c === '/' && (text[offset + 1] === '/' || text[offset + 1] === '*')) fail(offset, 'comments are not allowed in JSON');
+    const word = /[A-Za-z_$][\w$.-]*/y;
+    word.lastIndex = offset;
+    const bare = word.exec(text)?.[0];
+    if (bare !== undefined) {
+      const literal = ['true', 'false', 'null'].find((name) => name === bare.toLowerCase());
+      fail(offset, `unquoted ${what} '${bare}': write it in double quotes ("${bare}")${literal ? ` or as the literal ${literal}, in lower case` : ''}`);
+    }
+    return fail(offset, `expected ${expected}, found ${found(offset)}`);
+  };
+  let i = 0;
+  const skipWhitespace = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+
+  const readString = (): string => {
+    const start = i++;
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '"') return text.slice(start + 1, i++);
+      if (c === '\\') {
+        const escaped = text[i + 1];
+        if (escaped === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail(i, 'invalid \\u escape in a string: write \\u and four hexadecimal digits');
+          i += 6;
+        } else if (escaped !== undefined && '"\\/bfnrt'.includes(escaped)) {
+          i += 2;
+        } else if (escaped === undefined) {
+          i++;
+        } else {
+          fail(i, `invalid escape \\${escaped} in a string: use \\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t or \\u followed by four hex digits`);
+        }
+      } else if (c === '\n' || c === '\r') {
+        fail(i, `line break inside the string that starts at ${at(start)}: close it with " on its line, or write \\n`);
+      } else if (c < ' ') {
+        fail(i, `${found(i)} inside a string: write it escaped (\\t for a tab, \\u00XX otherwise)`);
+      } else {
+        i++;
+      }
+    }
+    return fail(text.length, `the file ends early, inside the string that starts at ${at(start)}: close it with "`);
+  };
+
+  const readValue = (expected = 'a value (a string in double quotes, a number, true, false, null, an object or a list)'): void => {
+    skipWhitespace();
+    if (i >= text.length) endsEarly(expected);
+    const c = text[i];
+    if (c === '{') return readContainer('object');
+    if (c === '[') return readContainer('list');
+    if (c === '"') return void readString();
+    if (c === '-' || c === '+' || c === '.' || (c >= '0' && c <= '9')) return readNumber();
+    for (const literal of ['true', 'false', 'null']) {
+      if (text.startsWith(literal, i) && !/[\w$]/.test(text[i + literal.length] ?? '')) {
+        i += literal.length;
+        return;
+      }
+    }
+    notAValue(i, expected);
+  };
+
+  const readNumber = (): void => {
+    const number = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+    number.lastIndex = i;
+    const match = number.exec(text)?.[0];
+    if (match === undefined || /[\w$.+-]/.test(text[i + match.length] ?? '')) {
+      const token = /[\w$.+-]+/y;
+      token.lastIndex = i;
+      fail(i, `invalid number '${token.exec(text)?.[0]}': write it like 12, -3, 0.5 or 1e6 (no leading zeros or +, digits on both sides of the point)`);
+    }
+    i += (match as string).length;
+  };
+
+  const readContainer = (kind: 'object' | 'list'): void => {
+    const close = kind === 'object' ? '}' : ']';
+    open.push({ kind, offset: i++ });
+    skipWhitespace();
+    if (text[i] === close) {
+      i++;
+      open.pop();
+      return;
+    }
+    let comma: number | undefined;
+    for (;;) {
+      skipWhitespace();
+      if (text[i] === close && comma !== undefined) fail(comma, `trailing comma: remove this comma before ${close}`);
+      let after = 'a list item';
+      if (kind === 'object') {
+        if (i >= text.length) endsEarly('a property name in double quotes');
+        if (text[i] !== '"') notAValue(i, 'a property name in double quotes', 'property name');
+        const name = readString();
+        after = `the value of "${name}"`;
+        skipWhitespace();
+        if (i >= text.length) endsEarly(`: after the property name "${name}"`);
+        if (text[i] !== ':') fail(i, `expected : after the property name "${name}", found ${found(i)}`);
+        i++;
+      }
+      readValue();
+      skipWhitespace();
+      if (i >= text.length) endsEarly(`a comma or ${close} after ${after}`);
+      if (text[i] === close) {
+        i++;
+        open.pop();
+        return;
+      }
+      if (text[i] !== ',') fail(i, `expected a comma or ${close} after ${after}, found ${found(i)}`);
+      comma = i++;
+    }
+  };
+
+  try {
+    skipWhitespace();
+    if (i >= text.length) fail(i, 'the file is empty: expected the stage config, a JSON object');
+    readValue();
+    skipWhitespace();
+    if (i < text.length) fail(i, `unexpected ${found(i)} after the end of the JSON document: the file holds one object, and nothing after it`);
+    return undefined;
+  } catch (error) {
+    if (error instanceof Stop) return error.error;
+    if (error instanceof RangeError) return undefined; // nested too deeply to follow: JSON.parse's own message then
+    throw error;
+  }
 }

@@ -81,6 +81,14 @@ describe('the CDK app entry point', () => {
     expect(result.stderr).toMatch(/- endpoint\.instanceType: received "ml\.x9\.large"; expected an instance type SageMaker supports for endpoints \(hosting\).*add it to additionalInstanceTypes/);
   });
 
+  test('fails when the config file is not JSON, naming line and column', () => {
+    const file = join(dir, 'syntax.json');
+    writeFileSync(file, '{\n  "project": "fraud"\n  "stage": "sandbox"\n}\n');
+    const result = runApp({ config: file }, join(dir, 'out-syntax'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`cdk-mlops: ${file}:3:3: not valid JSON: expected a comma or } after the value of "project", found "stage"\n`);
+  });
+
   test('fails when the stage is unknown, naming the known stages', () => {
     const result = runApp({ stage: 'qa' }, join(dir, 'out-unknown'));
     expect(result.status).toBe(1);

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InstanceTypes } from '../../constructs/instance-types';
-import { ConfigError, knownStages, loadStageConfig, parseStageConfig } from '../../lib/config-loader';
+import { ConfigError, DEFAULT_CONFIG_DIR, knownStages, loadStageConfig, parseJsonText, parseStageConfig } from '../../lib/config-loader';
 import { StageConfigInput, withAdditionalInstanceTypesAllowed } from '../../lib/stage-config';
 
 const MINIMAL: StageConfigInput = { project: 'churn', stage: 'dev' };
@@ -266,10 +266,68 @@ describe('stage config', () => {
       expect(() => loadStageConfig({ stage: 'qa' })).toThrow(/unknown stage "qa".*Known stages: dev, prod, staging/);
     });
 
-    test('fails when the file is not JSON', () => {
+    test.each([
+      ['a missing comma', '{\n  "project": "churn"\n  "stage": "dev"\n}', '3:3', 'expected a comma or } after the value of "project", found "stage"'],
+      ['a trailing comma', '{\n  "project": "churn",\n  "stage": "dev",\n}', '3:17', 'trailing comma: remove this comma before }'],
+      ['a trailing comma in a list', '{ "approval": { "approverEmails": ["a@example.com",] } }', '1:51', 'trailing comma: remove this comma before ]'],
+      ['an unquoted value', '{\n  "project": "churn",\n  "approval": { "mode": auto }\n}', '3:25', 'unquoted text \'auto\': write it in double quotes ("auto")'],
+      ['an unquoted key', '{ project: "churn" }', '1:3', 'unquoted property name \'project\': write it in double quotes ("project")'],
+      [
+        'a truncated file',
+        '{ "project": "churn", ',
+        '1:23',
+        'the file ends early: expected a property name in double quotes; the object opened at 1:1 is not closed',
+      ],
+      ['a comment', '{\r\n  // dev\r\n  "project": "churn" }', '2:3', 'comments are not allowed in JSON'],
+      ['an empty file', '', '1:1', 'the file is empty: expected the stage config, a JSON object'],
+    ])('fails when the file has %s, naming line and column', (_name, text, position, message) => {
+      // GIVEN
       const file = join(dir, 'broken.json');
-      writeFileSync(file, '{ "project": "churn", ');
-      expect(() => loadStageConfig({ configFile: file })).toThrow(/broken\.json is not valid JSON/);
+      writeFileSync(file, text);
+      // WHEN
+      let error: unknown;
+      try {
+        loadStageConfig({ configFile: file });
+      } catch (caught) {
+        error = caught;
+      }
+      // THEN
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toBe(`${file}:${position}: not valid JSON: ${message}`);
+    });
+
+    test('names line and column of every syntax error JSON.parse finds, never its own wording', () => {
+      // GIVEN a few thousand mutations of a real config file (a fixed pseudo-random sequence)
+      const base = readFileSync(join(DEFAULT_CONFIG_DIR, 'prod.json'), 'utf8');
+      const characters = ['{', '}', '[', ']', ',', ':', '"', '\\', ' ', '\n', '\r', '\t', 'a', '1', '0', '-', '.', 'e', '+', "'", '/', 't', 'u', '\u00a0', '\u0001'];
+      let seed = 11;
+      const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+      const unexplained: string[] = [];
+      let broken = 0;
+      for (let k = 0; k < 3000; k++) {
+        let text = base;
+        for (let edits = 1 + random(2); edits > 0; edits--) {
+          const at = random(text.length + 1);
+          const edit = random(3);
+          text = edit === 0 ? text.slice(0, at) + text.slice(at + 1) : edit === 1 ? text.slice(0, at) + characters[random(characters.length)] + text.slice(at) : text.slice(0, at);
+        }
+        try {
+          JSON.parse(text);
+          continue;
+        } catch {
+          broken++;
+        }
+        try {
+          parseJsonText(text, 'prod.json');
+          unexplained.push(`accepted: ${JSON.stringify(text)}`);
+        } catch (error) {
+          const message = (error as Error).message;
+          if (!/^prod\.json:\d+:\d+: not valid JSON: /.test(message) || /Unexpected|in JSON at position|is not valid JSON/.test(message)) unexplained.push(message);
+        }
+      }
+      // THEN
+      expect(broken).toBeGreaterThan(1000);
+      expect(unexplained).toEqual([]);
     });
 
     test('fails when the file does not exist', () => {
