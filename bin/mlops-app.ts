@@ -4,7 +4,8 @@ import { ConfigError, loadStageConfig } from '../lib/config-loader';
 import { addComplianceChecks, addMlopsStage } from '../lib/mlops-app';
 import { withAdditionalInstanceTypesAllowed } from '../lib/stage-config';
 
-// `cdk synth` (dev), `cdk synth -c stage=prod` or `cdk synth -c config=path/to/stage.json`.
+// `cdk synth` (dev), `cdk synth -c stage=prod` or `cdk synth -c config=path/to/stage.json`; giving
+// both is refused, by loadStageConfig, rather than one silently winning.
 const app = new App();
 try {
   const config = loadStageConfig({

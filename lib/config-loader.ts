@@ -18,11 +18,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** Where to read a stage config from: a stage name in `configDir`, or an explicit file. */
+/** Where to read a stage config from: a stage name in `configDir`, or an explicit file (not both). */
 export interface StageConfigSource {
-  /** Stage name, the file `<configDir>/<stage>.json`. @default 'dev' */
+  /** Stage name, the file `<configDir>/<stage>.json`. @default 'dev' (when `configFile` is not given either) */
   readonly stage?: string;
-  /** Path of a config file; wins over `stage`. */
+  /** Path of a config file, instead of `stage`: giving both is refused. */
   readonly configFile?: string;
   /** @default the package's config/ folder */
   readonly configDir?: string;
@@ -40,6 +40,12 @@ export function knownStages(configDir = DEFAULT_CONFIG_DIR): string[] {
 /** Reads, validates and defaults one stage config. Throws ConfigError listing every problem. */
 export function loadStageConfig(source: StageConfigSource = {}): StageConfig {
   const configDir = source.configDir ?? DEFAULT_CONFIG_DIR;
+  if (source.stage !== undefined && source.configFile !== undefined) {
+    throw new ConfigError(
+      `both stage "${source.stage}" and config file ${source.configFile} were given: give one, not both. ` +
+        `The stage reads ${join(configDir, `${source.stage}.json`)}; a config file is read as it is.`,
+    );
+  }
   let file = source.configFile;
   if (file === undefined) {
     const stage = source.stage ?? 'dev';

@@ -81,6 +81,15 @@ describe('the CDK app entry point', () => {
     expect(result.stderr).toMatch(/- endpoint\.instanceType: received "ml\.x9\.large"; expected an instance type SageMaker supports for endpoints \(hosting\).*add it to additionalInstanceTypes/);
   });
 
+  test('fails when both -c stage and -c config are given, reading neither', () => {
+    const file = join(dir, 'sandbox.json');
+    writeFileSync(file, JSON.stringify({ project: 'fraud', stage: 'sandbox' }));
+    const result = runApp({ stage: 'prod', config: file }, join(dir, 'out-both'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^cdk-mlops: both stage "prod" and config file .*sandbox\.json were given: give one, not both\./);
+    expect(existsSync(join(dir, 'out-both', 'fraud-sandbox.template.json')) || existsSync(join(dir, 'out-both', 'churn-prod.template.json'))).toBe(false);
+  });
+
   test('fails when the config file is not JSON, naming line and column', () => {
     const file = join(dir, 'syntax.json');
     writeFileSync(file, '{\n  "project": "fraud"\n  "stage": "sandbox"\n}\n');

@@ -330,6 +330,19 @@ describe('stage config', () => {
       expect(unexplained).toEqual([]);
     });
 
+    test('fails when both a stage and a config file are given, whichever would win', () => {
+      // GIVEN a file that agrees with neither
+      const file = join(dir, 'other.json');
+      writeFileSync(file, JSON.stringify({ project: 'fraud', stage: 'sandbox' }));
+      // WHEN / THEN
+      expect(() => loadStageConfig({ stage: 'prod', configFile: file })).toThrow(
+        new ConfigError(
+          `both stage "prod" and config file ${file} were given: give one, not both. ` +
+            `The stage reads ${join(DEFAULT_CONFIG_DIR, 'prod.json')}; a config file is read as it is.`,
+        ),
+      );
+    });
+
     test('fails when the file does not exist', () => {
       expect(() => loadStageConfig({ configFile: join(dir, 'missing.json') })).toThrow(/missing\.json does not exist/);
     });
