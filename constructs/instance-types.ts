@@ -1,12 +1,6 @@
-import {
-  ProcessingInstanceType,
-  ProductionVariantInstanceType,
-  TrainingInstanceType,
-  TransformInstanceType,
-} from '@aws-sdk/client-sagemaker';
-import { version as SDK_VERSION } from '@aws-sdk/client-sagemaker/package.json';
 import { Annotations, IResolvable, Token, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import SNAPSHOT from './sagemaker-instance-types.json';
 
 /**
  * SageMaker instance types by the job that uses them, from the InstanceType enums of the AWS SDK
@@ -17,8 +11,10 @@ import { IConstruct } from 'constructs';
  * training) only at deploy time, and cfn-lint does not check these, so the constructs and the stage
  * config check against these lists at synth.
  *
- * The SDK is imported whole: its only CommonJS entry is one bundle (the enums alone exist only as
- * an ES module, which jest and Node.js before 20.19 cannot require), at about 150-200 ms per synth.
+ * The lists are a snapshot of those enums, `sagemaker-instance-types.json`, written by
+ * `npm run generate:instance-types` and held equal to the installed SDK by a unit test: the SDK's
+ * only CommonJS entry is one bundle that costs about 200 ms to load per synth (the enums alone
+ * exist only as an ES module, which jest and Node.js before 20.19 cannot require).
  *
  * A type newer than the SDK's lists is accepted only when allowed explicitly, and then with a synth
  * warning: `InstanceTypes.unlisted('ml.x9.large')` for a construct prop, the stage config's
@@ -32,25 +28,25 @@ export type InstanceUse = 'processing' | 'training' | 'hosting' | 'transform';
 export const INSTANCE_TYPE_PATTERN = /^ml\.[a-z0-9-]+\.[a-z0-9-]+$/;
 
 /** Where the lists come from, as named in messages: `@aws-sdk/client-sagemaker 3.1142.0`. */
-export const INSTANCE_TYPES_SOURCE = `@aws-sdk/client-sagemaker ${SDK_VERSION}`;
+export const INSTANCE_TYPES_SOURCE: string = SNAPSHOT.source;
 
 /** The id of the synth warning for an explicitly allowed type the SDK does not list for its use. */
 export const UNLISTED_INSTANCE_TYPE_WARNING = 'cdk-mlops:unlistedInstanceType';
 
-/** The enum's values by family, then size: ml.c5.large, ml.c5.xlarge, ml.c5.2xlarge, ... */
-function values(enumObject: Readonly<Record<string, string>>): readonly [string, ...string[]] {
+/** Instance types by family, then size: ml.c5.large, ml.c5.xlarge, ml.c5.2xlarge, ... */
+export function sortInstanceTypes(types: readonly string[]): string[] {
   const family = (type: string) => type.slice(0, type.lastIndexOf('.'));
-  return [...new Set(Object.values(enumObject))].sort(
-    (a, b) => family(a).localeCompare(family(b), 'en', { numeric: true }) || bySize(a, b),
-  ) as unknown as [string, ...string[]];
+  return [...new Set(types)].sort((a, b) => family(a).localeCompare(family(b), 'en', { numeric: true }) || bySize(a, b));
 }
+
+const asList = (types: readonly string[]) => types as readonly [string, ...string[]];
 
 /** Every instance type SageMaker accepts for each use, e.g. `INSTANCE_TYPES.training`. */
 export const INSTANCE_TYPES: Readonly<Record<InstanceUse, readonly [string, ...string[]]>> = {
-  processing: values(ProcessingInstanceType),
-  training: values(TrainingInstanceType),
-  hosting: values(ProductionVariantInstanceType),
-  transform: values(TransformInstanceType),
+  processing: asList(SNAPSHOT.processing),
+  training: asList(SNAPSHOT.training),
+  hosting: asList(SNAPSHOT.hosting),
+  transform: asList(SNAPSHOT.transform),
 };
 
 /** How messages name the jobs of each use. */

@@ -13,7 +13,7 @@ const ROOT = resolve(__dirname, '..');
 const LAYERS = ['lambda', 'constructs', 'lib', 'bin'] as const;
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 /** Dev-only code: the wiring check and the docs writer run from the repository, never from the package. */
-const DEV_ONLY = [/^lib\/wiring\//, /^bin\/(verify-wiring|write-config-docs)\.ts$/];
+const DEV_ONLY = [/^lib\/wiring\//, /^bin\/(verify-wiring|write-config-docs|write-instance-types)\.ts$/];
 
 interface Import {
   readonly from: string;

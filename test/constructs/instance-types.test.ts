@@ -4,6 +4,9 @@ import {
   TrainingInstanceType,
   TransformInstanceType,
 } from '@aws-sdk/client-sagemaker';
+import { version as sdkVersion } from '@aws-sdk/client-sagemaker/package.json';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Annotations as CoreAnnotations, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -72,8 +75,18 @@ describe('instance types', () => {
     ['training', TrainingInstanceType],
     ['hosting', ProductionVariantInstanceType],
     ['transform', TransformInstanceType],
-  ] as const)('lists for %s exactly the types of the SDK enum', (use, sdkEnum) => {
+  ] as const)('lists for %s exactly the types of the installed SDK enum (else: npm run generate:instance-types)', (use, sdkEnum) => {
     expect([...INSTANCE_TYPES[use]].sort()).toEqual([...new Set(Object.values(sdkEnum))].sort());
+  });
+
+  test('names the installed SDK version as its source', () => {
+    expect(INSTANCE_TYPES_SOURCE).toBe(`@aws-sdk/client-sagemaker ${sdkVersion}`);
+  });
+
+  test('loads without the SDK, which costs a synth about 200 ms', () => {
+    const script = "require('ts-node/register/transpile-only'); require('./constructs/instance-types'); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((path) => path.includes('@aws-sdk'))))";
+    const loaded = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: join(__dirname, '..', '..'), encoding: 'utf8' }));
+    expect(loaded).toEqual([]);
   });
 
   test('orders each list by family, then size', () => {
