@@ -2,7 +2,6 @@
 import { App } from 'aws-cdk-lib';
 import { ConfigError, loadStageConfig } from '../lib/config-loader';
 import { addComplianceChecks, addMlopsStage } from '../lib/mlops-app';
-import { withAdditionalInstanceTypesAllowed } from '../lib/stage-config';
 
 // `cdk synth` (dev), `cdk synth -c stage=prod` or `cdk synth -c config=path/to/stage.json`; giving
 // both is refused, by loadStageConfig, rather than one silently winning.
@@ -13,8 +12,7 @@ try {
     configFile: app.node.tryGetContext('config'),
   });
   addComplianceChecks(app);
-  // The config's additionalInstanceTypes reach the constructs marked, so they accept them with a warning.
-  addMlopsStage(app, withAdditionalInstanceTypesAllowed(config));
+  addMlopsStage(app, config);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // A config problem is the user's to fix: print the message alone, without a stack trace.

@@ -16,7 +16,7 @@ import {
   TrafficShift,
 } from '../constructs';
 import { resourceNames } from '../constructs/naming';
-import { StageConfig } from './stage-config';
+import { StageConfig, withAdditionalInstanceTypesAllowed } from './stage-config';
 
 /** Properties of {@link MlopsStack}. */
 export interface MlopsStackProps extends StackProps {
@@ -35,13 +35,14 @@ export class MlopsStack extends Stack {
   public readonly retraining: RetrainingSchedule;
 
   constructor(scope: Construct, id: string, props: MlopsStackProps) {
-    const { config } = props;
+    // The config's additionalInstanceTypes reach the constructs marked, so they accept them with a warning.
+    const config = withAdditionalInstanceTypesAllowed(props.config);
     super(scope, id, {
       description: `cdk-mlops ${config.project} ${config.stage}: ${config.description}`.trim(),
       terminationProtection: config.removalPolicy === 'retain',
       ...props,
     });
-    this.config = config;
+    this.config = props.config;
     const names = resourceNames(config.project, config.stage);
     const destroy = config.removalPolicy === 'destroy';
     const removalPolicy = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;

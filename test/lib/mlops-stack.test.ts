@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { loadStageConfig } from '../../lib/config-loader';
 import { addMlopsStage, complianceChecks } from '../../lib/mlops-app';
@@ -95,4 +95,15 @@ describe('compliance checks', () => {
       expect.arrayContaining([expect.stringMatching(/^AwsSolutions-S1 at .*CarelessBucket/), expect.stringMatching(/^NIST\.800\.53\.R5-S3DefaultEncryptionKMS/)]),
     );
   });
+});
+
+test("a stack built from a config in code accepts the config's additionalInstanceTypes, with a warning", () => {
+  // GIVEN a stage config, loaded by a library user, that serves a type newer than the SDK
+  const base = loadStageConfig({ stage: 'prod' });
+  const config = { ...base, additionalInstanceTypes: ['ml.x9.large'], endpoint: { ...base.endpoint, instanceType: 'ml.x9.large' } };
+  // WHEN the user builds the stack without the app entry
+  const stack = new MlopsStack(appLikeCli(), 'Own', { config, env: { account: '111122223333', region: config.region } });
+  // THEN it synthesizes, warns at the endpoint, and keeps the config as given
+  Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('instanceType "ml\\.x9\\.large" is not in .*endpoints'));
+  expect(stack.config.endpoint.instanceType).toBe('ml.x9.large');
 });
