@@ -23,7 +23,7 @@ import { SecureFunction } from './secure-function';
 /** How the endpoint serves: on dedicated instances, or serverless. */
 export abstract class EndpointVariant {
   /** Dedicated instances with autoscaling, data capture and blue/green updates. */
-  public static instances(props: InstanceVariantProps = {}): EndpointVariant {
+  public static instances(props: InstanceVariantProps): EndpointVariant {
     return new InstanceVariant(props);
   }
 
@@ -56,6 +56,69 @@ export interface InstanceVariantProps {
   readonly maxCapacity?: number;
   /** Autoscaling target of invocations per instance per minute. @default 100 */
   readonly targetInvocationsPerInstance?: number;
+
+  /** Where requests and responses are captured: what Model Monitor compares with the baseline. */
+  readonly dataCapture: DataCaptureOptions;
+
+  /**
+   * Traffic shifting of updates.
+   * @default TrafficShift.canary(10)
+   */
+  readonly trafficShift?: TrafficShift;
+
+  /**
+   * Time between traffic shifts while the rollback alarms are watched.
+   * @default Duration.minutes(10)
+   */
+  readonly trafficShiftWait?: Duration;
+
+  /**
+   * Alarms that roll an update back while they are in ALARM (at most 10).
+   * @default - no automatic rollback
+   */
+  readonly rollbackAlarms?: cloudwatch.IAlarm[];
+
+  /**
+   * The Model Monitor data-quality schedule the deployer keeps on the served model's baseline.
+   * @default - no data-quality monitoring
+   */
+  readonly monitoring?: DataQualityMonitoringOptions;
+
+  /**
+   * VPC for the model containers (its private subnets with egress).
+   * @default - no VPC: the model runs network-isolated
+   */
+  readonly vpc?: ec2.IVpc;
+}
+
+/** Where an instance endpoint captures requests and responses. */
+export interface DataCaptureOptions {
+  readonly bucket: s3.IBucket;
+  /** @default 'capture/' */
+  readonly prefix?: string;
+  /** Share of requests captured, 1-100. @default 100 */
+  readonly samplingPercent?: number;
+}
+
+/** A Model Monitor data-quality schedule on the served model's baseline. */
+export interface DataQualityMonitoringOptions {
+  /** Name of the schedule: 1-63 letters, digits and hyphens. */
+  readonly scheduleName: string;
+  /** @default MonitoringFrequency.DAILY */
+  readonly frequency?: MonitoringFrequency;
+  /**
+   * Bucket the reports are written to.
+   * @default - the data capture bucket
+   */
+  readonly outputBucket?: s3.IBucket;
+  /** @default 'monitoring/' */
+  readonly outputPrefix?: string;
+  /**
+   * Processing instance type of the monitoring jobs (one without local NVMe storage: the volume
+   * is KMS-encrypted).
+   * @default 'ml.m5.large'
+   */
+  readonly instanceType?: string;
 }
 
 /** Properties of a serverless variant. */
@@ -68,7 +131,7 @@ export interface ServerlessVariantProps {
 
 class InstanceVariant extends EndpointVariant {
   public readonly dedicatedInstances = true;
-  constructor(private readonly props: InstanceVariantProps) {
+  constructor(public readonly props: InstanceVariantProps) {
     super();
   }
   public _environment(): Record<string, string> {
@@ -93,6 +156,23 @@ class InstanceVariant extends EndpointVariant {
     }
     if (min > max) problems.push(`minCapacity (${min}) is above maxCapacity (${max})`);
     else if (initial < min || initial > max) problems.push(`initialInstanceCount (${initial}) is outside minCapacity..maxCapacity (${min}..${max})`);
+    const percent = p.dataCapture.samplingPercent ?? 100;
+    if (!(Number.isInteger(percent) && percent >= 1 && percent <= 100)) problems.push(`dataCapture.samplingPercent is ${percent}: use a whole percentage from 1 to 100`);
+    const shift = p.trafficShift;
+    if (shift?.stepPercent !== undefined) {
+      const [low, high] = shift.strategy === 'linear' ? [10, 50] : [1, 50];
+      if (!(Number.isInteger(shift.stepPercent) && shift.stepPercent >= low && shift.stepPercent <= high)) {
+        problems.push(`the ${shift.strategy} step is ${shift.stepPercent}%: SageMaker accepts ${low}-${high}%`);
+      }
+    }
+    if (p.monitoring) {
+      const name = p.monitoring.scheduleName;
+      const problem = Token.isUnresolved(name) ? undefined : sageMakerNameProblem(name);
+      if (problem) problems.push(`monitoring.scheduleName "${name}" is invalid: ${problem}`);
+      const monitoringTypeProblem = checkInstanceType(scope, 'processing', 'monitoring.instanceType', p.monitoring.instanceType ?? 'ml.m5.large');
+      if (monitoringTypeProblem) problems.push(monitoringTypeProblem);
+    }
+    if ((p.rollbackAlarms?.length ?? 0) > 10) problems.push(`rollbackAlarms has ${p.rollbackAlarms?.length} alarms: SageMaker watches at most 10`);
     return problems;
   }
 }
@@ -185,79 +265,6 @@ export interface InferenceEndpointProps {
   readonly variant?: EndpointVariant;
 
   /**
-   * Bucket the endpoint's requests and responses are captured to (instance variants).
-   * @default - no data capture (required for instance variants)
-   */
-  readonly dataCaptureBucket?: s3.IBucket;
-
-  /**
-   * Prefix of captured data in `dataCaptureBucket`.
-   * @default 'capture/'
-   */
-  readonly dataCapturePrefix?: string;
-
-  /**
-   * Share of requests captured, 1-100.
-   * @default 100
-   */
-  readonly dataCapturePercent?: number;
-
-  /**
-   * Traffic shifting of updates (instance variants).
-   * @default TrafficShift.canary(10)
-   */
-  readonly trafficShift?: TrafficShift;
-
-  /**
-   * Time between traffic shifts while the rollback alarms are watched.
-   * @default Duration.minutes(10)
-   */
-  readonly trafficShiftWait?: Duration;
-
-  /**
-   * Alarms that roll an update back while they are in ALARM (instance variants, at most 10).
-   * @default - no automatic rollback
-   */
-  readonly rollbackAlarms?: cloudwatch.IAlarm[];
-
-  /**
-   * Name of the Model Monitor data-quality schedule the deployer keeps on the served model's
-   * baseline (instance variants: serverless endpoints capture no data).
-   * @default - no data-quality monitoring
-   */
-  readonly monitoringScheduleName?: string;
-
-  /**
-   * How often the data-quality schedule runs.
-   * @default MonitoringFrequency.DAILY
-   */
-  readonly monitoringFrequency?: MonitoringFrequency;
-
-  /**
-   * Bucket the monitoring reports are written to.
-   * @default - the data capture bucket
-   */
-  readonly monitoringOutputBucket?: s3.IBucket;
-
-  /**
-   * Prefix of the monitoring reports in `monitoringOutputBucket`.
-   * @default 'monitoring/'
-   */
-  readonly monitoringOutputPrefix?: string;
-
-  /**
-   * Instance type of the monitoring jobs (one without local NVMe storage: the volume is KMS-encrypted).
-   * @default 'ml.m5.large'
-   */
-  readonly monitoringInstanceType?: string;
-
-  /**
-   * VPC for the model containers (instance variants).
-   * @default - no VPC: the model runs network-isolated
-   */
-  readonly vpc?: ec2.IVpc;
-
-  /**
    * What happens to the endpoint, its configs and models when the stack is deleted. DESTROY
    * removes them through a clean-up custom resource; RETAIN leaves them serving.
    * @default RemovalPolicy.RETAIN
@@ -292,11 +299,15 @@ export class InferenceEndpoint extends Construct {
   public readonly monitoringRole?: iam.Role;
   /** The function that removes what the deployer created when the stack is deleted (DESTROY only). */
   public readonly cleanupFunction?: SecureFunction;
+  /** The settings of an instance variant; undefined when serverless. */
+  private readonly instance?: InstanceVariantProps;
 
   constructor(scope: Construct, id: string, props: InferenceEndpointProps) {
     super(scope, id);
     this.encryptionKey = keyOrBucketKey('InferenceEndpoint', props.encryptionKey, props.modelArtifactsBucket, 'modelArtifactsBucket');
     const variant = props.variant ?? EndpointVariant.serverless();
+    this.instance = variant instanceof InstanceVariant ? variant.props : undefined;
+    const instance = this.instance;
     validateProps(this, props, variant);
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -310,8 +321,8 @@ export class InferenceEndpoint extends Construct {
       description: `Runs the models of endpoint ${props.endpointName}`,
     });
     props.modelArtifactsBucket.grantRead(this.modelRole);
-    const capturePrefix = props.dataCapturePrefix ?? 'capture/';
-    if (props.dataCaptureBucket) props.dataCaptureBucket.grantPut(this.modelRole, `${capturePrefix}*`);
+    const capturePrefix = instance?.dataCapture.prefix ?? 'capture/';
+    instance?.dataCapture.bucket.grantPut(this.modelRole, `${capturePrefix}*`);
     this.encryptionKey.grantEncryptDecrypt(this.modelRole);
     const endpointLogs = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/Endpoints/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.modelRole.addToPrincipalPolicy(
@@ -325,12 +336,12 @@ export class InferenceEndpoint extends Construct {
       [DEPLOYER_ENV.KMS_KEY_ID]: this.encryptionKey.keyArn,
       ...variant._environment(),
     };
-    if (variant.dedicatedInstances) {
-      const shift = props.trafficShift ?? TrafficShift.canary(10);
-      const waitSeconds = (props.trafficShiftWait ?? Duration.minutes(10)).toSeconds();
+    if (instance) {
+      const shift = instance.trafficShift ?? TrafficShift.canary(10);
+      const waitSeconds = (instance.trafficShiftWait ?? Duration.minutes(10)).toSeconds();
       Object.assign(environment, {
-        [DEPLOYER_ENV.DATA_CAPTURE_S3_URI]: (props.dataCaptureBucket as s3.IBucket).s3UrlForObject(capturePrefix),
-        [DEPLOYER_ENV.DATA_CAPTURE_PERCENT]: String(props.dataCapturePercent ?? 100),
+        [DEPLOYER_ENV.DATA_CAPTURE_S3_URI]: instance.dataCapture.bucket.s3UrlForObject(capturePrefix),
+        [DEPLOYER_ENV.DATA_CAPTURE_PERCENT]: String(instance.dataCapture.samplingPercent ?? 100),
         [DEPLOYER_ENV.DATA_CAPTURE_KMS_KEY_ID]: this.encryptionKey.keyArn,
         [DEPLOYER_ENV.DEPLOYMENT_STRATEGY]: shift.strategy,
         [DEPLOYER_ENV.WAIT_INTERVAL_SECONDS]: String(waitSeconds),
@@ -338,23 +349,24 @@ export class InferenceEndpoint extends Construct {
         [DEPLOYER_ENV.MAX_EXECUTION_TIMEOUT_SECONDS]: String(Math.min(14400, Math.max(600, waitSeconds * (shift.shifts + 1) + 600))),
       });
       if (shift.stepPercent !== undefined) environment[DEPLOYER_ENV.TRAFFIC_STEP_PERCENT] = String(shift.stepPercent);
-      if (props.monitoringScheduleName) {
-        this.monitoringRole = this.createMonitoringRole(props, capturePrefix);
-        const outputBucket = props.monitoringOutputBucket ?? (props.dataCaptureBucket as s3.IBucket);
+      const monitoring = instance.monitoring;
+      if (monitoring) {
+        this.monitoringRole = this.createMonitoringRole(props, instance.dataCapture.bucket, capturePrefix, monitoring);
+        const outputBucket = monitoring.outputBucket ?? instance.dataCapture.bucket;
         Object.assign(environment, {
-          [DEPLOYER_ENV.MONITORING_SCHEDULE_NAME]: props.monitoringScheduleName,
-          [DEPLOYER_ENV.MONITORING_SCHEDULE_EXPRESSION]: props.monitoringFrequency ?? MonitoringFrequency.DAILY,
+          [DEPLOYER_ENV.MONITORING_SCHEDULE_NAME]: monitoring.scheduleName,
+          [DEPLOYER_ENV.MONITORING_SCHEDULE_EXPRESSION]: monitoring.frequency ?? MonitoringFrequency.DAILY,
           [DEPLOYER_ENV.MONITORING_IMAGE_URI]: SageMakerImage.modelMonitorAnalyzer().bind(this, this.monitoringRole),
           [DEPLOYER_ENV.MONITORING_ROLE_ARN]: this.monitoringRole.roleArn,
-          [DEPLOYER_ENV.MONITORING_OUTPUT_S3_URI]: outputBucket.s3UrlForObject(props.monitoringOutputPrefix ?? 'monitoring/'),
-          [DEPLOYER_ENV.MONITORING_INSTANCE_TYPE]: props.monitoringInstanceType ?? 'ml.m5.large',
+          [DEPLOYER_ENV.MONITORING_OUTPUT_S3_URI]: outputBucket.s3UrlForObject(monitoring.outputPrefix ?? 'monitoring/'),
+          [DEPLOYER_ENV.MONITORING_INSTANCE_TYPE]: monitoring.instanceType ?? 'ml.m5.large',
         });
       }
-      if (props.rollbackAlarms?.length) environment[DEPLOYER_ENV.ROLLBACK_ALARM_NAMES] = props.rollbackAlarms.map((alarm) => alarm.alarmName).join(',');
-      if (props.vpc) {
-        const securityGroup = new ec2.SecurityGroup(this, 'ModelSecurityGroup', { vpc: props.vpc, description: `Models of ${props.endpointName}`, allowAllOutbound: false });
+      if (instance.rollbackAlarms?.length) environment[DEPLOYER_ENV.ROLLBACK_ALARM_NAMES] = instance.rollbackAlarms.map((alarm) => alarm.alarmName).join(',');
+      if (instance.vpc) {
+        const securityGroup = new ec2.SecurityGroup(this, 'ModelSecurityGroup', { vpc: instance.vpc, description: `Models of ${props.endpointName}`, allowAllOutbound: false });
         securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs over TLS');
-        environment[DEPLOYER_ENV.SUBNET_IDS] = props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds.join(',');
+        environment[DEPLOYER_ENV.SUBNET_IDS] = instance.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds.join(',');
         environment[DEPLOYER_ENV.SECURITY_GROUP_IDS] = securityGroup.securityGroupId;
         this.modelRole.addToPrincipalPolicy(
           new iam.PolicyStatement({
@@ -474,14 +486,15 @@ export class InferenceEndpoint extends Construct {
     statement(['sagemaker:ListModelPackages', 'sagemaker:ListEndpointConfigs', 'sagemaker:ListModels'], ['*']);
     const passable = [this.modelRole.roleArn, ...(this.monitoringRole ? [this.monitoringRole.roleArn] : [])];
     statement(['iam:PassRole'], passable, { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
-    if (props.monitoringScheduleName && this.monitoringRole) {
+    const scheduleName = this.instance?.monitoring?.scheduleName;
+    if (scheduleName && this.monitoringRole) {
       statement(
         ['sagemaker:CreateDataQualityJobDefinition', 'sagemaker:DeleteDataQualityJobDefinition', 'sagemaker:AddTags', 'sagemaker:ListTags'],
         [arn('data-quality-job-definition', `${dataQualityNamePrefix(props.endpointName)}*`)],
       );
       statement(
         ['sagemaker:DescribeMonitoringSchedule', 'sagemaker:CreateMonitoringSchedule', 'sagemaker:UpdateMonitoringSchedule', 'sagemaker:AddTags', 'sagemaker:ListTags'],
-        [arn('monitoring-schedule', props.monitoringScheduleName)],
+        [arn('monitoring-schedule', scheduleName)],
       );
       statement(['sagemaker:ListDataQualityJobDefinitions'], ['*']);
     }
@@ -491,10 +504,11 @@ export class InferenceEndpoint extends Construct {
       ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies', 'application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeregisterScalableTarget'],
       ['*'],
     );
-    if (props.rollbackAlarms?.length) {
+    const rollbackAlarms = this.instance?.rollbackAlarms ?? [];
+    if (rollbackAlarms.length > 0) {
       // UpdateEndpoint checks the rollback alarms with the caller's permissions.
       // https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
-      statement(['cloudwatch:DescribeAlarms'], props.rollbackAlarms.map((alarm) => alarm.alarmArn));
+      statement(['cloudwatch:DescribeAlarms'], rollbackAlarms.map((alarm) => alarm.alarmArn));
     }
     // Target tracking and its service-linked role come only with instance variants.
     if (dedicatedInstances) {
@@ -508,14 +522,13 @@ export class InferenceEndpoint extends Construct {
   }
 
   /** Model Monitor jobs read captured data and the baseline, and write their reports. */
-  private createMonitoringRole(props: InferenceEndpointProps, capturePrefix: string): iam.Role {
+  private createMonitoringRole(props: InferenceEndpointProps, captureBucket: s3.IBucket, capturePrefix: string, monitoring: DataQualityMonitoringOptions): iam.Role {
     const role = new iam.Role(this, 'MonitoringRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `Runs the Model Monitor jobs of endpoint ${props.endpointName}`,
     });
-    const captureBucket = props.dataCaptureBucket as s3.IBucket;
-    const outputBucket = props.monitoringOutputBucket ?? captureBucket;
-    const outputPrefix = props.monitoringOutputPrefix ?? 'monitoring/';
+    const outputBucket = monitoring.outputBucket ?? captureBucket;
+    const outputPrefix = monitoring.outputPrefix ?? 'monitoring/';
     captureBucket.grantRead(role, `${capturePrefix}*`);
     props.modelArtifactsBucket.grantRead(role);
     outputBucket.grantPut(role, `${outputPrefix}*`);
@@ -541,9 +554,10 @@ export class InferenceEndpoint extends Construct {
     );
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListEndpointConfigs', 'sagemaker:ListModels', 'sagemaker:ListDataQualityJobDefinitions', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DeregisterScalableTarget'], resources: ['*'] }));
     const policy = role.node.findChild('DefaultPolicy');
-    if (this.monitoringRole && props.monitoringScheduleName) {
+    const scheduleName = this.instance?.monitoring?.scheduleName;
+    if (this.monitoringRole && scheduleName) {
       const jobDefinitions = arn('data-quality-job-definition', `${dataQualityNamePrefix(props.endpointName)}*`);
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeMonitoringSchedule', 'sagemaker:DeleteMonitoringSchedule'], resources: [arn('monitoring-schedule', props.monitoringScheduleName)] }));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeMonitoringSchedule', 'sagemaker:DeleteMonitoringSchedule'], resources: [arn('monitoring-schedule', scheduleName)] }));
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListTags', 'sagemaker:DeleteDataQualityJobDefinition'], resources: [jobDefinitions] }));
       acknowledgeWildcardResource(policy, jobDefinitions, 'The deployer names each data-quality job definition after the endpoint plus a version suffix; the clean-up deletes only those it tagged.');
     }
@@ -554,7 +568,7 @@ export class InferenceEndpoint extends Construct {
       resourceType: 'Custom::EndpointCleanup',
       properties: {
         [ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME]: props.endpointName,
-        ...(this.monitoringRole ? { [ENDPOINT_CLEANUP_PROPERTIES.MONITORING_SCHEDULE_NAME]: props.monitoringScheduleName } : {}),
+        ...(this.monitoringRole && scheduleName ? { [ENDPOINT_CLEANUP_PROPERTIES.MONITORING_SCHEDULE_NAME]: scheduleName } : {}),
       },
     });
   }
@@ -571,12 +585,13 @@ export class InferenceEndpoint extends Construct {
       acknowledgeWildcardResource(deployerPolicy, targetTrackingAlarms(this), 'Target-tracking scaling creates its alarms under generated TargetTracking-* names.');
     }
     const modelPolicy = this.modelRole.node.findChild('DefaultPolicy');
-    acknowledgeGrantActions(modelPolicy, ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', ...(props.dataCaptureBucket ? (['s3:Abort*'] as const) : [])]);
+    acknowledgeGrantActions(modelPolicy, ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', ...(this.instance ? (['s3:Abort*'] as const) : [])]);
     acknowledgeInlinePolicy(modelPolicy, `the artifacts and capture locations and the key of endpoint ${props.endpointName}`);
     acknowledgeWildcardResource(modelPolicy, endpointLogs, 'SageMaker writes endpoint container logs to /aws/sagemaker/Endpoints/<name> with generated stream names.');
     acknowledgeWildcardResource(modelPolicy, props.modelArtifactsBucket.arnForObjects('*'), 'Models load their artifacts from wherever the pipeline wrote them in the artifacts bucket.');
-    if (props.dataCaptureBucket) {
-      acknowledgeWildcardResource(modelPolicy, props.dataCaptureBucket.arnForObjects(`${props.dataCapturePrefix ?? 'capture/'}*`), 'Data capture writes files with generated names under the capture prefix.');
+    if (this.instance) {
+      const { bucket, prefix } = this.instance.dataCapture;
+      acknowledgeWildcardResource(modelPolicy, bucket.arnForObjects(`${prefix ?? 'capture/'}*`), 'Data capture writes files with generated names under the capture prefix.');
     }
   }
 }
@@ -591,34 +606,6 @@ function validateProps(scope: Construct, props: InferenceEndpointProps, variant:
   if (!Token.isUnresolved(props.endpointName)) {
     const problem = sageMakerNameProblem(props.endpointName);
     if (problem) problems.push(`endpointName "${props.endpointName}" is invalid: ${problem}`);
-  }
-  if (variant.dedicatedInstances) {
-    if (!props.dataCaptureBucket) problems.push('dataCaptureBucket is required for an instance variant: data capture feeds Model Monitor');
-    const percent = props.dataCapturePercent ?? 100;
-    if (!(Number.isInteger(percent) && percent >= 1 && percent <= 100)) problems.push(`dataCapturePercent is ${percent}: use a whole percentage from 1 to 100`);
-    const shift = props.trafficShift;
-    if (shift?.stepPercent !== undefined) {
-      const [low, high] = shift.strategy === 'linear' ? [10, 50] : [1, 50];
-      if (!(Number.isInteger(shift.stepPercent) && shift.stepPercent >= low && shift.stepPercent <= high)) {
-        problems.push(`the ${shift.strategy} step is ${shift.stepPercent}%: SageMaker accepts ${low}-${high}%`);
-      }
-    }
-    if (props.monitoringScheduleName && !Token.isUnresolved(props.monitoringScheduleName)) {
-      const problem = sageMakerNameProblem(props.monitoringScheduleName);
-      if (problem) problems.push(`monitoringScheduleName "${props.monitoringScheduleName}" is invalid: ${problem}`);
-    }
-    if ((props.rollbackAlarms?.length ?? 0) > 10) problems.push(`rollbackAlarms has ${props.rollbackAlarms?.length} alarms: SageMaker watches at most 10`);
-  } else {
-    const unsupported = {
-      dataCaptureBucket: 'data capture',
-      trafficShift: 'blue/green updates',
-      rollbackAlarms: 'blue/green updates',
-      vpc: 'VPC',
-      monitoringScheduleName: 'data capture, so no Model Monitor schedule,',
-    } as const;
-    for (const [name, feature] of Object.entries(unsupported)) {
-      if (props[name as keyof typeof unsupported] !== undefined) problems.push(`${name} is set, but SageMaker supports no ${feature} on serverless endpoints`);
-    }
   }
   if (problems.length > 0) throw new Error(`InferenceEndpoint: ${problems.join('; ')}`);
 }

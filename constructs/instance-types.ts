@@ -159,6 +159,6 @@ function unlistedInstanceTypeWarning(use: InstanceUse, key: string, instanceType
   return (
     `${key} "${instanceType}" is not in ${INSTANCE_TYPES_SOURCE}'s list of instance types for ${INSTANCE_USE_JOBS[use]}; ` +
     'it is used because it was allowed explicitly, and SageMaker refuses it at deploy time if it does not offer it. ' +
-    'Upgrade @aws-sdk/client-sagemaker once it lists the type.'
+    'Once a newer SDK lists it, a cdk-mlops release on that SDK accepts it without the override.'
   );
 }

@@ -112,30 +112,30 @@ export class MlopsStack extends Stack {
       removalPolicy,
     });
 
-    const instances = endpoint.variant === 'instance';
     this.endpoint = new InferenceEndpoint(this, 'Endpoint', {
       endpointName: names.endpoint,
       modelRegistry: this.registry,
       encryptionKey: this.storage.encryptionKey,
       modelArtifactsBucket: this.storage.artifactsBucket,
-      variant: instances
-        ? EndpointVariant.instances({
-            instanceType: endpoint.instanceType,
-            initialInstanceCount: endpoint.instanceCount,
-            minCapacity: endpoint.minCapacity,
-            maxCapacity: endpoint.maxCapacity,
-            targetInvocationsPerInstance: endpoint.targetInvocationsPerInstance,
-          })
-        : EndpointVariant.serverless({ memorySize: Size.mebibytes(endpoint.serverlessMemorySizeMb), maxConcurrency: endpoint.serverlessMaxConcurrency }),
-      dataCaptureBucket: instances ? this.storage.dataBucket : undefined,
-      dataCapturePrefix: MlopsStorage.CAPTURE_PREFIX,
-      dataCapturePercent: endpoint.dataCapturePercent,
-      trafficShift: instances ? trafficShift(endpoint.deploymentStrategy, endpoint.trafficStepPercent) : undefined,
-      trafficShiftWait: Duration.minutes(endpoint.deploymentWaitMinutes),
-      rollbackAlarms: instances ? this.monitoring.endpointAlarms : undefined,
-      monitoringScheduleName: instances ? names.dataQualitySchedule : undefined,
-      monitoringFrequency: config.monitoring.dataQualitySchedule === 'hourly' ? MonitoringFrequency.HOURLY : MonitoringFrequency.DAILY,
-      monitoringOutputPrefix: MlopsStorage.MONITORING_PREFIX,
+      variant:
+        endpoint.variant === 'instance'
+          ? EndpointVariant.instances({
+              instanceType: endpoint.instanceType,
+              initialInstanceCount: endpoint.instanceCount,
+              minCapacity: endpoint.minCapacity,
+              maxCapacity: endpoint.maxCapacity,
+              targetInvocationsPerInstance: endpoint.targetInvocationsPerInstance,
+              dataCapture: { bucket: this.storage.dataBucket, prefix: MlopsStorage.CAPTURE_PREFIX, samplingPercent: endpoint.dataCapturePercent },
+              trafficShift: trafficShift(endpoint.deploymentStrategy, endpoint.trafficStepPercent),
+              trafficShiftWait: Duration.minutes(endpoint.deploymentWaitMinutes),
+              rollbackAlarms: this.monitoring.endpointAlarms,
+              monitoring: {
+                scheduleName: names.dataQualitySchedule,
+                frequency: config.monitoring.dataQualitySchedule === 'hourly' ? MonitoringFrequency.HOURLY : MonitoringFrequency.DAILY,
+                outputPrefix: MlopsStorage.MONITORING_PREFIX,
+              },
+            })
+          : EndpointVariant.serverless({ memorySize: Size.mebibytes(endpoint.serverlessMemorySizeMb), maxConcurrency: endpoint.serverlessMaxConcurrency }),
       removalPolicy,
       logRetention,
     });

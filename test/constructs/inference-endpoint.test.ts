@@ -4,31 +4,40 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { EndpointVariant, InferenceEndpoint, InferenceEndpointProps, ModelRegistry, MonitoringFrequency, TrafficShift } from '../../constructs';
+import { EndpointVariant, InferenceEndpoint, InferenceEndpointProps, InstanceVariantProps, IModelRegistry, ModelRegistry, MonitoringFrequency, TrafficShift } from '../../constructs';
 import { DEPLOYER_ENV, readDeployerSettings } from '../../lambda/deployer/environment';
 import { appLikeCli } from '../helpers/app';
 
-function synth(props: Partial<InferenceEndpointProps> = {}, addToStack: (stack: Stack, endpoint: InferenceEndpoint) => void = () => undefined) {
+/** A prod-like instance endpoint; `instance` overrides settings of its variant, `props` the rest. */
+function synth(
+  props: Partial<InferenceEndpointProps> & { readonly instance?: Partial<InstanceVariantProps> } = {},
+  addToStack: (stack: Stack, endpoint: InferenceEndpoint) => void = () => undefined,
+) {
   const stack = new Stack(appLikeCli(), 'ServingStack', { env: { account: '111122223333', region: 'eu-west-1' } });
   const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const bucket = new s3.Bucket(stack, 'Data', { encryptionKey, enforceSSL: true });
   const modelRegistry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn-prod-models', encryptionKey });
   const alarm = new cloudwatch.Alarm(stack, 'Errors', { metric: new cloudwatch.Metric({ namespace: 'AWS/SageMaker', metricName: 'Invocation5XXErrors' }), threshold: 1, evaluationPeriods: 1 });
+  const { instance, ...endpointProps } = props;
   const endpoint = new InferenceEndpoint(stack, 'Endpoint', {
     endpointName: 'churn-prod-endpoint',
     modelRegistry,
     encryptionKey,
     modelArtifactsBucket: bucket,
-    variant: EndpointVariant.instances({ instanceType: 'ml.m5.large', initialInstanceCount: 2, minCapacity: 2, maxCapacity: 6 }),
-    dataCaptureBucket: bucket,
-    dataCapturePercent: 20,
-    trafficShift: TrafficShift.canary(10),
-    trafficShiftWait: Duration.minutes(5),
-    rollbackAlarms: [alarm],
-    monitoringScheduleName: 'churn-prod-data-quality',
-    monitoringFrequency: MonitoringFrequency.HOURLY,
+    variant: EndpointVariant.instances({
+      instanceType: 'ml.m5.large',
+      initialInstanceCount: 2,
+      minCapacity: 2,
+      maxCapacity: 6,
+      dataCapture: { bucket, samplingPercent: 20 },
+      trafficShift: TrafficShift.canary(10),
+      trafficShiftWait: Duration.minutes(5),
+      rollbackAlarms: [alarm],
+      monitoring: { scheduleName: 'churn-prod-data-quality', frequency: MonitoringFrequency.HOURLY },
+      ...instance,
+    }),
     removalPolicy: RemovalPolicy.DESTROY,
-    ...props,
+    ...endpointProps,
   });
   addToStack(stack, endpoint);
   return { stack, endpoint, template: Template.fromStack(stack), bucketId: stack.getLogicalId(bucket.node.defaultChild as never) };
@@ -165,13 +174,7 @@ describe('InferenceEndpoint', () => {
   });
 
   test('serves serverless without capture or blue/green settings', () => {
-    const { template: serverless } = synth({
-      variant: EndpointVariant.serverless({ memorySize: Size.gibibytes(3), maxConcurrency: 4 }),
-      dataCaptureBucket: undefined,
-      trafficShift: undefined,
-      rollbackAlarms: undefined,
-      monitoringScheduleName: undefined,
-    });
+    const { template: serverless } = synth({ variant: EndpointVariant.serverless({ memorySize: Size.gibibytes(3), maxConcurrency: 4 }) });
     const environment = deployerEnvironment(serverless);
     expect(environment).toMatchObject({ [DEPLOYER_ENV.VARIANT_TYPE]: 'serverless', [DEPLOYER_ENV.SERVERLESS_MEMORY_MB]: '3072', [DEPLOYER_ENV.SERVERLESS_MAX_CONCURRENCY]: '4' });
     expect(environment).not.toHaveProperty(DEPLOYER_ENV.DATA_CAPTURE_S3_URI);
@@ -189,22 +192,42 @@ describe('InferenceEndpoint', () => {
     expect(served.metricInvocation5XXErrors().statistic).toBe('Sum');
   });
 
-  test('fails when a serverless endpoint is given instance-only settings, listing each', () => {
-    expect(() => synth({ variant: EndpointVariant.serverless({ memorySize: Size.mebibytes(1500) }) })).toThrow(
-      /memorySize is 1500 MiB: use 1, 2, 3, 4, 5 or 6 GiB.*dataCaptureBucket is set, but SageMaker supports no data capture on serverless endpoints.*trafficShift is set, but SageMaker supports no blue\/green updates/,
-    );
+  test('fails when the serverless memory is not a size SageMaker offers', () => {
+    expect(() => synth({ variant: EndpointVariant.serverless({ memorySize: Size.mebibytes(1500) }) })).toThrow(/memorySize is 1500 MiB: use 1, 2, 3, 4, 5 or 6 GiB/);
+  });
+
+  test('takes the instance-only settings (capture, blue/green, monitoring, VPC) only on an instance variant, by type', () => {
+    // @ts-expect-error: a serverless variant has no data capture
+    EndpointVariant.serverless({ dataCapture: {} });
+    // @ts-expect-error: an instance variant cannot go without data capture
+    EndpointVariant.instances({ instanceType: 'ml.m5.large' });
+    const props: InferenceEndpointProps = {
+      endpointName: 'churn-prod-endpoint',
+      modelRegistry: {} as IModelRegistry,
+      modelArtifactsBucket: {} as s3.IBucket,
+      // @ts-expect-error: the endpoint itself takes no capture settings, whatever its variant
+      dataCaptureBucket: {} as s3.IBucket,
+    };
+    expect(props).toBeDefined();
   });
 
   test('fails when the instance variant, name and canary are invalid', () => {
     expect(() =>
       synth({
         endpointName: 'churn_prod',
-        variant: EndpointVariant.instances({ instanceType: 'ml.t3.medium', initialInstanceCount: 8, minCapacity: 2, maxCapacity: 4 }),
-        trafficShift: TrafficShift.canary(60),
-        dataCaptureBucket: undefined,
+        instance: {
+          instanceType: 'ml.t3.medium',
+          initialInstanceCount: 8,
+          minCapacity: 2,
+          maxCapacity: 4,
+          trafficShift: TrafficShift.canary(60),
+          dataCapture: { bucket: new s3.Bucket(new Stack(), 'Capture'), samplingPercent: 0 },
+          monitoring: { scheduleName: 'churn_quality', instanceType: 'ml.t2.medium' },
+          rollbackAlarms: Array.from({ length: 11 }, () => ({}) as cloudwatch.IAlarm),
+        },
       }),
     ).toThrow(
-      /instanceType "ml\.t3\.medium" is not an instance type SageMaker offers for endpoints \(hosting\) by @aws-sdk\/client-sagemaker [\d.]+: use one such as ml\.m5\.large.*initialInstanceCount \(8\) is outside minCapacity\.\.maxCapacity \(2\.\.4\).*endpointName "churn_prod" is invalid.*dataCaptureBucket is required for an instance variant.*the canary step is 60%: SageMaker accepts 1-50%/,
+      /instanceType "ml\.t3\.medium" is not an instance type SageMaker offers for endpoints \(hosting\) by @aws-sdk\/client-sagemaker [\d.]+: use one such as ml\.m5\.large.*initialInstanceCount \(8\) is outside minCapacity\.\.maxCapacity \(2\.\.4\).*dataCapture\.samplingPercent is 0: use a whole percentage from 1 to 100.*the canary step is 60%: SageMaker accepts 1-50%.*monitoring\.scheduleName "churn_quality" is invalid.*monitoring\.instanceType "ml\.t2\.medium" is not an instance type SageMaker offers for processing jobs.*rollbackAlarms has 11 alarms: SageMaker watches at most 10.*endpointName "churn_prod" is invalid/,
     );
   });
 });

@@ -56,8 +56,7 @@ function endpointWith(instanceType: string) {
     modelRegistry: new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn-prod-models', encryptionKey }),
     encryptionKey,
     modelArtifactsBucket: bucket,
-    variant: EndpointVariant.instances({ instanceType }),
-    dataCaptureBucket: bucket,
+    variant: EndpointVariant.instances({ instanceType, dataCapture: { bucket } }),
   });
   return stack;
 }
