@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,36 +41,6 @@ describe('the CDK app entry point', () => {
     expect(result.stderr).toMatch(/- logRetentionDays: received 2; expected a CloudWatch Logs retention/);
     expect(result.stderr).toMatch(/- endpoint\.instanceCount: received 0; expected at least 1/);
     expect(result.stderr).not.toMatch(/\s+at .*\.ts:\d+/);
-  });
-
-  test('synthesizes a type from additionalInstanceTypes, warning at each use the SDK does not list', () => {
-    // GIVEN a type newer than the SDK for processing and hosting
-    const file = join(dir, 'newer.json');
-    const config = {
-      project: 'fraud',
-      stage: 'newer',
-      removalPolicy: 'destroy',
-      additionalInstanceTypes: ['ml.x9.large'],
-      training: { processingInstanceType: 'ml.x9.large' },
-      endpoint: { variant: 'instance', instanceType: 'ml.x9.large', instanceCount: 2 },
-    };
-    writeFileSync(file, JSON.stringify(config));
-    // WHEN
-    const result = runApp({ config: file }, join(dir, 'out-newer'));
-    // THEN
-    expect(result.status).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(dir, 'out-newer', 'manifest.json'), 'utf8'));
-    const metadataFile = manifest.artifacts['fraud-newer'].additionalMetadataFile;
-    const metadata = metadataFile ? JSON.parse(readFileSync(join(dir, 'out-newer', metadataFile), 'utf8')) : manifest.artifacts['fraud-newer'].metadata;
-    const warnings = Object.entries(metadata as Record<string, { type: string; data: string }[]>).flatMap(([path, entries]) =>
-      entries.filter((entry) => entry.type === 'aws:cdk:warning' && /ml\.x9\.large/.test(entry.data)).map((entry) => `${path}: ${entry.data}`),
-    );
-    expect(warnings).toEqual([
-      expect.stringMatching(/^\/fraud-newer\/FeatureProcessing: instanceType "ml\.x9\.large" is not in @aws-sdk\/client-sagemaker [\d.]+'s list of instance types for processing jobs/),
-      expect.stringMatching(/^\/fraud-newer\/Endpoint: instanceType "ml\.x9\.large" is not in .* for endpoints \(hosting\).*\[ack: cdk-mlops:unlistedInstanceType\]$/),
-    ]);
-    const template = readFileSync(join(dir, 'out-newer', 'fraud-newer.template.json'), 'utf8');
-    expect(template).toContain('\\"DefaultValue\\":\\"ml.x9.large\\"');
   });
 
   test('fails when a type newer than the SDK is not in additionalInstanceTypes', () => {

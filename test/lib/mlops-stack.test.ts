@@ -1,6 +1,6 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { loadStageConfig } from '../../lib/config-loader';
+import { loadStageConfig, parseStageConfig } from '../../lib/config-loader';
 import { addMlopsStage, complianceChecks } from '../../lib/mlops-app';
 import { MlopsStack } from '../../lib/mlops-stack';
 import { appLikeCli } from '../helpers/app';
@@ -97,13 +97,26 @@ describe('compliance checks', () => {
   });
 });
 
-test("a stack built from a config in code accepts the config's additionalInstanceTypes, with a warning", () => {
-  // GIVEN a stage config, loaded by a library user, that serves a type newer than the SDK
-  const base = loadStageConfig({ stage: 'prod' });
-  const config = { ...base, additionalInstanceTypes: ['ml.x9.large'], endpoint: { ...base.endpoint, instanceType: 'ml.x9.large' } };
-  // WHEN the user builds the stack without the app entry
-  const stack = new MlopsStack(appLikeCli(), 'Own', { config, env: { account: '111122223333', region: config.region } });
-  // THEN it synthesizes, warns at the endpoint, and keeps the config as given
-  Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('instanceType "ml\\.x9\\.large" is not in .*endpoints'));
+test("accepts the config's additionalInstanceTypes at each use, warning there, also when built in code", () => {
+  // GIVEN a stage config, as a library user parses it, with a type newer than the SDK for processing and hosting
+  const config = parseStageConfig({
+    project: 'fraud',
+    stage: 'newer',
+    removalPolicy: 'destroy',
+    additionalInstanceTypes: ['ml.x9.large'],
+    training: { processingInstanceType: 'ml.x9.large' },
+    endpoint: { variant: 'instance', instanceType: 'ml.x9.large', instanceCount: 2 },
+  });
+  // WHEN the stack is built without the app entry
+  const stack = new MlopsStack(appLikeCli(), 'fraud-newer', { config, env: { account: '111122223333', region: config.region } });
+  // THEN each use warns, the template carries the type, and the config stays as given
+  const warnings = Annotations.fromStack(stack)
+    .findWarning('*', Match.stringLikeRegexp('ml\\.x9\\.large'))
+    .map((entry) => `${entry.id}: ${entry.entry.data}`);
+  expect(warnings).toEqual([
+    expect.stringMatching(/^\/fraud-newer\/FeatureProcessing: instanceType "ml\.x9\.large" is not in @aws-sdk\/client-sagemaker [\d.]+'s list of instance types for processing jobs/),
+    expect.stringMatching(/^\/fraud-newer\/Endpoint: instanceType "ml\.x9\.large" is not in .* for endpoints \(hosting\).*\[ack: cdk-mlops:unlistedInstanceType\]$/),
+  ]);
+  expect(JSON.stringify(Template.fromStack(stack).toJSON())).toContain('\\"DefaultValue\\":\\"ml.x9.large\\"');
   expect(stack.config.endpoint.instanceType).toBe('ml.x9.large');
 });
