@@ -113,7 +113,7 @@ export class InstanceTypes {
    * The value renders as the type itself. Each construct that gets it for a use the SDK does not
    * list it for adds a synth warning (id `cdk-mlops:unlistedInstanceType`, which
    * `Annotations.of(scope).acknowledgeWarning` can acknowledge); SageMaker itself refuses, at
-   * deploy time, a type it does not offer. Upgrading the SDK is the better fix when it lists the type.
+   * deploy time, a type it does not offer. A cdk-mlops release on an SDK that lists the type is the better fix.
    *
    * @param instanceType an instance type of the shape `ml.<family>.<size>`
    */
