@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ArnFormat, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -121,17 +121,26 @@ export class SecureFunction extends Construct {
  */
 export function grantLogsServiceKeyUse(key: kms.IKey, scope: Construct): void {
   const stack = Stack.of(scope);
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-      },
-    }),
-  );
+  const statement = new iam.PolicyStatement({
+    principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    resources: ['*'],
+    conditions: {
+      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+    },
+  });
+  // An imported key's policy is not the app's to change: CloudWatch Logs would then refuse to
+  // create the encrypted log groups at deploy, so say so at synth, with the statement to add.
+  if (!key.addToResourcePolicy(statement).statementAdded) {
+    Annotations.of(scope).addWarningV2(
+      IMPORTED_KEY_WARNING,
+      `the key ${key.keyArn} is imported, so its key policy cannot be extended here: add this statement to it, or CloudWatch Logs cannot encrypt this construct's log groups: ${JSON.stringify(stack.resolve(statement.toStatementJson()))}`,
+    );
+  }
 }
+
+/** The id of the synth warning for an imported key whose policy must let CloudWatch Logs use it. */
+export const IMPORTED_KEY_WARNING = 'cdk-mlops:importedKeyNeedsLogsStatement';
 
 /**
  * The handler bundled with esbuild in this process (never Docker): one minified file, the AWS SDK

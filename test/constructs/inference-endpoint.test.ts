@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -230,4 +230,22 @@ describe('InferenceEndpoint', () => {
       /instanceType "ml\.t3\.medium" is not an instance type SageMaker offers for endpoints \(hosting\) by @aws-sdk\/client-sagemaker [\d.]+: use one such as ml\.m5\.large.*initialInstanceCount \(8\) is outside minCapacity\.\.maxCapacity \(2\.\.4\).*dataCapture\.samplingPercent is 0: use a whole percentage from 1 to 100.*the canary step is 60%: SageMaker accepts 1-50%.*monitoring\.scheduleName "churn_quality" is invalid.*monitoring\.instanceType "ml\.t2\.medium" is not an instance type SageMaker offers for processing jobs.*rollbackAlarms has 11 alarms: SageMaker watches at most 10.*endpointName "churn_prod" is invalid/,
     );
   });
+});
+
+test("warns, with the statement to add, when the key is imported and its policy cannot let CloudWatch Logs in", () => {
+  // GIVEN a bucket and key the team imported
+  const stack = new Stack(appLikeCli(), 'ImportedStack', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const encryptionKey = kms.Key.fromKeyArn(stack, 'TeamKey', 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+  const bucket = s3.Bucket.fromBucketAttributes(stack, 'TeamBucket', { bucketName: 'team-models', encryptionKey });
+  // WHEN an endpoint's deployer logs with that key
+  new InferenceEndpoint(stack, 'Endpoint', {
+    endpointName: 'team-live',
+    modelRegistry: ModelRegistry.fromModelPackageGroupName(stack, 'Models', 'team-models'),
+    modelArtifactsBucket: bucket,
+  });
+  // THEN synth says which statement the key policy needs
+  Annotations.fromStack(stack).hasWarning(
+    '/ImportedStack/Endpoint/Deployer',
+    Match.stringLikeRegexp('the key arn:aws:kms:eu-west-1:111122223333:key/1234abcd.* is imported.*kms:EncryptionContext:aws:logs:arn.*logs\\.eu-west-1\\.amazonaws\\.com.*'),
+  );
 });
