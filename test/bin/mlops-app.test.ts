@@ -43,14 +43,6 @@ describe('the CDK app entry point', () => {
     expect(result.stderr).not.toMatch(/\s+at .*\.ts:\d+/);
   });
 
-  test('fails when a type newer than the SDK is not in additionalInstanceTypes', () => {
-    const file = join(dir, 'unlisted.json');
-    writeFileSync(file, JSON.stringify({ project: 'fraud', stage: 'newer', endpoint: { variant: 'instance', instanceType: 'ml.x9.large' } }));
-    const result = runApp({ config: file }, join(dir, 'out-unlisted'));
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/- endpoint\.instanceType: received "ml\.x9\.large"; expected an instance type SageMaker supports for endpoints \(hosting\).*add it to additionalInstanceTypes/);
-  });
-
   test('fails when both -c stage and -c config are given, reading neither', () => {
     const file = join(dir, 'sandbox.json');
     writeFileSync(file, JSON.stringify({ project: 'fraud', stage: 'sandbox' }));
