@@ -1,0 +1,731 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import type { JsonObject } from '../../../constructs/pipeline-definition';
+import { loadStageConfig } from '../../../lib/config-loader';
+import {
+  PipelineClock,
+  PipelineDefinitionDocument,
+  PipelineEvent,
+  PipelineRunRefusedError,
+  runPipeline,
+  RunPipelineOptions,
+  StepDocument,
+  StepRunners,
+  StepRunnerError,
+  StepRunOutcome,
+  StepRunRequest,
+} from '../../../lib/local/pipeline-executor';
+import { addMlopsStage } from '../../../lib/mlops-app';
+import { CfnTemplate, ResolvedTemplate } from '../../../lib/wiring/template';
+import { appLikeCli } from '../../helpers/app';
+
+// The executor on the definitions the stacks deploy: each stage's stack is built in-process, its
+// template resolved for one imagined account (the wiring check's resolver), and the pipeline's
+// PipelineDefinitionBody run with fake runners that record what they receive and answer as
+// SageMaker's Describe* calls would.
+
+const ACCOUNT = '111122223333';
+
+interface StagePipeline {
+  readonly definition: PipelineDefinitionDocument;
+  readonly pipelineName: string;
+  readonly region: string;
+}
+
+function stagePipeline(stage: string): StagePipeline {
+  const stack = addMlopsStage(appLikeCli(), loadStageConfig({ stage }));
+  const template = new ResolvedTemplate(Template.fromStack(stack).toJSON() as CfnTemplate, {
+    account: ACCOUNT,
+    region: stack.region,
+    partition: 'aws',
+  });
+  const [pipeline] = template.ofType('AWS::SageMaker::Pipeline');
+  const body = (pipeline.properties.PipelineDefinition as { PipelineDefinitionBody: string }).PipelineDefinitionBody;
+  return { definition: JSON.parse(body), pipelineName: String(pipeline.properties.PipelineName), region: stack.region };
+}
+
+/** A clock that never waits: sleeping moves time on and is recorded. */
+class FakeClock implements PipelineClock {
+  public readonly sleeps: number[] = [];
+  private time = Date.parse('2026-03-01T10:00:00.000Z');
+
+  public now(): Date {
+    return new Date(this.time);
+  }
+
+  public async sleep(seconds: number): Promise<void> {
+    this.sleeps.push(seconds);
+    this.advance(seconds);
+  }
+
+  public advance(seconds: number): void {
+    this.time += seconds * 1000;
+  }
+}
+
+type Outcome = StepRunOutcome;
+
+/**
+ * Runners that record each request and answer like DescribeProcessingJob / DescribeTrainingJob
+ * (the request echoed, plus the job's name and results) and CreateModelPackage.
+ */
+class FakeSageMaker {
+  public readonly calls: StepRunRequest[] = [];
+  /** Property file text by name, as the job would write it. */
+  public files: { [name: string]: string } = { EvaluationReport: evaluationReport(0.9) };
+  /** Errors to throw, per step, on its successive attempts. */
+  public failures: { [step: string]: Error[] } = {};
+  /** Replaces the properties a step returns. */
+  public properties: { [step: string]: JsonObject } = {};
+
+  constructor(private readonly clock: FakeClock) {}
+
+  public runners(...types: string[]): StepRunners {
+    const all: StepRunners = {
+      Processing: (request) =>
+        this.answer(request, () => ({
+          properties: {
+            ...request.arguments,
+            ProcessingJobName: jobName(request),
+            ProcessingJobArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:processing-job/${jobName(request)}`,
+            ProcessingJobStatus: 'Completed',
+          },
+          propertyFiles: Object.fromEntries(
+            request.propertyFiles.filter((file) => file.PropertyFileName in this.files).map((file) => [file.PropertyFileName, this.files[file.PropertyFileName]]),
+          ),
+        })),
+      Training: (request) =>
+        this.answer(request, () => {
+          const output = request.arguments.OutputDataConfig as JsonObject;
+          return {
+            properties: {
+              ...request.arguments,
+              TrainingJobName: jobName(request),
+              TrainingJobStatus: 'Completed',
+              ModelArtifacts: { S3ModelArtifacts: `${output.S3OutputPath}/${jobName(request)}/output/model.tar.gz` },
+            },
+          };
+        }),
+      RegisterModel: (request) =>
+        this.answer(request, () => ({
+          properties: {
+            ModelPackageArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model-package/${request.arguments.ModelPackageGroupName}/1`,
+          },
+        })),
+    };
+    return types.length === 0 ? all : Object.fromEntries(types.map((type) => [type, all[type]]));
+  }
+
+  public callsOf(step: string): StepRunRequest[] {
+    return this.calls.filter((call) => call.name === step);
+  }
+
+  public argumentsOf(step: string): Record<string, any> {
+    const [call] = this.callsOf(step);
+    if (call === undefined) throw new Error(`step ${step} was not run`);
+    return call.arguments;
+  }
+
+  private async answer(request: StepRunRequest, outcome: () => Outcome): Promise<Outcome> {
+    this.calls.push(request);
+    this.clock.advance(2);
+    const failure = this.failures[request.name]?.shift();
+    if (failure !== undefined) throw failure;
+    const answered = outcome();
+    const replaced = this.properties[request.name];
+    return replaced === undefined ? answered : { ...answered, properties: replaced };
+  }
+}
+
+function jobName(request: StepRunRequest): string {
+  return `pipelines-${request.execution.executionId}-${request.name}`;
+}
+
+/** evaluation.json as ml/evaluation.py writes it. */
+function evaluationReport(auc: number): string {
+  return JSON.stringify({
+    binary_classification_metrics: { auc: { value: auc, standard_deviation: 'NaN' }, f1: { value: 0.5, standard_deviation: 'NaN' } },
+  });
+}
+
+/** Every step a step's definition reads with Steps.<name>.*. */
+function stepsRead(step: StepDocument): string[] {
+  return [...new Set([...JSON.stringify(step.Arguments).matchAll(/"Steps\.([A-Za-z0-9_-]+)\./g)].map((match) => match[1]))];
+}
+
+function allSteps(definition: PipelineDefinitionDocument): StepDocument[] {
+  return definition.Steps.flatMap((step) => {
+    const args = step.Arguments as { IfSteps?: StepDocument[]; ElseSteps?: StepDocument[] };
+    return step.Type === 'Condition' ? [step, ...(args.IfSteps ?? []), ...(args.ElseSteps ?? [])] : [step];
+  });
+}
+
+function copyOf<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+describe('runPipeline on the dev definition', () => {
+  let dev: StagePipeline;
+  let clock: FakeClock;
+  let sagemaker: FakeSageMaker;
+  beforeAll(() => {
+    dev = stagePipeline('dev');
+  }, 120_000);
+  beforeEach(() => {
+    clock = new FakeClock();
+    sagemaker = new FakeSageMaker(clock);
+  });
+
+  const run = (options: Partial<RunPipelineOptions> = {}, definition: PipelineDefinitionDocument = dev.definition) =>
+    runPipeline(definition, { executionId: 'run0001', runners: sagemaker.runners(), clock, pipelineName: dev.pipelineName, ...options });
+
+  const dataBucketUrl = () => {
+    const input = dev.definition.Parameters!.find((parameter) => parameter.Name === 'InputDataUrl')!;
+    return String(input.DefaultValue).replace(/\/raw\/$/, '');
+  };
+
+  test('runs feature processing → baseline → train → evaluate → condition → register, each step after what it reads', async () => {
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(result.status).toBe('Succeeded');
+    expect(result.steps.map((step) => [step.name, step.type, step.status])).toEqual([
+      ['FeatureProcessing', 'Processing', 'Succeeded'],
+      ['DataQualityBaseline', 'Processing', 'Succeeded'],
+      ['Train', 'Training', 'Succeeded'],
+      ['Evaluate', 'Processing', 'Succeeded'],
+      ['CheckMetric', 'Condition', 'Succeeded'],
+      ['RegisterModel', 'RegisterModel', 'Succeeded'],
+    ]);
+    expect(result.notRun).toEqual([
+      { name: 'MetricBelowThreshold', type: 'Fail', reason: 'it is in the Else branch of "CheckMetric", whose conditions held' },
+    ]);
+    const ran = result.steps.map((step) => step.name);
+    for (const step of allSteps(dev.definition).filter((candidate) => ran.includes(candidate.Name))) {
+      for (const upstream of stepsRead(step)) expect(ran.indexOf(upstream)).toBeLessThan(ran.indexOf(step.Name));
+    }
+    expect(result.steps.every((step) => step.attempts === 1)).toBe(true);
+    expect(result.steps.find((step) => step.name === 'Train')).toMatchObject({ startedAt: '2026-03-01T10:00:04.000Z', seconds: 2 });
+  });
+
+  test('resolves parameters from their defaults', async () => {
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(sagemaker.argumentsOf('FeatureProcessing').ProcessingResources.ClusterConfig).toMatchObject({ InstanceType: 'ml.t3.medium', InstanceCount: 1 });
+    expect(sagemaker.argumentsOf('FeatureProcessing').ProcessingInputs[0].S3Input.S3Uri).toBe(`${dataBucketUrl()}/raw/`);
+    expect(sagemaker.argumentsOf('Train').ResourceConfig.InstanceType).toBe('ml.m5.large');
+    expect(sagemaker.argumentsOf('RegisterModel').ModelApprovalStatus).toBe('Approved');
+    expect(result.parameters).toMatchObject({ MetricThreshold: 0.6, ProcessingInstanceCount: 1, TriggerReason: 'manual' });
+  });
+
+  test('an overriding parameter reaches the step arguments, typed as the parameter', async () => {
+    // WHEN
+    const result = await run({
+      parameters: { ProcessingInstanceCount: '2', TrainingInstanceType: 'ml.m5.xlarge', TriggerReason: 'drift', InputDataUrl: 's3://elsewhere/raw/' },
+    });
+
+    // THEN
+    expect(sagemaker.argumentsOf('FeatureProcessing').ProcessingResources.ClusterConfig.InstanceCount).toBe(2);
+    expect(sagemaker.argumentsOf('FeatureProcessing').ProcessingInputs[0].S3Input.S3Uri).toBe('s3://elsewhere/raw/');
+    expect(sagemaker.argumentsOf('Train').ResourceConfig.InstanceType).toBe('ml.m5.xlarge');
+    expect(sagemaker.argumentsOf('RegisterModel').ModelPackageDescription).toBe('Trained on s3://elsewhere/raw/ by run run0001 because drift');
+    expect(sagemaker.argumentsOf('RegisterModel').CustomerMetadataProperties).toMatchObject({ TriggerReason: 'drift', InputDataUrl: 's3://elsewhere/raw/' });
+    expect(result.parameters).toMatchObject({ ProcessingInstanceCount: 2, TrainingInstanceType: 'ml.m5.xlarge' });
+  });
+
+  test("joins each run's output paths with its execution id, and the next steps read those paths", async () => {
+    // WHEN
+    await run({ executionId: 'run0001' });
+
+    // THEN
+    const features = `${dataBucketUrl()}/features/run0001`;
+    const outputs = sagemaker.argumentsOf('FeatureProcessing').ProcessingOutputConfig.Outputs;
+    expect(outputs.map((output: any) => [output.OutputName, output.S3Output.S3Uri])).toEqual([
+      ['train', `${features}/train`],
+      ['validation', `${features}/validation`],
+      ['test', `${features}/test`],
+      ['baseline', `${features}/baseline`],
+    ]);
+    const channels = sagemaker.argumentsOf('Train').InputDataConfig;
+    expect(channels.map((channel: any) => [channel.ChannelName, channel.DataSource.S3DataSource.S3Uri])).toEqual([
+      ['train', `${features}/train`],
+      ['validation', `${features}/validation`],
+    ]);
+    expect(sagemaker.argumentsOf('DataQualityBaseline').ProcessingInputs[0].S3Input.S3Uri).toBe(`${features}/baseline`);
+    expect(sagemaker.argumentsOf('Evaluate').ProcessingInputs[1]).toMatchObject({ InputName: 'test', S3Input: { S3Uri: `${features}/test` } });
+    expect(sagemaker.argumentsOf('Train').OutputDataConfig.S3OutputPath).toMatch(/^s3:\/\/[^/]+\/models\/run0001$/);
+    expect(sagemaker.argumentsOf('RegisterModel').CustomerMetadataProperties.BaselineDataUrl).toBe(`${features}/baseline`);
+
+    // WHEN another execution
+    const second = new FakeSageMaker(clock);
+    await runPipeline(dev.definition, { executionId: 'run0002', runners: second.runners(), clock });
+
+    // THEN its paths are its own
+    expect(second.argumentsOf('Train').InputDataConfig[0].DataSource.S3DataSource.S3Uri).toBe(`${dataBucketUrl()}/features/run0002/train`);
+  });
+
+  test('hands the model artifact path the training job reports to Evaluate and RegisterModel', async () => {
+    // WHEN
+    const result = await run();
+
+    // THEN
+    const artifacts = result.steps.find((step) => step.name === 'Train')!.properties.ModelArtifacts as JsonObject;
+    expect(artifacts.S3ModelArtifacts).toMatch(/^s3:\/\/[^/]+\/models\/run0001\/pipelines-run0001-Train\/output\/model\.tar\.gz$/);
+    expect(sagemaker.argumentsOf('Evaluate').ProcessingInputs[0]).toMatchObject({ InputName: 'model', S3Input: { S3Uri: artifacts.S3ModelArtifacts } });
+    const register = sagemaker.argumentsOf('RegisterModel');
+    expect(register.InferenceSpecification.Containers[0].ModelDataUrl).toBe(artifacts.S3ModelArtifacts);
+    const evaluation = sagemaker.argumentsOf('Evaluate').ProcessingOutputConfig.Outputs[0].S3Output.S3Uri;
+    const baseline = sagemaker.argumentsOf('DataQualityBaseline').ProcessingOutputConfig.Outputs[0].S3Output.S3Uri;
+    expect(register.ModelMetrics).toEqual({
+      ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `${evaluation}/evaluation.json` } },
+      ModelDataQuality: {
+        Statistics: { ContentType: 'application/json', S3Uri: `${baseline}/statistics.json` },
+        Constraints: { ContentType: 'application/json', S3Uri: `${baseline}/constraints.json` },
+      },
+    });
+    expect(register.CustomerMetadataProperties.PipelineExecutionId).toBe('run0001');
+    expect(result.steps.at(-1)!.properties).toEqual({ ModelPackageArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model-package/churn-dev-models/1` });
+  });
+
+  test.each([0.9, 0.6])('registers the model when the auc in the evaluation report (%s) is at least the threshold', async (auc) => {
+    // GIVEN
+    sagemaker.files.EvaluationReport = evaluationReport(auc);
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    const check = result.steps.find((step) => step.name === 'CheckMetric')!;
+    expect(check.arguments).toEqual({ Conditions: [{ Type: 'GreaterThanOrEqualTo', LeftValue: auc, RightValue: 0.6 }] });
+    expect(check.properties).toEqual({ Outcome: 'True' });
+    expect(sagemaker.callsOf('RegisterModel')).toHaveLength(1);
+    expect(result.status).toBe('Succeeded');
+  });
+
+  test('fails when the auc is below the threshold, with the Fail step message resolved, and registers nothing', async () => {
+    // GIVEN
+    sagemaker.files.EvaluationReport = evaluationReport(0.59);
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    const message = "The model's auc (binary_classification_metrics.auc.value in evaluation.json) is below the threshold 0.6 - not registered.";
+    expect(result).toMatchObject({ status: 'Failed', failureReason: message, failedStep: 'MetricBelowThreshold' });
+    expect(result.steps.map((step) => [step.name, step.status])).toEqual([
+      ['FeatureProcessing', 'Succeeded'],
+      ['DataQualityBaseline', 'Succeeded'],
+      ['Train', 'Succeeded'],
+      ['Evaluate', 'Succeeded'],
+      ['CheckMetric', 'Succeeded'],
+      ['MetricBelowThreshold', 'Failed'],
+    ]);
+    expect(result.steps.at(-1)).toMatchObject({ type: 'Fail', failureReason: message, arguments: { ErrorMessage: message } });
+    expect(result.steps.find((step) => step.name === 'CheckMetric')!.properties).toEqual({ Outcome: 'False' });
+    expect(sagemaker.callsOf('RegisterModel')).toEqual([]);
+    expect(result.notRun).toEqual([
+      { name: 'RegisterModel', type: 'RegisterModel', reason: 'it is in the If branch of "CheckMetric", whose conditions did not hold' },
+    ]);
+  });
+
+  test('an overriding threshold reaches the condition and the Fail message', async () => {
+    // WHEN
+    const result = await run({ parameters: { MetricThreshold: 0.95 } });
+
+    // THEN
+    expect(result.failureReason).toMatch(/below the threshold 0\.95 - not registered\.$/);
+    expect(sagemaker.callsOf('RegisterModel')).toEqual([]);
+  });
+
+  test('retries a step whose runner reports a retryable exception type, after the policy interval', async () => {
+    // GIVEN
+    sagemaker.failures.Train = [new StepRunnerError('InsufficientCapacityError: no ml.m5.large capacity', 'SageMaker.CAPACITY_ERROR')];
+    const events: PipelineEvent[] = [];
+
+    // WHEN
+    const result = await run({ onEvent: (event) => events.push(event) });
+
+    // THEN
+    expect(result.status).toBe('Succeeded');
+    expect(result.steps.find((step) => step.name === 'Train')).toMatchObject({ status: 'Succeeded', attempts: 2, seconds: 34 });
+    expect(sagemaker.callsOf('Train').map((call) => call.attempt)).toEqual([1, 2]);
+    expect(clock.sleeps).toEqual([30]);
+    expect(events.filter((event) => event.step === 'Train').map((event) => event.type)).toEqual([
+      'step-started',
+      'step-retrying',
+      'step-started',
+      'step-succeeded',
+    ]);
+    expect(events.find((event) => event.type === 'step-retrying')).toMatchObject({
+      step: 'Train',
+      attempt: 1,
+      exceptionType: 'SageMaker.CAPACITY_ERROR',
+      delaySeconds: 30,
+      reason: 'InsufficientCapacityError: no ml.m5.large capacity',
+    });
+  });
+
+  test('fails when the retries run out, after the backoff the policy sets', async () => {
+    // GIVEN
+    sagemaker.failures.Train = Array.from({ length: 10 }, () => new StepRunnerError('InternalServerError', 'SageMaker.JOB_INTERNAL_ERROR'));
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(clock.sleeps).toEqual([30, 60, 120, 240]);
+    expect(result.steps.at(-1)).toMatchObject({ name: 'Train', status: 'Failed', attempts: 5 });
+    expect(result.failureReason).toMatch(
+      /^step "Train" \(Training\) failed: InternalServerError \(SageMaker\.JOB_INTERNAL_ERROR; gave up after 5 attempts: its retry policy allows 4 retries\)$/,
+    );
+    expect(result.notRun.map((step) => [step.name, step.reason])).toEqual([
+      ['Evaluate', 'it waits for "Train", which failed'],
+      ['CheckMetric', 'it waits for "Evaluate", which did not run'],
+      // RegisterModel reads the model artifacts of Train itself.
+      ['RegisterModel', 'it waits for "Train", which failed'],
+      ['MetricBelowThreshold', 'it waits for "CheckMetric", which did not run'],
+    ]);
+  });
+
+  test('fails without retrying when the exception type is one no policy of the step retries', async () => {
+    // GIVEN
+    sagemaker.failures.Train = [new StepRunnerError('socket hang up', 'Step.SERVICE_FAULT')];
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(clock.sleeps).toEqual([]);
+    expect(result.steps.at(-1)).toMatchObject({ name: 'Train', status: 'Failed', attempts: 1 });
+    expect(result.failureReason).toMatch(/socket hang up \(Step\.SERVICE_FAULT, which no retry policy of the step retries\)/);
+  });
+
+  test('fails a step whose type has no local runner, naming the step and its type, and never skips it', async () => {
+    // WHEN
+    const result = await run({ runners: sagemaker.runners('Processing', 'Training') });
+
+    // THEN
+    expect(result.status).toBe('Failed');
+    expect(result.steps.at(-1)).toMatchObject({ name: 'RegisterModel', type: 'RegisterModel', status: 'Failed', attempts: 0 });
+    expect(result.failureReason).toMatch(/step "RegisterModel" is a RegisterModel step and no local runner exists for RegisterModel steps \(runners: Processing, Training\)/);
+  });
+
+  test('fails the reading step, naming the path, when a step did not produce a property the next one reads', async () => {
+    // GIVEN FeatureProcessing answers without echoing its ProcessingOutputConfig
+    sagemaker.properties.FeatureProcessing = { ProcessingJobName: 'pipelines-run0001-FeatureProcessing', ProcessingJobStatus: 'Completed' };
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(result.steps.map((step) => [step.name, step.status])).toEqual([
+      ['FeatureProcessing', 'Succeeded'],
+      ['DataQualityBaseline', 'Failed'],
+    ]);
+    expect(result.steps[1]).toMatchObject({ attempts: 0, arguments: undefined });
+    expect(result.failureReason).toBe(
+      'step "DataQualityBaseline" (Processing) failed: Arguments.ProcessingInputs[0].S3Input.S3Uri: ' +
+        '{"Get":"Steps.FeatureProcessing.ProcessingOutputConfig.Outputs[\'baseline\'].S3Output.S3Uri"} does not resolve: ' +
+        'step "FeatureProcessing" has no "ProcessingOutputConfig" (it has "ProcessingJobName", "ProcessingJobStatus")',
+    );
+    expect(sagemaker.callsOf('DataQualityBaseline')).toEqual([]);
+  });
+
+  test('fails when a processing output the next step indexes by name is missing', async () => {
+    // GIVEN FeatureProcessing reports its outputs without "baseline"
+    const copy = copyOf(dev.definition) as any;
+    copy.Steps[0].Arguments.ProcessingOutputConfig.Outputs.pop();
+
+    // WHEN
+    const result = await run({}, copy);
+
+    // THEN
+    expect(result.failureReason).toMatch(
+      /ProcessingOutputConfig\.Outputs of step "FeatureProcessing" has no item named "baseline" \(it has "train", "validation", "test"\)/,
+    );
+  });
+
+  test('fails the condition, naming the path, when the evaluation report lacks the metric', async () => {
+    // GIVEN
+    sagemaker.files.EvaluationReport = JSON.stringify({ metrics: { auc: 0.9 } });
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(result.steps.at(-1)).toMatchObject({ name: 'CheckMetric', status: 'Failed' });
+    expect(result.failureReason).toMatch(
+      /Arguments\.Conditions\[0\]\.LeftValue: .* does not resolve: property file "EvaluationReport" of step "Evaluate" has no "binary_classification_metrics" \(it has "metrics"\)/,
+    );
+    expect(result.notRun.map((step) => step.name)).toEqual(['RegisterModel', 'MetricBelowThreshold']);
+  });
+
+  test('fails the condition when the metric is not a number', async () => {
+    // GIVEN
+    sagemaker.files.EvaluationReport = JSON.stringify({ binary_classification_metrics: { auc: { value: '0.9' } } });
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(result.failureReason).toMatch(/GreaterThanOrEqualTo compares LeftValue "0\.9" \(string\) with RightValue 0\.6 \(number\)/);
+  });
+
+  test.each([
+    [undefined, /step "Evaluate" declares property file "EvaluationReport" \(evaluation\.json in output "evaluation"\), but the job produced none/],
+    ['{"binary_classification_metrics": ', /step "Evaluate" wrote property file "EvaluationReport" .* that is not JSON/],
+  ])('fails the step that should write the evaluation report when it writes %j', async (text, reason) => {
+    // GIVEN
+    if (text === undefined) delete sagemaker.files.EvaluationReport;
+    else sagemaker.files.EvaluationReport = text;
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(result.steps.at(-1)).toMatchObject({ name: 'Evaluate', status: 'Failed' });
+    expect(result.failureReason).toMatch(reason);
+  });
+
+  test('reports each step as it starts and ends', async () => {
+    // GIVEN
+    const events: PipelineEvent[] = [];
+
+    // WHEN
+    await run({ onEvent: (event) => events.push(event) });
+
+    // THEN
+    expect(events.map((event) => `${event.type} ${event.step}`)).toEqual([
+      'step-started FeatureProcessing',
+      'step-succeeded FeatureProcessing',
+      'step-started DataQualityBaseline',
+      'step-succeeded DataQualityBaseline',
+      'step-started Train',
+      'step-succeeded Train',
+      'step-started Evaluate',
+      'step-succeeded Evaluate',
+      'step-started CheckMetric',
+      'step-succeeded CheckMetric',
+      'step-started RegisterModel',
+      'step-succeeded RegisterModel',
+    ]);
+    expect(events.find((event) => event.step === 'CheckMetric' && event.type === 'step-succeeded')).toMatchObject({ outcome: true });
+  });
+
+  describe('refuses before anything runs', () => {
+    const refusal = async (promise: Promise<unknown>): Promise<string> => {
+      const error = await promise.then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(PipelineRunRefusedError);
+      expect(sagemaker.calls).toEqual([]);
+      return (error as Error).message;
+    };
+
+    test('fails when a parameter is not one of the pipeline', async () => {
+      const message = await refusal(run({ parameters: { MetricTreshold: 0.7 } }));
+      expect(message).toMatch(/parameter "MetricTreshold" is not a parameter of the pipeline: use one of "InputDataUrl", .*"MetricThreshold"/);
+    });
+
+    test.each([
+      ['ProcessingInstanceCount', 'two', /parameter "ProcessingInstanceCount" is Integer: got "two", expected a whole number/],
+      ['ProcessingInstanceCount', 1.5, /parameter "ProcessingInstanceCount" is Integer: got 1\.5, expected a whole number/],
+      ['MetricThreshold', true, /parameter "MetricThreshold" is Float: got true, expected a number/],
+      ['ModelApprovalStatus', 5, /parameter "ModelApprovalStatus" is String: got 5, expected a string/],
+    ])('fails when parameter %s is given %j', async (name, value, expected) => {
+      expect(await refusal(run({ parameters: { [name]: value } }))).toMatch(expected);
+    });
+
+    test('fails when the steps wait for each other in a cycle', async () => {
+      const copy = copyOf(dev.definition) as any;
+      copy.Steps[0].DependsOn = ['Evaluate'];
+      expect(await refusal(run({}, copy))).toMatch(/steps wait for each other in a cycle \("FeatureProcessing" waits for "Evaluate" waits for .*"FeatureProcessing"\)/);
+    });
+
+    test('fails when a step reads a step that is not in the pipeline', async () => {
+      const copy = copyOf(dev.definition) as any;
+      copy.Steps[2].Arguments.InputDataConfig[0].DataSource.S3DataSource.S3Uri = {
+        Get: "Steps.FeatureEngineering.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri",
+      };
+      expect(await refusal(run({}, copy))).toMatch(
+        /step "Train" Arguments\.InputDataConfig\[0\]\.DataSource\.S3DataSource\.S3Uri reads a property of step "FeatureEngineering", which is not in the pipeline/,
+      );
+    });
+
+    test('fails when the condition reads a property file its step does not declare', async () => {
+      const copy = copyOf(dev.definition) as any;
+      copy.Steps[3].PropertyFiles[0].PropertyFileName = 'Evaluation';
+      expect(await refusal(run({}, copy))).toMatch(
+        /step "CheckMetric" Arguments\.Conditions\[0\]\.LeftValue reads property file "EvaluationReport" of step "Evaluate", which declares "Evaluation"/,
+      );
+    });
+
+    test('fails when a step depends on an unknown step, and lists every problem at once', async () => {
+      const copy = copyOf(dev.definition) as any;
+      copy.Steps[1].DependsOn = ['Preprocess'];
+      const message = await refusal(run({ parameters: { Nope: 1 } }, copy));
+      expect(message).toMatch(/\(2 problems\)/);
+      expect(message).toMatch(/step "DataQualityBaseline" depends on step "Preprocess", which is not in the pipeline/);
+      expect(message).toMatch(/parameter "Nope" is not a parameter of the pipeline/);
+    });
+  });
+});
+
+describe('runPipeline on the prod definition', () => {
+  let prod: StagePipeline;
+  beforeAll(() => {
+    prod = stagePipeline('prod');
+  }, 120_000);
+
+  test.each([
+    [0.8, 'Succeeded'],
+    [0.7, 'Failed'],
+  ])('gates on the prod threshold and registers pending manual approval (auc %s → %s)', async (auc, status) => {
+    // GIVEN
+    const clock = new FakeClock();
+    const sagemaker = new FakeSageMaker(clock);
+    sagemaker.files.EvaluationReport = evaluationReport(auc);
+
+    // WHEN
+    const result = await runPipeline(JSON.stringify(prod.definition), { executionId: 'prod0001', runners: sagemaker.runners(), clock });
+
+    // THEN
+    expect(result.status).toBe(status);
+    if (status === 'Succeeded') {
+      expect(sagemaker.argumentsOf('RegisterModel')).toMatchObject({ ModelPackageGroupName: 'churn-prod-models', ModelApprovalStatus: 'PendingManualApproval' });
+      expect(sagemaker.argumentsOf('Train').ResourceConfig.InstanceType).toBe('ml.m5.xlarge');
+    } else {
+      expect(result.failureReason).toMatch(/below the threshold 0\.75 - not registered\.$/);
+      expect(sagemaker.callsOf('RegisterModel')).toEqual([]);
+    }
+  });
+});
+
+describe('runPipeline expressions and conditions', () => {
+  const processing = (name: string, args: unknown = {}, extra: object = {}) => ({ Name: name, Type: 'Processing', Arguments: args, ...extra });
+
+  async function outcomeOf(conditions: unknown[], parameters: object[] = []) {
+    const calls: string[] = [];
+    const result = await runPipeline(
+      {
+        Parameters: parameters as any,
+        Steps: [{ Name: 'Check', Type: 'Condition', Arguments: { Conditions: conditions, IfSteps: [processing('WhenTrue')], ElseSteps: [processing('WhenFalse')] } }],
+      },
+      { runners: { Processing: async (request) => (calls.push(request.name), { properties: {} }) }, clock: new FakeClock() },
+    );
+    return { result, calls };
+  }
+
+  const eq = (left: unknown, right: unknown) => ({ Type: 'Equals', LeftValue: left, RightValue: right });
+
+  test.each([
+    ['Equals', [eq(1, 1)], true],
+    ['Equals on strings', [eq('a', 'b')], false],
+    ['NotEquals', [{ Type: 'NotEquals', LeftValue: 'a', RightValue: 'b' }], true],
+    ['GreaterThan', [{ Type: 'GreaterThan', LeftValue: 2, RightValue: 2 }], false],
+    ['GreaterThanOrEqualTo', [{ Type: 'GreaterThanOrEqualTo', LeftValue: 2, RightValue: 2 }], true],
+    ['LessThan', [{ Type: 'LessThan', LeftValue: 1, RightValue: 1.5 }], true],
+    ['LessThanOrEqualTo', [{ Type: 'LessThanOrEqualTo', LeftValue: 3, RightValue: 2 }], false],
+    ['GreaterThan on strings', [{ Type: 'GreaterThan', LeftValue: 'b', RightValue: 'a' }], true],
+    ['In', [{ Type: 'In', QueryValue: 'b', Values: ['a', 'b'] }], true],
+    ['In as the schema writes it', [{ Type: 'In', Value: 2, In: [1, '2'] }], false],
+    ['NotIn', [{ Type: 'NotIn', QueryValue: 'c', Values: ['a', 'b'] }], true],
+    ['Not', [{ Type: 'Not', Expression: eq(1, 1) }], false],
+    ['Or', [{ Type: 'Or', Conditions: [eq(1, 2), eq(2, 2)] }], true],
+    ['every condition of the list', [eq(1, 1), eq(1, 2)], false],
+  ])('evaluates %s', async (_, conditions, held) => {
+    const { result, calls } = await outcomeOf(conditions);
+    expect(result.steps[0].properties).toEqual({ Outcome: held ? 'True' : 'False' });
+    expect(calls).toEqual([held ? 'WhenTrue' : 'WhenFalse']);
+  });
+
+  test('compares parameters as their declared types', async () => {
+    const { calls } = await outcomeOf(
+      [{ Type: 'LessThan', LeftValue: { Get: 'Parameters.Count' }, RightValue: 10 }],
+      [{ Name: 'Count', Type: 'Integer', DefaultValue: 9 }],
+    );
+    expect(calls).toEqual(['WhenTrue']);
+  });
+
+  test('fails when Equals compares values of different types', async () => {
+    const { result, calls } = await outcomeOf([eq(1, '1')]);
+    expect(result.failureReason).toMatch(/Equals compares LeftValue 1 \(number\) with RightValue "1" \(string\)/);
+    expect(calls).toEqual([]);
+  });
+
+  test('resolves execution variables, JsonGet paths with list indexes and quoted keys, and nested joins', async () => {
+    // GIVEN
+    const clock = new FakeClock();
+    const received: JsonObject[] = [];
+    const definition = {
+      Parameters: [{ Name: 'Prefix', Type: 'String', DefaultValue: 's3://bucket' }],
+      Steps: [
+        processing('Report', {}, { PropertyFiles: [{ PropertyFileName: 'Report', OutputName: 'out', FilePath: 'report.json' }] }),
+        processing('Use', {
+          Id: { Get: 'Execution.PipelineExecutionId' },
+          Arn: { Get: 'Execution.PipelineExecutionArn' },
+          Name: { Get: 'Execution.PipelineName' },
+          Started: { Get: 'Execution.StartDateTime' },
+          Path: { 'Std:Join': { On: '/', Values: [{ Get: 'Parameters.Prefix' }, { Get: 'Execution.PipelineExecutionId' }, 'x'] } },
+          Metric: { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.Report.PropertyFiles.Report' }, Path: "metrics[1]['f1'].value" } },
+          Job: { Get: 'Steps.Report.Jobs[0].Name' },
+        }),
+      ],
+    };
+
+    // WHEN
+    const result = await runPipeline(definition, {
+      executionId: 'abc123',
+      pipelineName: 'churn-dev',
+      pipelineArn: 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/churn-dev',
+      clock,
+      runners: {
+        Processing: async (request): Promise<StepRunOutcome> => {
+          received.push(request.arguments);
+          return request.name === 'Report'
+            ? { properties: { Jobs: [{ Name: 'job-1' }] }, propertyFiles: { Report: JSON.stringify({ metrics: [{ f1: { value: 0.1 } }, { f1: { value: 0.7 } }] }) } }
+            : { properties: {} };
+        },
+      },
+    });
+
+    // THEN
+    expect(result.status).toBe('Succeeded');
+    expect(result.executionArn).toBe('arn:aws:sagemaker:us-east-1:111122223333:pipeline/churn-dev/execution/abc123');
+    expect(received[1]).toEqual({
+      Id: 'abc123',
+      Arn: 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/churn-dev/execution/abc123',
+      Name: 'churn-dev',
+      Started: '2026-03-01T10:00:00.000Z',
+      Path: 's3://bucket/abc123/x',
+      Metric: 0.7,
+      Job: 'job-1',
+    });
+    expect(result.steps[0].propertyFiles).toEqual({ Report: { metrics: [{ f1: { value: 0.1 } }, { f1: { value: 0.7 } }] } });
+  });
+
+  test('generates an execution id like SageMaker when none is given', async () => {
+    const result = await runPipeline({ Steps: [processing('Only')] }, { runners: { Processing: async () => ({ properties: {} }) } });
+    expect(result.executionId).toMatch(/^[a-z0-9]{12}$/);
+  });
+
+  test.each([
+    [{ X: { Get: 'Execution.PipelineName' } }, /reads Execution\.PipelineName: pass the pipeline's name \(pipelineName\)/],
+    [{ X: { Get: 'Execution.Nope' } }, /reads Execution\.Nope, which is not an execution variable/],
+    [{ X: { Get: 'Steps.Only.PropertyFiles.Report' } }, /reads a property file outside Std:JsonGet/],
+    [{ X: { 'Std:Concat': [] } }, /Std:Concat is not a function the local executor knows/],
+    [{ X: { Get: "Steps.Other.Outputs['a" } }, /path "Outputs\['a" is not valid/],
+    [{ X: { Get: 'Parameters.Missing' } }, /reads parameter "Missing", which is not in the pipeline/],
+  ])('fails before running when an expression cannot resolve: %j', async (args, expected) => {
+    const calls: string[] = [];
+    const promise = runPipeline(
+      { Steps: [processing('Other'), processing('Uses', args)] },
+      { runners: { Processing: async (request) => (calls.push(request.name), { properties: {} }) } },
+    );
+    await expect(promise).rejects.toThrow(expected);
+    expect(calls).toEqual([]);
+  });
+});
