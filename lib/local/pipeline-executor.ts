@@ -435,6 +435,8 @@ function planRetryPolicies(label: string, policies: unknown, report: (problem: s
       }
       return value;
     };
+    // MaxAttempts counts retries after the first run ("the maximum number of retry attempts"):
+    // https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-retry-policy.html
     return [
       {
         exceptionTypes: types as string[],
