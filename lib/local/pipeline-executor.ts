@@ -479,12 +479,12 @@ function inspectCondition(condition: unknown, at: string, report: (problem: stri
     report(`${at} has type ${preview(isObject(condition) ? condition.Type : condition)}: use one of ${CONDITION_TYPES.join(', ')}`);
     return;
   }
-  const require = (...keys: string[]): void => {
+  const requireKeys = (...keys: string[]): void => {
     for (const key of keys) if (condition[key] === undefined) report(`${at} (${condition.Type}) has no ${key}`);
   };
   switch (condition.Type) {
     case 'Not':
-      require('Expression');
+      requireKeys('Expression');
       if (condition.Expression !== undefined) inspectCondition(condition.Expression, `${at}.Expression`, report);
       return;
     case 'Or':
@@ -497,7 +497,7 @@ function inspectCondition(condition: unknown, at: string, report: (problem: stri
       if (!Array.isArray(condition.Values ?? condition.In)) report(`${at} (${condition.Type}) has no list of Values`);
       return;
     default:
-      require('LeftValue', 'RightValue');
+      requireKeys('LeftValue', 'RightValue');
   }
 }
 
