@@ -30,6 +30,10 @@ from sklearn import metrics
 
 logger = logging.getLogger("evaluation")
 
+# The local loop runs this script outside a container: it sets CDK_MLOPS_CONTAINER_ROOT to a folder
+# that stands for the container's "/", and the /opt/ml/... defaults are read below it.
+CONTAINER_ROOT = os.environ.get("CDK_MLOPS_CONTAINER_ROOT", "")
+
 MODEL_ARCHIVE = "model.tar.gz"
 MODEL_FILE = "xgboost-model"
 THRESHOLD = 0.5
@@ -42,9 +46,9 @@ class DataError(Exception):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Evaluate an XGBoost model on the churn test split.")
-    parser.add_argument("--model-dir", default="/opt/ml/processing/model")
-    parser.add_argument("--test-dir", default="/opt/ml/processing/test")
-    parser.add_argument("--output-dir", default="/opt/ml/processing/evaluation")
+    parser.add_argument("--model-dir", default=CONTAINER_ROOT + "/opt/ml/processing/model")
+    parser.add_argument("--test-dir", default=CONTAINER_ROOT + "/opt/ml/processing/test")
+    parser.add_argument("--output-dir", default=CONTAINER_ROOT + "/opt/ml/processing/evaluation")
     return parser.parse_args(argv)
 
 

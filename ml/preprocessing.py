@@ -25,6 +25,10 @@ import pandas as pd
 
 logger = logging.getLogger("preprocessing")
 
+# The local loop runs this script outside a container: it sets CDK_MLOPS_CONTAINER_ROOT to a folder
+# that stands for the container's "/", and the /opt/ml/... defaults are read below it.
+CONTAINER_ROOT = os.environ.get("CDK_MLOPS_CONTAINER_ROOT", "")
+
 SPLITS = ("train", "validation", "test")
 
 
@@ -34,15 +38,15 @@ class DataError(Exception):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Churn feature processing for SageMaker Processing.")
-    parser.add_argument("--input-dir", default="/opt/ml/processing/input")
-    parser.add_argument("--output-dir", default="/opt/ml/processing")
+    parser.add_argument("--input-dir", default=CONTAINER_ROOT + "/opt/ml/processing/input")
+    parser.add_argument("--output-dir", default=CONTAINER_ROOT + "/opt/ml/processing")
     parser.add_argument("--label-column", default="churn")
     parser.add_argument("--train-ratio", type=float, default=0.7)
     parser.add_argument("--validation-ratio", type=float, default=0.15)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--resource-config",
-        default="/opt/ml/config/resourceconfig.json",
+        default=CONTAINER_ROOT + "/opt/ml/config/resourceconfig.json",
         help="SageMaker's host list; used only to name outputs uniquely when there are several hosts",
     )
     args = parser.parse_args(argv)

@@ -21,6 +21,10 @@ import xgboost as xgb
 
 logger = logging.getLogger("train")
 
+# The local loop runs this script outside a container: it sets CDK_MLOPS_CONTAINER_ROOT to a folder
+# that stands for the container's "/", and the /opt/ml/... defaults are read below it.
+CONTAINER_ROOT = os.environ.get("CDK_MLOPS_CONTAINER_ROOT", "")
+
 MODEL_FILE = "xgboost-model"
 
 
@@ -34,12 +38,14 @@ def parse_args(argv=None):
     parser.add_argument("--max-depth", "--max_depth", dest="max_depth", type=int, default=5)
     parser.add_argument("--eta", type=float, default=0.2)
     parser.add_argument("--objective", default="binary:logistic")
+    # The built-in algorithm's hyperparameter; the pipeline sets it so the metric definitions find it.
+    parser.add_argument("--eval-metric", "--eval_metric", dest="eval_metric", default="auc")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--train-dir", default=os.environ.get("SM_CHANNEL_TRAIN", "/opt/ml/input/data/train"))
+    parser.add_argument("--train-dir", default=os.environ.get("SM_CHANNEL_TRAIN", CONTAINER_ROOT + "/opt/ml/input/data/train"))
     parser.add_argument(
-        "--validation-dir", default=os.environ.get("SM_CHANNEL_VALIDATION", "/opt/ml/input/data/validation")
+        "--validation-dir", default=os.environ.get("SM_CHANNEL_VALIDATION", CONTAINER_ROOT + "/opt/ml/input/data/validation")
     )
-    parser.add_argument("--model-dir", default=os.environ.get("SM_MODEL_DIR", "/opt/ml/model"))
+    parser.add_argument("--model-dir", default=os.environ.get("SM_MODEL_DIR", CONTAINER_ROOT + "/opt/ml/model"))
     args = parser.parse_args(argv)
     if args.num_round < 1:
         parser.error("--num-round must be at least 1, got %d" % args.num_round)
@@ -79,7 +85,7 @@ def train(args, train_data, validation_data):
         "objective": args.objective,
         "max_depth": args.max_depth,
         "eta": args.eta,
-        "eval_metric": "auc",
+        "eval_metric": args.eval_metric,
         "seed": args.seed,
     }
     logger.info("training with %s for %d rounds", params, args.num_round)

@@ -2,6 +2,7 @@ import { ModelApprovalStatus } from '@aws-sdk/client-sagemaker';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { describeTarget, renderConfig, renderConfigValidation, renderTarget, validateConfigFile } from './config-commands';
 import { readEndpointState } from './endpoint';
+import { addLocalCommands } from './local';
 import { CliError, ConnectionContext, EXIT_CODE, ExitCode, explainError } from './errors';
 import { ApprovalDecision, changeApproval, readModelDetails, readModelList, renderApprovalChange, renderModelDetails, renderModelList } from './models';
 import { CliIo, formatJson } from './output';
@@ -77,6 +78,7 @@ const METRIC_NAME_PATTERN = /^[a-z0-9_]+$/;
 export async function runCli(args: readonly string[], runtime: CliRuntime): Promise<ExitCode> {
   const { io } = runtime;
   let connection: ConnectionContext | undefined;
+  let exitCode: ExitCode = EXIT_CODE.OK;
   const program = new Command('cdk-mlops');
 
   /**
@@ -260,9 +262,11 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
       print(command, { data: description, text: renderTarget(description) });
     });
 
+  addLocalCommands(program, io, runtime.cwd, (code) => (exitCode = code));
+
   try {
     await program.parseAsync(args, { from: 'user' });
-    return EXIT_CODE.OK;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has printed the help or the usage error already.

@@ -2,7 +2,7 @@ import { Handoff, plumbingHandoffs } from './handoffs';
 import { handlerHandoffs } from './handler-handoffs';
 import { IdentityStatementRef, PolicyEngine, RequestVerdict } from './policy-engine';
 import { pipelineHandoffs, servingHandoffs } from './sagemaker-handoffs';
-import { CfnTemplate, Deployment, ResolvedTemplate } from './template';
+import { CfnTemplate, Deployment, ResolvedTemplate } from '../resolved-template';
 
 /** The account the check imagines the stack deployed in. */
 export const CHECK_ACCOUNT = '111111111111';

@@ -5,7 +5,7 @@ import { SDK_CALLS as REGISTRY_CLEANUP_CALLS } from '../../lambda/registry-clean
 import { SDK_CALLS as GOVERNOR_CALLS } from '../../lambda/retraining-governor/sdk-calls';
 import { HANDLER_METADATA_KEY } from '../../constructs/secure-function';
 import { Handoff } from './handoffs';
-import { ResolvedTemplate } from './template';
+import { ResolvedTemplate } from '../resolved-template';
 
 /** The SDK-call inventory kept beside each handler, by handler folder. */
 const HANDLER_SDK_CALLS: Readonly<Record<string, readonly SdkCall[]>> = {

@@ -1,5 +1,5 @@
 import { AccessRequest } from './policy-engine';
-import { ResolvedResource, ResolvedTemplate } from './template';
+import { ResolvedResource, ResolvedTemplate } from '../resolved-template';
 
 /**
  * One place where a service hands work to another: every request in `requests` must be allowed,

@@ -1,5 +1,5 @@
 import { runSimulation, Simulation } from '@cloud-copilot/iam-simulate';
-import { ResolvedTemplate } from './template';
+import { ResolvedTemplate } from '../resolved-template';
 
 /** One request a service or role makes in the loop. */
 export interface AccessRequest {

@@ -2,7 +2,7 @@ import { HANDLER_METADATA_KEY } from '../../constructs/secure-function';
 import { DEPLOYER_ENV as E } from '../../lambda/deployer/environment';
 import { AccessRequest } from './policy-engine';
 import { describeArn, Handoff } from './handoffs';
-import { ResolvedTemplate } from './template';
+import { ResolvedTemplate } from '../resolved-template';
 
 /** The execution id the check imagines, so per-run paths become concrete. */
 const EXECUTION_ID = 'execution-1';

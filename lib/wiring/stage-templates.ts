@@ -5,7 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { knownStages, loadStageConfig } from '../config-loader';
 import { addMlopsStage } from '../mlops-app';
 import { packageFile } from '../../constructs/private/package-files';
-import { CfnTemplate } from './template';
+import { CfnTemplate } from '../resolved-template';
 
 export interface StageTemplate {
   readonly stage: string;

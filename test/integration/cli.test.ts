@@ -21,7 +21,7 @@ import {
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { TAG } from '../../lambda/deployer/naming';
 import { PIPELINE_PARAMETER } from '../../lambda/retraining-governor/environment';
-import { MotoServer } from './moto-server';
+import { MotoServer } from '../../lib/local/moto-server';
 
 // The operator CLI as operators run it: a child process of bin/cdk-mlops.ts (or of its build) against
 // moto, checked by its output and exit code and by the emulator's state afterwards; never with the

@@ -24,7 +24,7 @@ import { deleteDataQualityJobDefinitions, listOwnedDataQualityJobDefinitions } f
 import { TAG } from '../../lambda/deployer/naming';
 import { tagsByKey } from '../../lambda/deployer/resources';
 import { removeEndpointResources } from '../../lambda/endpoint-cleanup/cleanup';
-import { MotoServer } from './moto-server';
+import { MotoServer } from '../../lib/local/moto-server';
 
 /*
  * The deployer and the endpoint clean-up against moto over real HTTP, with the SDK clients the

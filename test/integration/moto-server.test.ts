@@ -1,4 +1,4 @@
-import { httpStatus, MotoServer } from './moto-server';
+import { httpStatus, MotoServer } from '../../lib/local/moto-server';
 
 describe('MotoServer', () => {
   const moto = new MotoServer();

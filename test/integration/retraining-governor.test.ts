@@ -12,7 +12,7 @@ import {
   readGovernorSettings,
 } from '../../lambda/retraining-governor/environment';
 import { governRetraining, RetrainingEvent } from '../../lambda/retraining-governor/governor';
-import { MotoServer } from './moto-server';
+import { MotoServer } from '../../lib/local/moto-server';
 
 // The governor against moto over real HTTP: wire format of List/Start, the missing-pipeline error,
 // and the cool-down. moto 5.2.1 marks every execution Succeeded at once, so "skip while running"

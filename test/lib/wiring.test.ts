@@ -1,6 +1,6 @@
 import { checkWiring, formatReport, WiringReport } from '../../lib/wiring/check';
 import { StageTemplate, synthesizeStages } from '../../lib/wiring/stage-templates';
-import { CfnResource, CfnTemplate } from '../../lib/wiring/template';
+import { CfnResource, CfnTemplate } from '../../lib/resolved-template';
 
 // The same check `npm run verify:wiring` runs, on every stage, and proof that it can fail: each
 // mutation removes one statement a hand-off needs and the report must name that hand-off.

@@ -15,7 +15,7 @@ import {
   StepRunRequest,
 } from '../../../lib/local/pipeline-executor';
 import { addMlopsStage } from '../../../lib/mlops-app';
-import { CfnTemplate, ResolvedTemplate } from '../../../lib/wiring/template';
+import { CfnTemplate, ResolvedTemplate } from '../../../lib/resolved-template';
 import { appLikeCli } from '../../helpers/app';
 
 // The executor on the definitions the stacks deploy: each stage's stack is built in-process, its

@@ -9,8 +9,20 @@ export interface EmulatorClientConfig {
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
+/** How to install moto, for the message when `moto_server` cannot be started. */
+export const MOTO_INSTALL_HINT = 'pip install "moto[server]==5.2.1"';
+
+/** `moto_server` is not on the PATH (or cannot be executed). */
+export class MotoNotInstalledError extends Error {
+  constructor(cause: string) {
+    super(`cannot start moto_server (${cause}); install it with: ${MOTO_INSTALL_HINT}`);
+    this.name = 'MotoNotInstalledError';
+  }
+}
+
 /**
- * A moto server on 127.0.0.1 and a free port, started and stopped by the test that needs it.
+ * A moto server on 127.0.0.1 and a free port: the local control plane of the local loop and of the
+ * integration tests, started and stopped by whoever needs it.
  *
  * Usage: `const moto = new MotoServer(); beforeAll(() => moto.start()); afterAll(() => moto.stop());`
  */
@@ -47,18 +59,19 @@ export class MotoServer {
     };
   }
 
+  /** @param command the moto server executable (a test points it at a missing one) */
+  constructor(private readonly command = 'moto_server') {}
+
   public async start(timeoutMs = 20_000): Promise<void> {
     this.port = await freePort();
-    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(this.port)], {
+    const child = spawn(this.command, ['-H', '127.0.0.1', '-p', String(this.port)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.process = child;
     child.stdout?.on('data', (chunk) => (this.output += chunk));
     child.stderr?.on('data', (chunk) => (this.output += chunk));
     const spawnError = new Promise<never>((_, reject) =>
-      child.once('error', (err) =>
-        reject(new Error(`cannot start moto_server (${err.message}); install it with: pip install "moto[server]"`)),
-      ),
+      child.once('error', (err) => reject(new MotoNotInstalledError(err.message))),
     );
     await Promise.race([this.waitUntilReady(timeoutMs), spawnError]);
   }

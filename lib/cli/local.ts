@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { packageFile } from '../../constructs/private/package-files';
+import { DEFAULT_CONFIG_DIR, loadStageConfig } from '../config-loader';
+import { LocalLoopReport, runLocalLoop } from '../local/local-loop';
+import { MotoNotInstalledError } from '../local/moto-server';
+import { LocalImageError } from '../local/step-runners';
+import { CliError, EXIT_CODE, ExitCode, UsageError } from './errors';
+import { CliIo, formatJson } from './output';
+import { DEFAULT_STAGE, GlobalOptions } from './session';
+
+export const SAMPLE_DATA = packageFile('ml', 'data', 'churn-sample.csv');
+const PYTHON_MODULES = ['numpy', 'pandas', 'sklearn', 'xgboost'];
+
+interface LocalRunOptions {
+  readonly data?: string;
+  readonly drift?: boolean;
+  readonly parameter: Record<string, string>;
+  readonly approve?: boolean;
+  readonly keep?: boolean;
+}
+
+export const LOCAL_RUN_HELP = `
+The whole loop on this machine, with no AWS account and no Docker: the stage's stack is built in
+this process, moto (started on 127.0.0.1) stands in for S3 and SageMaker, the pipeline definition
+runs step by step with local Python, the registered package is approved and handed to the real
+deployer code, a local model server serves it with data capture, the test split is sent as traffic
+and checked against the registered baseline, and with --drift the drift alarm reaches the real
+governor code. Needs moto ("pip install moto[server]") and a Python 3 with numpy, pandas,
+scikit-learn and xgboost (CDK_MLOPS_PYTHON, else python3, else /usr/bin/python3).
+
+Exit codes: 0 the loop ran through; 1 a step or the loop failed (the work folder is kept);
+2 usage or config error; 3 moto or Python missing; 4 the package waits for manual approval (--approve).
+`;
+
+/** Registers `local run` on the program. */
+export function addLocalCommands(program: Command, io: CliIo, cwd: string, setExitCode: (code: ExitCode) => void): void {
+  const local = program.command('local').description('run the whole loop on this machine (moto, local Python, no AWS account)');
+  local
+    .command('run')
+    .description('synthesize the stage, run its pipeline, deploy, serve, capture, monitor and (with --drift) retrain, locally')
+    .option('--data <path>', 'CSV file or folder of CSV files to train on (default: the shipped sample, ml/data/churn-sample.csv)')
+    .option('--drift', 'shift the traffic so Model Monitor finds drift, and deliver the drift alarm to the governor')
+    .option('--parameter <name=value>', 'pipeline parameter for this run (repeatable), e.g. MetricThreshold=0.8', collectParameter, {})
+    .option('--approve', 'approve the registered package when the stage approves manually')
+    .option('--keep', 'keep the work folder after a successful run (a failed run always keeps it)')
+    .addHelpText('after', LOCAL_RUN_HELP)
+    .action(async (options: LocalRunOptions, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const config = loadStageConfig(localConfigSource(globals, cwd));
+      const dataPath = options.data ? absolute(options.data, cwd) : SAMPLE_DATA;
+      if (!existsSync(dataPath)) throw new UsageError(`--data: ${dataPath} does not exist`);
+      const python = findPython();
+      const json = globals.json === true;
+      const progress = (line: string) => (json ? io.stderr : io.stdout)(`${line}\n`);
+      const workDir = mkdtempSync(join(tmpdir(), `cdk-mlops-local-${config.stage}-`));
+      progress(`work       ${workDir}`);
+      let report: LocalLoopReport;
+      try {
+        report = await runLocalLoop({
+          config,
+          dataPath,
+          drift: options.drift === true,
+          parameters: options.parameter,
+          approve: options.approve === true,
+          workDir,
+          python,
+          progress,
+        });
+      } catch (error) {
+        progress(`work folder kept: ${workDir}`);
+        if (error instanceof MotoNotInstalledError) throw new CliError(error.message, EXIT_CODE.AWS_ACCESS);
+        if (error instanceof LocalImageError) throw new CliError(error.message, EXIT_CODE.FAILED);
+        throw error;
+      }
+      const removed = report.status === 'Succeeded' && options.keep !== true;
+      if (removed) rmSync(workDir, { recursive: true, force: true });
+      io.stdout(json ? formatJson({ ...report, workDir: removed ? null : workDir }) : renderSummary(report, removed));
+      setExitCode(report.status === 'Succeeded' ? EXIT_CODE.OK : report.status === 'PendingApproval' ? EXIT_CODE.REFUSED : EXIT_CODE.FAILED);
+    });
+}
+
+/** `--config FILE`, else `--stage NAME` from config/ under the working directory, else the package's config/. */
+function localConfigSource(options: GlobalOptions, cwd: string) {
+  if (options.config !== undefined && options.stage !== undefined) throw new UsageError('give --stage or --config, not both');
+  if (options.config !== undefined) return { configFile: absolute(options.config, cwd) };
+  const stage = options.stage ?? DEFAULT_STAGE;
+  const own = join(cwd, 'config', `${stage}.json`);
+  return existsSync(own) ? { configFile: own } : { stage, configDir: DEFAULT_CONFIG_DIR };
+}
+
+function absolute(path: string, cwd: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+function collectParameter(value: string, previous: Record<string, string>): Record<string, string> {
+  const match = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(value);
+  if (!match) throw new InvalidArgumentError(`expected Name=Value, such as MetricThreshold=0.8 (got "${value}")`);
+  return { ...previous, [match[1]]: match[2] };
+}
+
+/** The first interpreter that imports what the ml/ scripts need, or an error naming what each lacked. */
+function findPython(): string {
+  const candidates = process.env.CDK_MLOPS_PYTHON ? [process.env.CDK_MLOPS_PYTHON] : ['python3', '/usr/bin/python3'];
+  const problems: string[] = [];
+  for (const candidate of candidates) {
+    const result = spawnSync(candidate, ['-c', `import ${PYTHON_MODULES.join(', ')}`], { encoding: 'utf8' });
+    if (result.status === 0) return candidate;
+    const why = result.error ? result.error.message : (result.stderr.trim().split('\n').pop() ?? `exit code ${result.status}`);
+    problems.push(`${candidate}: ${why}`);
+  }
+  throw new CliError(
+    `no Python 3 with ${PYTHON_MODULES.join(', ')} found (${problems.join('; ')}); install them ` +
+      `(Debian/Ubuntu: apt-get install python3-pandas python3-sklearn python3-xgboost; elsewhere: pip install -r ${packageFile('ml', 'requirements.txt')}) ` +
+      'or point CDK_MLOPS_PYTHON at an interpreter that has them',
+    EXIT_CODE.AWS_ACCESS,
+  );
+}
+
+function renderSummary(report: LocalLoopReport, removed: boolean): string {
+  const lines = ['', `local run of ${report.stage}: ${report.status}${report.stoppedBecause ? ` (${report.stoppedBecause})` : ''}`];
+  const { pipeline, modelPackage, endpoint, traffic, monitoring, retraining } = report;
+  if (pipeline) {
+    lines.push(`  pipeline    execution ${pipeline.executionId} ${pipeline.status} in ${pipeline.seconds} s`);
+    for (const step of pipeline.steps) lines.push(`              ${step.status.padEnd(9)} ${step.name} (${step.type}) ${step.seconds} s`);
+    for (const step of pipeline.notRun) lines.push(`              not run   ${step.name}: ${step.reason}`);
+  }
+  if (modelPackage) {
+    const metric = modelPackage.metric ? `, ${modelPackage.metric.name} ${modelPackage.metric.value.toFixed(4)} (threshold ${modelPackage.metric.threshold})` : '';
+    lines.push(`  package     version ${modelPackage.version} ${modelPackage.approvalStatus}${metric}`);
+  }
+  if (endpoint) lines.push(`  endpoint    ${endpoint.name} ${endpoint.status}, serving version ${endpoint.servedPackageVersion}`);
+  if (traffic) lines.push(`  traffic     ${traffic.requests} requests${traffic.drifted ? ' (drifted)' : ''}, ${traffic.captured} captured (${traffic.samplingPercent} %)`);
+  if (monitoring) {
+    lines.push(`  monitoring  ${monitoring.violations} violation${monitoring.violations === 1 ? '' : 's'}`);
+    for (const check of monitoring.checks) lines.push(`              ${check.check} ${check.feature}: ${check.description}`);
+  }
+  if (retraining) lines.push(`  retraining  ${retraining.decision}: ${retraining.reason}${retraining.deliveredInAws ? '' : ' (in AWS this stage delivers no drift alarm)'}`);
+  lines.push(`  emulated    ${report.emulated.join('\n              ')}`);
+  lines.push(removed ? '  work folder removed (--keep keeps it)' : `  work folder ${report.workDir}`);
+  return `${lines.join('\n')}\n`;
+}

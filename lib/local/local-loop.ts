@@ -1,0 +1,608 @@
+/**
+ * The whole loop on one machine: the stage's stack synthesized in this process, its resources
+ * "deployed" into a moto server, the pipeline definition run by the local executor, the package
+ * approved and handed to the real deployer code, served by a local model server with data
+ * capture, the capture checked against the registered baseline, and a drift alarm delivered to the
+ * real retraining-governor code.
+ *
+ * What stands in for AWS is named in the report's `emulated` list; nothing is skipped silently.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { request } from 'node:http';
+import {
+  CreateModelPackageGroupCommand,
+  CreatePipelineCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  DescribeModelPackageCommand,
+  StartPipelineExecutionCommand,
+  UpdateModelPackageCommand,
+} from '@aws-sdk/client-sagemaker';
+import type { JsonObject, PrimitiveValue } from '../../constructs/pipeline-definition';
+import { packageFile } from '../../constructs/private/package-files';
+import { DeployerLog, DeploymentResult, handleDeployerEvent } from '../../lambda/deployer/deploy';
+import { governRetraining, GovernorOutcome } from '../../lambda/retraining-governor/governor';
+import { StageConfig } from '../stage-config';
+import { ControlPlane, filesBelow, parseS3Uri } from './control-plane';
+import { LOCAL_ACCOUNT, LocalStage, synthesizeLocalStage } from './local-stage';
+import { MotoServer } from './moto-server';
+import { PipelineEvent, PipelineExecutionResult, runPipeline, StepExecutionResult } from './pipeline-executor';
+import { localStepRunners } from './step-runners';
+
+export interface LocalLoopOptions {
+  readonly config: StageConfig;
+  /** A CSV file or a folder of them, uploaded under the pipeline's InputDataUrl. */
+  readonly dataPath: string;
+  /** Shift the traffic so Model Monitor finds drift, and deliver the drift alarm to the governor. */
+  readonly drift: boolean;
+  /** Pipeline parameters overriding their defaults. */
+  readonly parameters: { readonly [name: string]: PrimitiveValue };
+  /** Approve a package the stage registers as PendingManualApproval. */
+  readonly approve: boolean;
+  /** The folder everything is written into. */
+  readonly workDir: string;
+  /** A Python 3 with numpy, pandas, scikit-learn and xgboost. */
+  readonly python: string;
+  /** Lines of progress, for a person. */
+  readonly progress: (line: string) => void;
+  /** @default 'moto_server' */
+  readonly motoCommand?: string;
+}
+
+/** The `--json` document; its shape is stable: every key is present, null when that part did not run. */
+export interface LocalLoopReport {
+  readonly stage: string;
+  readonly status: 'Succeeded' | 'Failed' | 'PendingApproval';
+  /** Why the run stopped early or failed; null when it ran to the end. */
+  readonly stoppedBecause: string | null;
+  readonly workDir: string;
+  readonly pipeline: {
+    readonly name: string;
+    readonly executionId: string;
+    readonly status: string;
+    readonly failedStep: string | null;
+    readonly failureReason: string | null;
+    readonly seconds: number;
+    readonly steps: readonly { readonly name: string; readonly type: string; readonly status: string; readonly attempts: number; readonly seconds: number; readonly outputs: Record<string, string> }[];
+    readonly notRun: readonly { readonly name: string; readonly reason: string }[];
+  } | null;
+  readonly modelPackage: {
+    readonly arn: string;
+    readonly version: number;
+    readonly approvalStatus: string;
+    readonly metric: { readonly name: string; readonly value: number; readonly threshold: number } | null;
+  } | null;
+  readonly endpoint: {
+    readonly name: string;
+    readonly status: string;
+    readonly servedPackageVersion: number | null;
+    readonly deployerOutcome: string;
+    readonly modelDataUrl: string;
+  } | null;
+  readonly traffic: {
+    readonly requests: number;
+    readonly captured: number;
+    readonly samplingPercent: number;
+    readonly drifted: boolean;
+    readonly captureS3Uri: string;
+  } | null;
+  readonly monitoring: {
+    readonly violations: number;
+    readonly checks: readonly { readonly feature: string; readonly check: string; readonly description: string }[];
+    readonly reportPath: string;
+    readonly reportS3Uri: string;
+  } | null;
+  readonly retraining: {
+    readonly trigger: string;
+    readonly decision: string;
+    readonly reason: string;
+    readonly executionArn: string | null;
+    /** Whether an EventBridge rule of the stage delivers this trigger in AWS. */
+    readonly deliveredInAws: boolean;
+  } | null;
+  /** Each place where something of ours stands in for an AWS service, in words. */
+  readonly emulated: readonly string[];
+}
+
+/** Runs the loop; never throws for a failed step (the report says so), only for a broken environment. */
+export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoopReport> {
+  const { progress, workDir } = options;
+  mkdirSync(workDir, { recursive: true });
+  const timer = stopwatch();
+  progress(`synth      ${options.config.project}-${options.config.stage} in this process`);
+  const stage = synthesizeLocalStage(options.config, join(workDir, 'cdk.out'));
+  progress(`synth      done (${timer.lap()} s)`);
+
+  const moto = new MotoServer(options.motoCommand);
+  await moto.start();
+  const plane = new ControlPlane({ endpoint: moto.endpoint, region: stage.region });
+  const report = new ReportBuilder(options, stage);
+  let server: ModelServer | undefined;
+  try {
+    progress(`control    moto on ${moto.endpoint}`);
+    await deployStageResources(plane, stage, options.dataPath);
+    progress(`deploy     buckets, assets, model package group and pipeline created (${timer.lap()} s)`);
+
+    const execution = await runTrainingPipeline(plane, stage, options, report);
+    if (execution.status !== 'Succeeded') return report.finish('Failed', `pipeline step ${execution.failedStep ?? '?'} failed: ${execution.failureReason}`);
+    const registered = execution.steps.find((step) => step.type === 'RegisterModel');
+    if (!registered) return report.finish('Failed', 'the pipeline succeeded without registering a model');
+
+    const pkg = await approvePackage(plane, stage, options, report, registered);
+    if (!pkg) return report.finish('PendingApproval', 'the package waits for manual approval: run again with --approve');
+
+    const deployed = await deploy(plane, stage, report, pkg, options.workDir);
+    server = await ModelServer.start(options, stage, deployed.modelDir);
+    progress(`serve      ${stage.deployer.endpointName} on ${server.url} (package version ${pkg.version})`);
+
+    await sendTraffic(plane, stage, options, report, execution, server);
+    await server.stop();
+    server = undefined;
+    const violations = await monitor(plane, stage, options, report, pkg);
+    if (options.drift || violations > 0) await retrain(plane, stage, report, violations);
+    return report.finish('Succeeded', null);
+  } finally {
+    await server?.stop();
+    plane.destroy();
+    await moto.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The steps of the loop
+// ---------------------------------------------------------------------------------------------
+
+/** What CloudFormation and `cdk deploy` would create before the first run, plus the data. */
+async function deployStageResources(plane: ControlPlane, stage: LocalStage, dataPath: string): Promise<void> {
+  const buckets = new Set([...stage.buckets, ...stage.fileAssets.map((asset) => asset.bucket)]);
+  for (const bucket of buckets) await plane.createBucket(bucket);
+  for (const asset of stage.fileAssets) await plane.putFile(asset, asset.path);
+  await plane.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: stage.deployer.modelPackageGroupName }));
+  await plane.sagemaker.send(
+    new CreatePipelineCommand({ PipelineName: stage.pipeline.name, PipelineDefinition: stage.pipeline.body, RoleArn: stage.pipeline.roleArn }),
+  );
+  const files = statSync(dataPath).isDirectory() ? filesBelow(dataPath).filter((path) => path.toLowerCase().endsWith('.csv')) : [dataPath];
+  if (files.length === 0) throw new Error(`no CSV files under ${dataPath}`);
+  const { bucket, key } = parseS3Uri(stage.governor.inputDataUrl);
+  for (const file of files) await plane.putFile({ bucket, key: `${key}${basename(file)}` }, file);
+}
+
+async function runTrainingPipeline(plane: ControlPlane, stage: LocalStage, options: LocalLoopOptions, report: ReportBuilder): Promise<PipelineExecutionResult> {
+  // Started on the control plane too, so the governor later sees this execution in the history.
+  const { PipelineExecutionArn } = await plane.sagemaker.send(
+    new StartPipelineExecutionCommand({
+      PipelineName: stage.pipeline.name,
+      PipelineParameters: Object.entries(options.parameters).map(([Name, Value]) => ({ Name, Value: String(Value) })),
+      ClientRequestToken: randomUUID(),
+    }),
+  );
+  const executionId = String(PipelineExecutionArn).split('/').pop()!;
+  options.progress(`pipeline   ${stage.pipeline.name} execution ${executionId}`);
+  const execution = await runPipeline(stage.pipeline.definition, {
+    executionId,
+    parameters: options.parameters,
+    pipelineName: stage.pipeline.name,
+    pipelineArn: stage.pipeline.arn,
+    runners: localStepRunners({ controlPlane: plane, jobsDir: join(options.workDir, 'jobs'), python: options.python }),
+    onEvent: (event) => options.progress(describeStepEvent(event)),
+  });
+  report.pipeline(stage, execution);
+  return execution;
+}
+
+interface RegisteredPackage {
+  readonly arn: string;
+  readonly version: number;
+}
+
+async function approvePackage(
+  plane: ControlPlane,
+  stage: LocalStage,
+  options: LocalLoopOptions,
+  report: ReportBuilder,
+  registered: StepExecutionResult,
+): Promise<RegisteredPackage | undefined> {
+  const arn = String(registered.properties.ModelPackageArn);
+  const described = await plane.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
+  const version = Number(described.ModelPackageVersion);
+  let status = String(described.ModelApprovalStatus);
+  if (status !== 'Approved' && options.approve) {
+    await plane.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'approved by cdk-mlops local run --approve' }));
+    status = 'Approved';
+    options.progress(`approve    version ${version} approved (--approve)`);
+  } else {
+    options.progress(`register   version ${version} is ${status}${stage.config.approval.mode === 'auto' ? ' (the stage approves automatically)' : ''}`);
+  }
+  report.modelPackage(arn, version, status);
+  return status === 'Approved' ? { arn, version } : undefined;
+}
+
+interface Deployment {
+  readonly modelDir: string;
+}
+
+/** The deployer's code receives the event EventBridge would deliver, then the endpoint's InService event. */
+async function deploy(plane: ControlPlane, stage: LocalStage, report: ReportBuilder, pkg: RegisteredPackage, workDir: string): Promise<Deployment> {
+  const deps = {
+    sagemaker: plane.sagemaker,
+    autoscaling: plane.autoscaling,
+    settings: stage.deployer,
+    log: jsonLinesLog(join(workDir, 'deployer.log')),
+  };
+  const approved = eventBridgeEvent(stage, 'aws.sagemaker', 'SageMaker Model Package State Change', [pkg.arn], {
+    ModelPackageGroupName: stage.deployer.modelPackageGroupName,
+    ModelPackageArn: pkg.arn,
+    ModelPackageVersion: pkg.version,
+    ModelApprovalStatus: 'Approved',
+  });
+  const result: DeploymentResult = await handleDeployerEvent(approved, deps);
+  report.progress(`deploy     deployer: ${result.outcome} (${result.detail})`);
+  const endpointName = stage.deployer.endpointName;
+  const endpoint = await plane.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+  if (endpoint.EndpointStatus === 'InService') {
+    const inService = eventBridgeEvent(stage, 'aws.sagemaker', 'SageMaker Endpoint State Change', [String(endpoint.EndpointArn)], {
+      EndpointName: endpointName,
+      EndpointStatus: 'InService',
+    });
+    const settled = await handleDeployerEvent(inService, deps);
+    report.progress(`deploy     deployer on InService: ${settled.outcome} (${settled.detail})`);
+  }
+
+  // What the endpoint serves, read the way SageMaker resolves it: config → model → package → model data.
+  const described = await plane.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+  const config = await plane.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: described.EndpointConfigName }));
+  const modelName = config.ProductionVariants?.[0]?.ModelName;
+  const model = await plane.sagemaker.send(new DescribeModelCommand({ ModelName: modelName }));
+  const packageArn = model.PrimaryContainer?.ModelPackageName;
+  if (!packageArn) throw new Error(`model ${modelName} the endpoint serves names no model package`);
+  const served = await plane.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }));
+  const modelDataUrl = served.InferenceSpecification?.Containers?.[0]?.ModelDataUrl;
+  if (!modelDataUrl) throw new Error(`model package ${packageArn} has no ModelDataUrl`);
+  const modelDir = join(workDir, 'serving');
+  await plane.downloadPrefix(modelDataUrl, modelDir);
+  report.endpoint(endpointName, String(described.EndpointStatus), Number(served.ModelPackageVersion), result.outcome, modelDataUrl);
+  return { modelDir };
+}
+
+/** Sends the test split, one row per request, as a client of the endpoint would. */
+async function sendTraffic(
+  plane: ControlPlane,
+  stage: LocalStage,
+  options: LocalLoopOptions,
+  report: ReportBuilder,
+  execution: PipelineExecutionResult,
+  server: ModelServer,
+): Promise<void> {
+  const testUri = outputUri(execution, 'test');
+  const testDir = join(options.workDir, 'traffic', 'test');
+  await plane.downloadPrefix(testUri, testDir);
+  const rows = filesBelow(testDir).flatMap((path) => readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== ''));
+  // The split is label first; a client sends the features only.
+  const requests = rows.map((row) => row.split(',').slice(1)).map((cells) => (options.drift ? drifted(cells) : cells).join(','));
+  for (const body of requests) await server.invoke(body);
+  const captured = server.capturedRecords();
+  const captureUri = stage.dataCaptureS3Uri;
+  await plane.uploadFolder(server.captureDir, captureUri);
+  report.traffic(requests.length, captured, server.samplingPercent, options.drift, captureUri);
+  report.progress(`traffic    ${requests.length} requests${options.drift ? ' (drifted)' : ''}, ${captured} captured to ${captureUri}`);
+}
+
+/**
+ * Drift for the demonstration: the first two features scaled by three. On the sample they are
+ * tenure and monthly charges, so the shift is one a business could see.
+ */
+function drifted(cells: string[]): string[] {
+  return cells.map((cell, index) => (index < 2 && cell !== '' ? String(Number(cell) * 3) : cell));
+}
+
+/** The data-quality check on the capture, against the baseline the package registered. */
+async function monitor(plane: ControlPlane, stage: LocalStage, options: LocalLoopOptions, report: ReportBuilder, pkg: RegisteredPackage): Promise<number> {
+  const described = await plane.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: pkg.arn }));
+  const quality = described.ModelMetrics?.ModelDataQuality;
+  const statisticsUri = quality?.Statistics?.S3Uri;
+  const constraintsUri = quality?.Constraints?.S3Uri;
+  if (!statisticsUri || !constraintsUri) throw new Error(`model package version ${pkg.version} registered no data-quality baseline`);
+  const dir = join(options.workDir, 'monitoring');
+  await plane.downloadPrefix(statisticsUri, join(dir, 'baseline'));
+  await plane.downloadPrefix(constraintsUri, join(dir, 'baseline'));
+  const captureUri = `${stage.dataCaptureS3Uri.replace(/\/+$/, '')}/${stage.deployer.endpointName}`;
+  await plane.downloadPrefix(captureUri, join(dir, 'input', 'endpoint'));
+  const output = join(dir, 'output');
+  mkdirSync(output, { recursive: true });
+  await runProcess(options.python, [packageFile('ml', 'local', 'model_monitor.py')], {
+    dataset_format: JSON.stringify({ sagemakerCaptureJson: { captureIndexNames: ['endpointInput', 'endpointOutput'] } }),
+    dataset_source: join(dir, 'input', 'endpoint'),
+    output_path: output,
+    baseline_statistics: join(dir, 'baseline', basename(parseS3Uri(statisticsUri).key)),
+    baseline_constraints: join(dir, 'baseline', basename(parseS3Uri(constraintsUri).key)),
+    publish_cloudwatch_metrics: 'Disabled',
+  }, join(dir, 'model-monitor.log'));
+  const reportPath = join(output, 'constraint_violations.json');
+  const { violations } = JSON.parse(readFileSync(reportPath, 'utf8')) as { violations: { feature_name: string; constraint_check_type: string; description: string }[] };
+  const reportUri = `${stage.monitoringOutputS3Uri.replace(/\/+$/, '')}/${stage.deployer.endpointName}/local`;
+  await plane.uploadFolder(output, reportUri);
+  report.monitoring(violations, reportPath, reportUri);
+  report.progress(`monitor    ${violations.length} violation${violations.length === 1 ? '' : 's'}${violations.map((v) => `\n             ${v.constraint_check_type} ${v.feature_name}`).join('')}`);
+  return violations.length;
+}
+
+/** The drift alarm's state change, delivered to the governor's code with the stage's settings. */
+async function retrain(plane: ControlPlane, stage: LocalStage, report: ReportBuilder, violations: number): Promise<void> {
+  const alarmName = stage.driftAlarmName ?? `${stage.config.project}-${stage.config.stage}-data-quality-drift`;
+  const alarmArn = `arn:aws:cloudwatch:${stage.region}:${LOCAL_ACCOUNT}:alarm:${alarmName}`;
+  const event = eventBridgeEvent(stage, 'aws.cloudwatch', 'CloudWatch Alarm State Change', [alarmArn], {
+    alarmName,
+    state: { value: 'ALARM', reason: `Model Monitor found ${violations} violation(s) (local run)`, timestamp: new Date().toISOString() },
+    previousState: { value: 'OK' },
+  });
+  const outcome: GovernorOutcome = await governRetraining(plane.sagemaker, stage.governor, event as never, () => new Date());
+  report.retraining(outcome, stage.driftDeliveredToGovernor);
+  report.progress(
+    `retrain    governor: ${outcome.decision} (${outcome.detail})` +
+      (stage.driftDeliveredToGovernor ? '' : `\n             note: in AWS this stage delivers no drift alarm to the governor (retraining.onDrift is off)`),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The local model server (ml/local/serve.py)
+// ---------------------------------------------------------------------------------------------
+
+class ModelServer {
+  public static async start(options: LocalLoopOptions, stage: LocalStage, modelDir: string): Promise<ModelServer> {
+    const variant = stage.deployer.variant;
+    // A serverless variant captures nothing in AWS; locally it captures at the config's percent to check the contract.
+    const samplingPercent = variant.type === 'instance' ? variant.dataCapture.samplingPercent : stage.config.endpoint.dataCapturePercent;
+    const captureDir = join(options.workDir, 'capture');
+    const child = spawn(
+      options.python,
+      [
+        packageFile('ml', 'local', 'serve.py'),
+        '--model-dir', modelDir,
+        '--port', '0',
+        '--capture-dir', captureDir,
+        '--sampling-percent', String(samplingPercent),
+        '--endpoint-name', stage.deployer.endpointName,
+        '--variant-name', stage.variantName,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const port = await new Promise<number>((resolve, reject) => {
+      let stdout = '';
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+      child.stdout!.on('data', (chunk: Buffer) => {
+        stdout += chunk;
+        const line = stdout.split('\n').find((text) => text.startsWith('{'));
+        if (line) resolve(Number((JSON.parse(line) as { port: number }).port));
+      });
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`the model server exited with code ${code}: ${stderr.trim()}`)));
+    });
+    return new ModelServer(child, `http://127.0.0.1:${port}`, captureDir, samplingPercent);
+  }
+
+  private constructor(
+    private readonly child: ChildProcess,
+    public readonly url: string,
+    public readonly captureDir: string,
+    public readonly samplingPercent: number,
+  ) {}
+
+  public invoke(body: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${this.url}/invocations`, { method: 'POST', agent: false, headers: { 'Content-Type': 'text/csv', Accept: 'text/csv' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.once('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`the model server answered ${res.statusCode}: ${text}`))));
+      });
+      req.once('error', reject);
+      req.end(body);
+    });
+  }
+
+  public capturedRecords(): number {
+    return filesBelow(this.captureDir).reduce((count, path) => count + readFileSync(path, 'utf8').split('\n').filter((line) => line.trim()).length, 0);
+  }
+
+  public async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+function eventBridgeEvent(stage: LocalStage, source: string, detailType: string, resources: string[], detail: JsonObject) {
+  return { version: '0', id: randomUUID(), 'detail-type': detailType, source, account: LOCAL_ACCOUNT, time: new Date().toISOString(), region: stage.region, resources, detail };
+}
+
+function outputUri(execution: PipelineExecutionResult, outputName: string): string {
+  for (const step of execution.steps) {
+    const outputs = ((step.properties.ProcessingOutputConfig as JsonObject | undefined)?.Outputs ?? []) as unknown as { OutputName: string; S3Output?: { S3Uri: string } }[];
+    const found = outputs.find((output) => output.OutputName === outputName)?.S3Output?.S3Uri;
+    if (found) return found;
+  }
+  throw new Error(`no step of the execution has an output named ${outputName}`);
+}
+
+function describeStepEvent(event: PipelineEvent): string {
+  const step = `${event.step} (${event.stepType})`;
+  switch (event.type) {
+    case 'step-started':
+      return `step       ${step} started${event.attempt > 1 ? `, attempt ${event.attempt}` : ''}`;
+    case 'step-retrying':
+      return `step       ${step} attempt ${event.attempt} failed (${event.exceptionType}: ${event.reason}); retrying in ${event.delaySeconds} s`;
+    case 'step-succeeded':
+      return `step       ${step} succeeded in ${event.seconds.toFixed(1)} s${event.outcome === undefined ? '' : `, condition ${event.outcome ? 'held' : 'did not hold'}`}`;
+    case 'step-failed':
+      return `step       ${step} FAILED after ${event.seconds.toFixed(1)} s: ${event.reason}`;
+  }
+}
+
+function jsonLinesLog(path: string): DeployerLog {
+  const write = (level: string) => (message: string, attributes: Record<string, unknown>) =>
+    writeFileSync(path, `${JSON.stringify({ level, message, ...attributes })}\n`, { flag: 'a' });
+  return { info: write('INFO'), warn: write('WARN'), error: write('ERROR') };
+}
+
+function runProcess(command: string, args: string[], environment: Record<string, string>, logPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      writeFileSync(logPath, output);
+      if (code === 0) resolve();
+      else reject(new Error(`${basename(args[0])} exited with code ${code}: ${output.trim().split('\n').pop()}`));
+    });
+  });
+}
+
+function stopwatch() {
+  let last = Date.now();
+  return {
+    lap: () => {
+      const now = Date.now();
+      const seconds = ((now - last) / 1000).toFixed(1);
+      last = now;
+      return seconds;
+    },
+  };
+}
+
+/** Collects the report's parts as the loop gets to them. */
+class ReportBuilder {
+  private readonly parts: { -readonly [K in keyof LocalLoopReport]?: LocalLoopReport[K] } = {};
+  private readonly emulated: string[] = [];
+
+  constructor(
+    private readonly options: LocalLoopOptions,
+    private readonly stage: LocalStage,
+  ) {
+    this.emulated.push(
+      'control plane: moto (S3, SageMaker registry, models, endpoint configs, endpoints, pipelines)',
+      'pipeline: the local executor runs the deployed definition; jobs run as local processes, not containers',
+      'training: ml/train.py stands in for the built-in XGBoost algorithm (same channels, hyperparameters and model artifact)',
+      'Model Monitor: ml/local/model_monitor.py stands in for the analyzer image (baseline and monitoring)',
+      'serving: ml/local/serve.py stands in for the XGBoost serving container and SageMaker data capture',
+      'events: the deployer and governor code receive the EventBridge events in this process (no Lambda, no queue)',
+    );
+    if (stage.deployer.variant.type === 'serverless') {
+      this.emulated.push(`capture: serverless endpoints capture nothing in AWS; locally the endpoint captures at endpoint.dataCapturePercent (${stage.config.endpoint.dataCapturePercent} %) so the data contract is checked`);
+    }
+  }
+
+  public progress(line: string): void {
+    this.options.progress(line);
+  }
+
+  public pipeline(stage: LocalStage, execution: PipelineExecutionResult): void {
+    this.parts.pipeline = {
+      name: stage.pipeline.name,
+      executionId: execution.executionId,
+      status: execution.status,
+      failedStep: execution.failedStep ?? null,
+      failureReason: execution.failureReason ?? null,
+      seconds: round(execution.seconds),
+      steps: execution.steps.map((step) => ({
+        name: step.name,
+        type: step.type,
+        status: step.status,
+        attempts: step.attempts,
+        seconds: round(step.seconds),
+        outputs: stepOutputs(step),
+      })),
+      notRun: execution.notRun.map(({ name, reason }) => ({ name, reason })),
+    };
+    const condition = execution.steps.find((step) => step.type === 'Condition');
+    this.metric = condition ? conditionMetric(stage, condition) : null;
+  }
+
+  private metric: { name: string; value: number; threshold: number } | null = null;
+
+  public modelPackage(arn: string, version: number, approvalStatus: string): void {
+    this.parts.modelPackage = { arn, version, approvalStatus, metric: this.metric };
+  }
+
+  public endpoint(name: string, status: string, servedPackageVersion: number, deployerOutcome: string, modelDataUrl: string): void {
+    this.parts.endpoint = { name, status, servedPackageVersion, deployerOutcome, modelDataUrl };
+  }
+
+  public traffic(requests: number, captured: number, samplingPercent: number, drifted: boolean, captureS3Uri: string): void {
+    this.parts.traffic = { requests, captured, samplingPercent, drifted, captureS3Uri };
+  }
+
+  public monitoring(violations: { feature_name: string; constraint_check_type: string; description: string }[], reportPath: string, reportS3Uri: string): void {
+    this.parts.monitoring = {
+      violations: violations.length,
+      checks: violations.map((violation) => ({ feature: violation.feature_name, check: violation.constraint_check_type, description: violation.description })),
+      reportPath,
+      reportS3Uri,
+    };
+  }
+
+  public retraining(outcome: GovernorOutcome, deliveredInAws: boolean): void {
+    this.parts.retraining = {
+      trigger: outcome.trigger,
+      decision: outcome.decision,
+      reason: outcome.detail,
+      executionArn: outcome.executionArn ?? null,
+      deliveredInAws,
+    };
+  }
+
+  public finish(status: LocalLoopReport['status'], stoppedBecause: string | null): LocalLoopReport {
+    return {
+      stage: this.stage.config.stage,
+      status,
+      stoppedBecause,
+      workDir: this.options.workDir,
+      pipeline: this.parts.pipeline ?? null,
+      modelPackage: this.parts.modelPackage ?? null,
+      endpoint: this.parts.endpoint ?? null,
+      traffic: this.parts.traffic ?? null,
+      monitoring: this.parts.monitoring ?? null,
+      retraining: this.parts.retraining ?? null,
+      emulated: this.emulated,
+    };
+  }
+}
+
+/** What a step produced, for the report: output URIs, the model artifact, the package, the outcome. */
+function stepOutputs(step: StepExecutionResult): Record<string, string> {
+  const properties = step.properties;
+  const outputs: Record<string, string> = {};
+  const processing = ((properties.ProcessingOutputConfig as JsonObject | undefined)?.Outputs ?? []) as unknown as { OutputName: string; S3Output?: { S3Uri: string } }[];
+  for (const output of processing) if (output.S3Output) outputs[output.OutputName] = output.S3Output.S3Uri;
+  const artifacts = (properties.ModelArtifacts as JsonObject | undefined)?.S3ModelArtifacts;
+  if (typeof artifacts === 'string') outputs.model = artifacts;
+  if (typeof properties.ModelPackageArn === 'string') outputs.modelPackage = properties.ModelPackageArn;
+  if (typeof properties.Outcome === 'string') outputs.outcome = properties.Outcome;
+  return outputs;
+}
+
+/** The metric, its value and threshold, read from the condition as it was evaluated. */
+function conditionMetric(stage: LocalStage, condition: StepExecutionResult): { name: string; value: number; threshold: number } | null {
+  const conditions = (condition.arguments as JsonObject | undefined)?.Conditions as JsonObject[] | undefined;
+  const first = conditions?.[0];
+  const document = stage.pipeline.definition.Steps.find((step) => step.Name === condition.name);
+  // The metric's JsonGet path, such as binary_classification_metrics.auc.value.
+  const path = JSON.stringify(document?.Arguments ?? {}).match(/"Path":"([^"]+)"/)?.[1];
+  if (!first || typeof first.LeftValue !== 'number' || typeof first.RightValue !== 'number') return null;
+  return { name: path?.split('.').slice(-2, -1)[0] ?? 'metric', value: first.LeftValue, threshold: first.RightValue };
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 10) / 10;
+}

@@ -1,0 +1,344 @@
+/**
+ * Runners that execute the pipeline's steps on this machine, as SageMaker would run their jobs:
+ *
+ * - Processing with a scikit-learn or XGBoost framework image: the entrypoint's Python script runs
+ *   with local Python, once per instance, in a folder that stands for the container's `/`. Inputs
+ *   are copied from S3 to their `LocalPath`, `ShardedByS3Key` inputs split between the instances,
+ *   `/opt/ml/config/resourceconfig.json` names the hosts, and each output's `LocalPath` is
+ *   uploaded to its S3 URI at the end of the job.
+ * - Processing with the Model Monitor analyzer image: ml/local/model_monitor.py, an emulation
+ *   that reads the same environment and writes statistics.json and constraints.json.
+ * - Training with the built-in XGBoost algorithm: ml/train.py on the same channels and
+ *   hyperparameters, its model packed as `<S3OutputPath>/<job name>/output/model.tar.gz`.
+ * - RegisterModel: CreateModelPackage with the resolved arguments, on the local control plane.
+ *
+ * Any other image cannot run here: the step fails with a {@link LocalImageError} naming it.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateModelPackageCommand, type CreateModelPackageCommandInput, DescribeModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import type { JsonObject } from '../../constructs/pipeline-definition';
+import { packageFile } from '../../constructs/private/package-files';
+import { ControlPlane } from './control-plane';
+import type { StepRunners, StepRunOutcome, StepRunRequest } from './pipeline-executor';
+
+/** Where the container paths of a job's instance live on this machine. */
+const CONTAINER_ROOT_VARIABLE = 'CDK_MLOPS_CONTAINER_ROOT';
+const OPT_ML = '/opt/ml/';
+
+/** A step whose image has no local stand-in. */
+export class LocalImageError extends Error {
+  constructor(step: string, image: string, reason: string) {
+    super(`step ${step} cannot run locally: image ${image} ${reason}`);
+    this.name = 'LocalImageError';
+  }
+}
+
+export interface LocalRunnerOptions {
+  readonly controlPlane: ControlPlane;
+  /** Each job gets a folder below it. */
+  readonly jobsDir: string;
+  /** The Python interpreter with numpy, pandas, scikit-learn and xgboost. */
+  readonly python: string;
+}
+
+/** What a job's image is replaced with here. */
+type LocalStandIn = 'python-script' | 'model-monitor' | 'xgboost-algorithm';
+
+// The repositories of AWS's prebuilt images, per step type, that have a local stand-in.
+const PROCESSING_IMAGES: Record<string, LocalStandIn> = {
+  'sagemaker-scikit-learn': 'python-script',
+  'sagemaker-xgboost': 'python-script',
+  'sagemaker-model-monitor-analyzer': 'model-monitor',
+};
+const TRAINING_IMAGES: Record<string, LocalStandIn> = { 'sagemaker-xgboost': 'xgboost-algorithm' };
+
+export function localStepRunners(options: LocalRunnerOptions): StepRunners {
+  return {
+    Processing: (request) => runProcessing(options, request),
+    Training: (request) => runTraining(options, request),
+    RegisterModel: (request) => registerModel(options, request),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processing
+// ---------------------------------------------------------------------------------------------
+
+interface ProcessingInput {
+  readonly InputName: string;
+  readonly S3Input?: { readonly S3Uri: string; readonly LocalPath: string; readonly S3DataDistributionType?: string };
+}
+interface ProcessingOutput {
+  readonly OutputName: string;
+  readonly S3Output?: { readonly S3Uri: string; readonly LocalPath: string };
+}
+
+async function runProcessing(options: LocalRunnerOptions, request: StepRunRequest): Promise<StepRunOutcome> {
+  const args = request.arguments;
+  const app = object(args.AppSpecification, 'AppSpecification');
+  const image = string(app.ImageUri, 'AppSpecification.ImageUri');
+  const standIn = standInFor(PROCESSING_IMAGES, request.name, image);
+  const inputs = (args.ProcessingInputs ?? []) as unknown as ProcessingInput[];
+  const outputs = (object(args.ProcessingOutputConfig ?? {}, 'ProcessingOutputConfig').Outputs ?? []) as unknown as ProcessingOutput[];
+  const cluster = object(object(args.ProcessingResources, 'ProcessingResources').ClusterConfig, 'ProcessingResources.ClusterConfig');
+  const instanceCount = Number(cluster.InstanceCount ?? 1);
+  const jobName = jobNameFor(request);
+  const jobDir = join(options.jobsDir, jobName);
+  const hosts = Array.from({ length: instanceCount }, (_, index) => `algo-${index + 1}`);
+
+  for (const [hostIndex, host] of hosts.entries()) {
+    const root = join(jobDir, host);
+    for (const input of inputs) {
+      if (!input.S3Input) continue;
+      const sharded = input.S3Input.S3DataDistributionType === 'ShardedByS3Key';
+      await options.controlPlane.downloadPrefix(
+        input.S3Input.S3Uri,
+        containerPath(root, input.S3Input.LocalPath),
+        sharded ? (index) => index % instanceCount === hostIndex : undefined,
+      );
+    }
+    for (const output of outputs) if (output.S3Output) mkdirSync(containerPath(root, output.S3Output.LocalPath), { recursive: true });
+    writeJson(containerPath(root, '/opt/ml/config/resourceconfig.json'), { current_host: host, hosts });
+
+    const environment = mapContainerPaths(root, { ...stringMap(args.Environment) });
+    const command =
+      standIn === 'model-monitor'
+        ? [packageFile('ml', 'local', 'model_monitor.py')]
+        : scriptCommand(request.name, image, root, app);
+    await runPython(options, command, { ...environment, [CONTAINER_ROOT_VARIABLE]: root }, join(jobDir, `${host}.log`));
+  }
+
+  for (const output of outputs) {
+    if (!output.S3Output) continue;
+    for (const host of hosts) await options.controlPlane.uploadFolder(containerPath(join(jobDir, host), output.S3Output.LocalPath), output.S3Output.S3Uri);
+  }
+
+  const propertyFiles: Record<string, string> = {};
+  for (const file of request.propertyFiles) {
+    const output = outputs.find((candidate) => candidate.OutputName === file.OutputName);
+    if (!output?.S3Output) throw new Error(`property file ${file.PropertyFileName} names output ${file.OutputName}, which the job does not have`);
+    // Read back from S3, where SageMaker reads it: the output must have been uploaded.
+    propertyFiles[file.PropertyFileName] = await options.controlPlane.getText(`${output.S3Output.S3Uri.replace(/\/+$/, '')}/${file.FilePath}`);
+  }
+  return {
+    properties: {
+      ...args,
+      ProcessingJobName: jobName,
+      ProcessingJobArn: jobArn(options, 'processing-job', jobName),
+      ProcessingJobStatus: 'Completed',
+    },
+    propertyFiles,
+  };
+}
+
+/** The entrypoint `python3 /opt/ml/.../script.py [args]` plus ContainerArguments, with container paths mapped. */
+function scriptCommand(step: string, image: string, root: string, app: JsonObject): string[] {
+  const entrypoint = ((app.ContainerEntrypoint ?? []) as string[]).concat((app.ContainerArguments ?? []) as string[]);
+  const [interpreter, script, ...rest] = entrypoint;
+  if (!interpreter || !/^python3?$/.test(interpreter) || !script) {
+    throw new LocalImageError(step, image, `runs ${JSON.stringify(entrypoint)}; only a "python3 <script>" entrypoint runs locally`);
+  }
+  const scriptPath = containerPath(root, script);
+  if (!existsSync(scriptPath)) throw new Error(`the entrypoint's script ${script} is not among the job's inputs`);
+  return [scriptPath, ...rest.map((arg) => (arg.startsWith(OPT_ML) ? containerPath(root, arg) : arg))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training
+// ---------------------------------------------------------------------------------------------
+
+interface Channel {
+  readonly ChannelName: string;
+  readonly ContentType?: string;
+  readonly DataSource?: { readonly S3DataSource?: { readonly S3Uri: string; readonly S3DataDistributionType?: string } };
+}
+
+async function runTraining(options: LocalRunnerOptions, request: StepRunRequest): Promise<StepRunOutcome> {
+  const args = request.arguments;
+  const algorithm = object(args.AlgorithmSpecification, 'AlgorithmSpecification');
+  const image = string(algorithm.TrainingImage ?? algorithm.AlgorithmName, 'AlgorithmSpecification.TrainingImage');
+  standInFor(TRAINING_IMAGES, request.name, image);
+  if ((algorithm.TrainingInputMode ?? 'File') !== 'File') {
+    throw new LocalImageError(request.name, image, `uses TrainingInputMode ${String(algorithm.TrainingInputMode)}; only File mode runs locally`);
+  }
+  const jobName = jobNameFor(request);
+  const jobDir = join(options.jobsDir, jobName);
+  const root = join(jobDir, 'algo-1');
+  const hyperparameters = stringMap(args.HyperParameters);
+  const channels = (args.InputDataConfig ?? []) as unknown as Channel[];
+  const environment: Record<string, string> = { [CONTAINER_ROOT_VARIABLE]: root, SM_MODEL_DIR: containerPath(root, '/opt/ml/model') };
+  for (const channel of channels) {
+    const source = channel.DataSource?.S3DataSource;
+    if (!source) throw new LocalImageError(request.name, image, `reads channel ${channel.ChannelName} from a source other than S3`);
+    const dir = containerPath(root, `/opt/ml/input/data/${channel.ChannelName}`);
+    await options.controlPlane.downloadPrefix(source.S3Uri, dir);
+    environment[`SM_CHANNEL_${channel.ChannelName.toUpperCase()}`] = dir;
+  }
+  mkdirSync(environment.SM_MODEL_DIR, { recursive: true });
+  writeJson(containerPath(root, '/opt/ml/input/config/hyperparameters.json'), hyperparameters);
+  writeJson(containerPath(root, '/opt/ml/input/config/resourceconfig.json'), { current_host: 'algo-1', hosts: ['algo-1'] });
+  writeJson(
+    containerPath(root, '/opt/ml/input/config/inputdataconfig.json'),
+    Object.fromEntries(channels.map((channel) => [channel.ChannelName, { ContentType: channel.ContentType, TrainingInputMode: 'File' }])),
+  );
+
+  const hyperparameterArgs = Object.entries(hyperparameters).flatMap(([name, value]) => [`--${name}`, value]);
+  const stdout = await runPython(options, [packageFile('ml', 'train.py'), ...hyperparameterArgs], environment, join(jobDir, 'algo-1.log'));
+
+  // SageMaker packs the model folder as model.tar.gz under <S3OutputPath>/<job name>/output/.
+  const archive = join(jobDir, 'model.tar.gz');
+  await packFolder(environment.SM_MODEL_DIR, archive);
+  const outputPath = string(object(args.OutputDataConfig, 'OutputDataConfig').S3OutputPath, 'OutputDataConfig.S3OutputPath').replace(/\/+$/, '');
+  const modelUri = `${outputPath}/${jobName}/output/model.tar.gz`;
+  const { bucket, key } = parseLocation(modelUri);
+  await options.controlPlane.putFile({ bucket, key }, archive);
+  return {
+    properties: {
+      ...args,
+      TrainingJobName: jobName,
+      TrainingJobArn: jobArn(options, 'training-job', jobName),
+      TrainingJobStatus: 'Completed',
+      ModelArtifacts: { S3ModelArtifacts: modelUri },
+      FinalMetricDataList: finalMetrics(stdout),
+    },
+  };
+}
+
+/** The last value of each `<data>:<metric>=<value>` line the trainer printed, as FinalMetricDataList. */
+function finalMetrics(stdout: string): JsonObject[] {
+  const last = new Map<string, number>();
+  for (const match of stdout.matchAll(/^\[\d+\]\s+(\w+:\w+)=([0-9.eE+-]+)$/gm)) last.set(match[1], Number(match[2]));
+  return [...last].map(([MetricName, Value]) => ({ MetricName, Value }));
+}
+
+function parseLocation(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new Error(`"${uri}" is not an S3 object URI`);
+  return { bucket: match[1], key: match[2] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// RegisterModel
+// ---------------------------------------------------------------------------------------------
+
+async function registerModel(options: LocalRunnerOptions, request: StepRunRequest): Promise<StepRunOutcome> {
+  const sagemaker = options.controlPlane.sagemaker;
+  const { ModelPackageArn } = await sagemaker.send(new CreateModelPackageCommand(request.arguments as unknown as CreateModelPackageCommandInput));
+  const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: ModelPackageArn }));
+  const { $metadata: _metadata, ...properties } = described;
+  return { properties: JSON.parse(JSON.stringify(properties)) as JsonObject };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared
+// ---------------------------------------------------------------------------------------------
+
+function standInFor(table: Record<string, LocalStandIn>, step: string, image: string): LocalStandIn {
+  const match = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(image);
+  const standIn = match ? table[match[1]] : undefined;
+  if (!standIn) {
+    const known = Object.keys(table).join(', ');
+    throw new LocalImageError(step, image, `has no local stand-in (only AWS's ${known} images run locally; a custom image needs Docker and SageMaker)`);
+  }
+  return standIn;
+}
+
+/** SageMaker names a pipeline's jobs `pipelines-<execution id>-<step>-<random>`, at most 63 characters. */
+function jobNameFor(request: StepRunRequest): string {
+  const suffix = `${request.attempt > 1 ? `${request.attempt}-` : ''}${randomBytes(3).toString('hex')}`;
+  const base = `pipelines-${request.execution.executionId}-${request.name}`.replace(/[^a-zA-Z0-9-]/g, '-');
+  return `${base.slice(0, 63 - suffix.length - 1)}-${suffix}`;
+}
+
+function jobArn(options: LocalRunnerOptions, type: string, name: string): string {
+  return `arn:aws:sagemaker:${options.controlPlane.connection.region}:123456789012:${type}/${name.toLowerCase()}`;
+}
+
+function containerPath(root: string, path: string): string {
+  if (!path.startsWith('/')) throw new Error(`container path "${path}" is not absolute`);
+  return join(root, path);
+}
+
+/** Values that are container paths (`/opt/ml/...`) point below the instance's root. */
+function mapContainerPaths(root: string, environment: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, value.startsWith(OPT_ML) ? containerPath(root, value) : value]));
+}
+
+function object(value: unknown, what: string): JsonObject {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`the step's ${what} is not an object`);
+  return value as JsonObject;
+}
+
+function string(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value === '') throw new Error(`the step's ${what} is not a string`);
+  return value;
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  return Object.fromEntries(Object.entries(object(value, 'map')).map(([key, item]) => [key, String(item)]));
+}
+
+function writeJson(path: string, value: unknown): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, JSON.stringify(value));
+}
+
+/**
+ * Runs a Python script; its output goes to `logPath`. A non-zero exit fails the step with the
+ * script's own error line, as SageMaker's FailureReason carries the algorithm's message.
+ *
+ * @returns the script's stdout
+ */
+function runPython(options: LocalRunnerOptions, args: string[], environment: Record<string, string>, logPath: string): Promise<string> {
+  mkdirSync(join(logPath, '..'), { recursive: true });
+  const log = createWriteStream(logPath);
+  return new Promise((resolve, reject) => {
+    const child = spawn(options.python, args, {
+      env: { ...process.env, ...environment, PYTHONUNBUFFERED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      log.write(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+      log.write(chunk);
+    });
+    child.once('error', (err) => {
+      log.end();
+      reject(new Error(`cannot run ${options.python}: ${err.message}`));
+    });
+    child.once('close', (code) => {
+      log.end();
+      if (code === 0) return resolve(stdout);
+      reject(new Error(`AlgorithmError: ${scriptError(stderr)} (exit code ${code}; log ${logPath})`));
+    });
+  });
+}
+
+/** The script's error line: its last ERROR log line, else argparse's `error:` line, else its last line. */
+function scriptError(stderr: string): string {
+  const lines = stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+  const error = [...lines].reverse().find((line) => / ERROR /.test(line) || /: error: /.test(line));
+  return (error ?? lines[lines.length - 1] ?? 'no output').replace(/^.* ERROR [\w.]+: /, '');
+}
+
+/** Packs the folder's files at the archive root, as SageMaker packs /opt/ml/model. */
+function packFolder(dir: string, archive: string): Promise<void> {
+  const entries = readdirSync(dir);
+  if (entries.length === 0) return Promise.reject(new Error(`the trainer wrote nothing to ${dir}`));
+  return new Promise((resolve, reject) => {
+    const child = spawn('tar', ['-czf', archive, '-C', dir, ...entries], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.once('error', (err) => reject(new Error(`cannot run tar: ${err.message}`)));
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar failed (${code}): ${stderr.trim()}`))));
+  });
+}
