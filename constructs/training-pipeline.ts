@@ -305,9 +305,12 @@ export class TrainingPipeline extends Construct {
       cacheExpireAfter,
     });
 
-    const baseline = this.dataQualityBaselineStep(features, perRun(props.artifactsBucket, 'baselines'), vpcConfig, retryPolicies);
     const report = new PropertyFile({ name: 'EvaluationReport', outputName: 'evaluation', filePath: 'evaluation.json' });
-    const evaluate = this.evaluationStep(props, features, train, report, perRun(props.artifactsBucket, 'evaluation'), vpcConfig, retryPolicies);
+    const evaluate = this.evaluationStep(props, features, train, report, {
+      evaluation: perRun(props.artifactsBucket, 'evaluation'),
+      baseline: perRun(props.dataBucket, props.featuresPrefix ?? 'features/', 'prediction-baseline'),
+    }, vpcConfig, retryPolicies);
+    const baseline = this.dataQualityBaselineStep(evaluate, perRun(props.artifactsBucket, 'baselines'), vpcConfig, retryPolicies);
 
     const register = new RegisterModelStep('RegisterModel', {
       description: 'Registers the model with its metrics and the exact data it was trained on.',
@@ -334,7 +337,7 @@ export class TrainingPipeline extends Construct {
           InputDataUrl: parameters.inputDataUrl,
           TriggerReason: parameters.triggerReason,
           PipelineExecutionId: ExecutionVariable.PIPELINE_EXECUTION_ID,
-          BaselineDataUrl: features.outputS3Uri('baseline'),
+          BaselineDataUrl: evaluate.outputS3Uri('baseline'),
         },
       },
     });
@@ -350,7 +353,7 @@ export class TrainingPipeline extends Construct {
 
     this.definition = new PipelineDefinition({
       parameters: Object.values(parameters),
-      steps: [features, baseline, train, evaluate, check],
+      steps: [features, train, evaluate, baseline, check],
     });
 
     const pipeline = new sagemaker.CfnPipeline(this, 'Resource', {
@@ -406,7 +409,7 @@ export class TrainingPipeline extends Construct {
    * requests against.
    */
   private dataQualityBaselineStep(
-    features: ProcessingStep,
+    evaluate: ProcessingStep,
     outputUrl: PipelineValue<string>,
     vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
     retryPolicies: RetryPolicy[],
@@ -417,8 +420,8 @@ export class TrainingPipeline extends Construct {
       arguments: {
         AppSpecification: { ImageUri: SageMakerImage.modelMonitorAnalyzer().bind(this, this.role) },
         // baseline.csv has a header and the columns of a captured request (the endpoint captures input
-        // and output): the output column first, then the features. "The prediction/output column(s) are
-        // assumed to be the 1st column(s)":
+        // and output): the model's prediction first (written by Evaluate, which has the model), then the
+        // features. "The prediction/output column(s) are assumed to be the 1st column(s)":
         // https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-create-baseline.html
         Environment: {
           dataset_format: JSON.stringify({ csv: { header: true, output_columns_position: 'START' } }),
@@ -430,7 +433,7 @@ export class TrainingPipeline extends Construct {
           {
             InputName: 'baseline_dataset_input',
             S3Input: {
-              S3Uri: features.outputS3Uri('baseline'),
+              S3Uri: evaluate.outputS3Uri('baseline'),
               LocalPath: '/opt/ml/processing/input/baseline_dataset_input',
               S3DataType: 'S3Prefix',
               S3InputMode: 'File',
@@ -456,7 +459,7 @@ export class TrainingPipeline extends Construct {
     features: ProcessingStep,
     train: TrainingStep,
     report: PropertyFile,
-    outputUrl: PipelineValue<string>,
+    outputUrls: { readonly evaluation: PipelineValue<string>; readonly baseline: PipelineValue<string> },
     vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
     retryPolicies: RetryPolicy[],
   ): ProcessingStep {
@@ -469,7 +472,7 @@ export class TrainingPipeline extends Construct {
       S3Input: { S3Uri: s3Uri, LocalPath: localPath, S3DataType: 'S3Prefix' as const, S3InputMode: 'File' as const, S3DataDistributionType: 'FullyReplicated' as const },
     });
     return new ProcessingStep('Evaluate', {
-      description: 'Scores the model on the test split and writes evaluation.json.',
+      description: 'Scores the model on the test split (evaluation.json) and puts its predictions into the data-quality baseline.',
       arguments: {
         AppSpecification: {
           ImageUri: (props.evaluationImage ?? SageMakerImage.xgboost()).bind(this, this.role),
@@ -478,11 +481,16 @@ export class TrainingPipeline extends Construct {
         ProcessingInputs: [
           input('model', train.modelArtifactsS3Uri, '/opt/ml/processing/model'),
           input('test', features.outputS3Uri('test'), '/opt/ml/processing/test'),
+          input('baseline', features.outputS3Uri('baseline'), '/opt/ml/processing/baseline_input'),
           input('code', script.s3ObjectUrl, codeDir),
         ],
         ProcessingOutputConfig: {
           KmsKeyId: this.encryptionKey.keyArn,
-          Outputs: [{ OutputName: 'evaluation', S3Output: { S3Uri: outputUrl, LocalPath: '/opt/ml/processing/evaluation', S3UploadMode: 'EndOfJob' } }],
+          Outputs: [
+            { OutputName: 'evaluation', S3Output: { S3Uri: outputUrls.evaluation, LocalPath: '/opt/ml/processing/evaluation', S3UploadMode: 'EndOfJob' } },
+            // The baseline with the model's predictions as its output column, for DataQualityBaseline.
+            { OutputName: 'baseline', S3Output: { S3Uri: outputUrls.baseline, LocalPath: '/opt/ml/processing/baseline', S3UploadMode: 'EndOfJob' } },
+          ],
         },
         ProcessingResources: {
           ClusterConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 30, VolumeKmsKeyId: this.encryptionKey.keyArn },

@@ -49,6 +49,12 @@ def parse_args(argv=None):
     parser.add_argument("--model-dir", default=CONTAINER_ROOT + "/opt/ml/processing/model")
     parser.add_argument("--test-dir", default=CONTAINER_ROOT + "/opt/ml/processing/test")
     parser.add_argument("--output-dir", default=CONTAINER_ROOT + "/opt/ml/processing/evaluation")
+    parser.add_argument(
+        "--baseline-input-dir",
+        default=CONTAINER_ROOT + "/opt/ml/processing/baseline_input",
+        help="preprocessing.py's baseline.csv (label first, with header); skipped when the folder does not exist",
+    )
+    parser.add_argument("--baseline-output-dir", default=CONTAINER_ROOT + "/opt/ml/processing/baseline")
     return parser.parse_args(argv)
 
 
@@ -140,10 +146,44 @@ def write_report(report, output_dir):
     logger.info("wrote %s: auc=%.4f", path, report["binary_classification_metrics"]["auc"]["value"])
 
 
+def write_prediction_baseline(booster, input_dir, output_dir):
+    """Rewrites the baseline with the model's predictions in its first column.
+
+    The endpoint captures the probability it returns as the first column of each record, so the
+    baseline Model Monitor compares the capture with must hold the same: preprocessing.py can only
+    put the label there (no model exists yet), whose 0/1 distribution is not that of probabilities
+    and makes the drift check on that column fail on clean traffic.
+    """
+    if not os.path.isdir(input_dir):
+        logger.warning("no baseline input folder %s: no prediction baseline written", input_dir)
+        return
+    paths = sorted(
+        os.path.join(root, name) for root, _, names in os.walk(input_dir) for name in names if name.lower().endswith(".csv")
+    )
+    if not paths:
+        raise DataError("no CSV files found under baseline input directory %s" % input_dir)
+    os.makedirs(output_dir, exist_ok=True)
+    for path in paths:
+        frame = read_baseline(path)
+        frame[frame.columns[0]] = predict(booster, frame.iloc[:, 1:]).astype(float)
+        target = os.path.join(output_dir, os.path.relpath(path, input_dir))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        frame.to_csv(target, index=False)
+        logger.info("wrote %s: %d rows, column %s holds the model's predictions", target, len(frame), frame.columns[0])
+
+
+def read_baseline(path):
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise DataError("baseline CSV file %s is empty" % path)
+
+
 def run(args):
     booster = load_model(args.model_dir)
     features, labels = read_test_data(args.test_dir)
     write_report(compute_metrics(labels, predict(booster, features)), args.output_dir)
+    write_prediction_baseline(booster, args.baseline_input_dir, args.baseline_output_dir)
 
 
 def main():

@@ -106,6 +106,8 @@ export interface LocalLoopReport {
   } | null;
   /** Each place where something of ours stands in for an AWS service, in words. */
   readonly emulated: readonly string[];
+  /** Wall time of each part of the loop that ran. */
+  readonly phases: readonly { readonly name: string; readonly seconds: number }[];
 }
 
 /** Runs the loop; never throws for a failed step (the report says so), only for a broken environment. */
@@ -115,19 +117,20 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
   const timer = stopwatch();
   progress(`synth      ${options.config.project}-${options.config.stage} in this process`);
   const stage = synthesizeLocalStage(options.config, join(workDir, 'cdk.out'));
-  progress(`synth      done (${timer.lap()} s)`);
+  const report = new ReportBuilder(options, stage);
+  report.phase('synth', timer.lap());
 
   const moto = new MotoServer(options.motoCommand);
   await moto.start();
   const plane = new ControlPlane({ endpoint: moto.endpoint, region: stage.region });
-  const report = new ReportBuilder(options, stage);
   let server: ModelServer | undefined;
   try {
     progress(`control    moto on ${moto.endpoint}`);
     await deployStageResources(plane, stage, options.dataPath);
-    progress(`deploy     buckets, assets, model package group and pipeline created (${timer.lap()} s)`);
+    report.phase('deploy stack resources', timer.lap());
 
     const execution = await runTrainingPipeline(plane, stage, options, report);
+    report.phase('pipeline', timer.lap());
     if (execution.status !== 'Succeeded') return report.finish('Failed', `pipeline step ${execution.failedStep ?? '?'} failed: ${execution.failureReason}`);
     const registered = execution.steps.find((step) => step.type === 'RegisterModel');
     if (!registered) return report.finish('Failed', 'the pipeline succeeded without registering a model');
@@ -136,14 +139,20 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
     if (!pkg) return report.finish('PendingApproval', 'the package waits for manual approval: run again with --approve');
 
     const deployed = await deploy(plane, stage, report, pkg, options.workDir);
+    report.phase('approve and deploy', timer.lap());
     server = await ModelServer.start(options, stage, deployed.modelDir);
     progress(`serve      ${stage.deployer.endpointName} on ${server.url} (package version ${pkg.version})`);
 
     await sendTraffic(plane, stage, options, report, execution, server);
     await server.stop();
     server = undefined;
+    report.phase('serve and capture', timer.lap());
     const violations = await monitor(plane, stage, options, report, pkg);
-    if (options.drift || violations > 0) await retrain(plane, stage, report, violations);
+    report.phase('monitor', timer.lap());
+    if (options.drift || violations > 0) {
+      await retrain(plane, stage, report, violations);
+      report.phase('retrain decision', timer.lap());
+    }
     return report.finish('Succeeded', null);
   } finally {
     await server?.stop();
@@ -472,9 +481,10 @@ function runProcess(command: string, args: string[], environment: Record<string,
 function stopwatch() {
   let last = Date.now();
   return {
+    /** Seconds since the last lap. */
     lap: () => {
       const now = Date.now();
-      const seconds = ((now - last) / 1000).toFixed(1);
+      const seconds = (now - last) / 1000;
       last = now;
       return seconds;
     },
@@ -485,6 +495,7 @@ function stopwatch() {
 class ReportBuilder {
   private readonly parts: { -readonly [K in keyof LocalLoopReport]?: LocalLoopReport[K] } = {};
   private readonly emulated: string[] = [];
+  private readonly phases: { name: string; seconds: number }[] = [];
 
   constructor(
     private readonly options: LocalLoopOptions,
@@ -505,6 +516,11 @@ class ReportBuilder {
 
   public progress(line: string): void {
     this.options.progress(line);
+  }
+
+  public phase(name: string, seconds: number): void {
+    this.phases.push({ name, seconds: round(seconds) });
+    this.options.progress(`${'time'.padEnd(10)} ${name}: ${seconds.toFixed(1)} s`);
   }
 
   public pipeline(stage: LocalStage, execution: PipelineExecutionResult): void {
@@ -575,6 +591,7 @@ class ReportBuilder {
       monitoring: this.parts.monitoring ?? null,
       retraining: this.parts.retraining ?? null,
       emulated: this.emulated,
+      phases: this.phases,
     };
   }
 }
