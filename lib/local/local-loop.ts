@@ -15,10 +15,12 @@ import { request } from 'node:http';
 import {
   CreateModelPackageGroupCommand,
   CreatePipelineCommand,
+  DescribeDataQualityJobDefinitionCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
   DescribeModelPackageCommand,
+  DescribeMonitoringScheduleCommand,
   StartPipelineExecutionCommand,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -29,6 +31,7 @@ import { governRetraining, GovernorOutcome } from '../../lambda/retraining-gover
 import { StageConfig } from '../stage-config';
 import { ControlPlane, filesBelow, parseS3Uri } from './control-plane';
 import { LOCAL_ACCOUNT, LocalStage, synthesizeLocalStage } from './local-stage';
+import { EmulationLayer } from './emulation-layer';
 import { MotoServer } from './moto-server';
 import { PipelineEvent, PipelineExecutionResult, runPipeline, StepExecutionResult } from './pipeline-executor';
 import { localStepRunners } from './step-runners';
@@ -122,10 +125,13 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
 
   const moto = new MotoServer(options.motoCommand);
   await moto.start();
-  const plane = new ControlPlane({ endpoint: moto.endpoint, region: stage.region });
+  const layer = new EmulationLayer(moto.endpoint, stage.region, LOCAL_ACCOUNT);
+  await layer.start();
+  const plane = new ControlPlane({ endpoint: layer.endpoint, region: stage.region });
+  report.useEmulationLayer(layer);
   let server: ModelServer | undefined;
   try {
-    progress(`control    moto on ${moto.endpoint}`);
+    progress(`control    moto on ${moto.endpoint}, behind the emulation layer on ${layer.endpoint}`);
     await deployStageResources(plane, stage, options.dataPath);
     report.phase('deploy stack resources', timer.lap());
 
@@ -157,6 +163,7 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
   } finally {
     await server?.stop();
     plane.destroy();
+    await layer.stop();
     await moto.stop();
   }
 }
@@ -310,11 +317,8 @@ function drifted(cells: string[]): string[] {
 
 /** The data-quality check on the capture, against the baseline the package registered. */
 async function monitor(plane: ControlPlane, stage: LocalStage, options: LocalLoopOptions, report: ReportBuilder, pkg: RegisteredPackage): Promise<number> {
-  const described = await plane.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: pkg.arn }));
-  const quality = described.ModelMetrics?.ModelDataQuality;
-  const statisticsUri = quality?.Statistics?.S3Uri;
-  const constraintsUri = quality?.Constraints?.S3Uri;
-  if (!statisticsUri || !constraintsUri) throw new Error(`model package version ${pkg.version} registered no data-quality baseline`);
+  const { statisticsUri, constraintsUri, source } = await monitoredBaseline(plane, stage, pkg);
+  report.progress(`monitor    baseline from ${source}`);
   const dir = join(options.workDir, 'monitoring');
   await plane.downloadPrefix(statisticsUri, join(dir, 'baseline'));
   await plane.downloadPrefix(constraintsUri, join(dir, 'baseline'));
@@ -337,6 +341,30 @@ async function monitor(plane: ControlPlane, stage: LocalStage, options: LocalLoo
   report.monitoring(violations, reportPath, reportUri);
   report.progress(`monitor    ${violations.length} violation${violations.length === 1 ? '' : 's'}${violations.map((v) => `\n             ${v.constraint_check_type} ${v.feature_name}`).join('')}`);
   return violations.length;
+}
+
+/**
+ * The baseline the check compares with: the one the deployer gave the endpoint's data-quality job
+ * definition when the stage has a schedule, else the one the package registered (the deployer's source).
+ */
+async function monitoredBaseline(plane: ControlPlane, stage: LocalStage, pkg: RegisteredPackage) {
+  const variant = stage.deployer.variant;
+  if (variant.type === 'instance' && variant.monitoring) {
+    const schedule = await plane.sagemaker.send(new DescribeMonitoringScheduleCommand({ MonitoringScheduleName: variant.monitoring.scheduleName }));
+    const jobDefinitionName = schedule.MonitoringScheduleConfig?.MonitoringJobDefinitionName;
+    const definition = await plane.sagemaker.send(new DescribeDataQualityJobDefinitionCommand({ JobDefinitionName: jobDefinitionName }));
+    const baseline = definition.DataQualityBaselineConfig;
+    const statisticsUri = baseline?.StatisticsResource?.S3Uri;
+    const constraintsUri = baseline?.ConstraintsResource?.S3Uri;
+    if (!statisticsUri || !constraintsUri) throw new Error(`data-quality job definition ${jobDefinitionName} has no baseline`);
+    return { statisticsUri, constraintsUri, source: `the schedule's job definition ${jobDefinitionName}` };
+  }
+  const described = await plane.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: pkg.arn }));
+  const quality = described.ModelMetrics?.ModelDataQuality;
+  const statisticsUri = quality?.Statistics?.S3Uri;
+  const constraintsUri = quality?.Constraints?.S3Uri;
+  if (!statisticsUri || !constraintsUri) throw new Error(`model package version ${pkg.version} registered no data-quality baseline`);
+  return { statisticsUri, constraintsUri, source: `model package version ${pkg.version}'s ModelMetrics.ModelDataQuality` };
 }
 
 /** The drift alarm's state change, delivered to the governor's code with the stage's settings. */
@@ -518,6 +546,12 @@ class ReportBuilder {
     this.options.progress(line);
   }
 
+  public useEmulationLayer(layer: EmulationLayer): void {
+    this.layer = layer;
+  }
+
+  private layer?: EmulationLayer;
+
   public phase(name: string, seconds: number): void {
     this.phases.push({ name, seconds: round(seconds) });
     this.options.progress(`${'time'.padEnd(10)} ${name}: ${seconds.toFixed(1)} s`);
@@ -590,7 +624,12 @@ class ReportBuilder {
       traffic: this.parts.traffic ?? null,
       monitoring: this.parts.monitoring ?? null,
       retraining: this.parts.retraining ?? null,
-      emulated: this.emulated,
+      emulated: [
+        ...this.emulated,
+        ...(this.layer?.answered.length
+          ? [`emulation layer (moto lacks these SageMaker actions): answered ${[...new Set(this.layer.answered)].join(', ')}`]
+          : []),
+      ],
       phases: this.phases,
     };
   }
