@@ -66,3 +66,16 @@ for (const finding of report.packageOwnedFindings) problems.push(`unacknowledged
 if (problems.length) { console.error(problems.map((problem) => `consumer app: ${problem}`).join('\n')); process.exit(1); }
 console.log(`consumer app: ${report.resources} resources, nag-clean for what the package owns (${report.userOwnedFindings.length} findings on the user's own bucket and key are theirs)`);
 JS
+
+echo "--- the whole loop from the installed package (npx cdk-mlops local run), when moto is installed"
+if command -v moto_server > /dev/null; then
+  (cd "$app" && npx cdk-mlops local run --stage dev --json > local-run.json 2> "$work/local-run.log") || { cat "$work/local-run.log"; cat "$app/local-run.json"; exit 1; }
+  node - "$app/local-run.json" <<'JS'
+const report = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
+const ok = report.status === 'Succeeded' && report.endpoint?.servedPackageVersion === report.modelPackage?.version && report.monitoring?.violations === 0;
+if (!ok) { console.error('local run from the package:', JSON.stringify(report, null, 2)); process.exit(1); }
+console.log(`local run: ${report.status}, version ${report.modelPackage.version} served, ${report.traffic.captured} captured, ${report.monitoring.violations} violations, ${report.phases.reduce((sum, phase) => sum + phase.seconds, 0).toFixed(1)} s`);
+JS
+else
+  echo "local run: not run (moto_server is not installed: pip install \"moto[server]\")"
+fi
