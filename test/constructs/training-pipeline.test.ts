@@ -24,6 +24,16 @@ function stepsOf(definition: Record<string, any>): Record<string, any>[] {
   return definition.Steps.flatMap((step: any) => (step.Type === 'Condition' ? [step, ...step.Arguments.IfSteps, ...step.Arguments.ElseSteps] : [step]));
 }
 
+/** The item of a list of processing inputs or outputs with that name. */
+function named(items: Record<string, any>[], key: 'InputName' | 'OutputName', name: string): Record<string, any> {
+  const item = items.find((candidate) => candidate[key] === name);
+  if (item === undefined) throw new Error(`no ${key} ${name} among ${items.map((candidate) => candidate[key]).join(', ')}`);
+  return item;
+}
+
+const EVALUATE_BASELINE = { Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" };
+const FEATURES_BASELINE = { Get: "Steps.FeatureProcessing.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" };
+
 function userStack(region = 'eu-west-1') {
   const stack = new Stack(appLikeCli(), 'TeamStack', { env: { account: '111122223333', region } });
   const encryptionKey = new kms.Key(stack, 'TeamKey', { enableKeyRotation: true });
@@ -53,17 +63,47 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
     expect(validatePipelineDefinition(definition)).toEqual([]);
   });
 
-  test('runs feature processing → train → evaluate → condition → register or fail', () => {
+  test('runs feature processing → train → evaluate → baseline → condition → register or fail', () => {
     expect(stack.pipeline.definition.stepGraph().map((node) => [node.name, node.dependsOn])).toEqual([
       ['FeatureProcessing', []],
-      ['DataQualityBaseline', ['FeatureProcessing']],
       ['Train', ['FeatureProcessing']],
       ['Evaluate', ['FeatureProcessing', 'Train']],
+      ['DataQualityBaseline', ['Evaluate']],
       ['CheckMetric', ['Evaluate']],
-      ['RegisterModel', expect.arrayContaining(['CheckMetric', 'Train', 'DataQualityBaseline'])],
+      ['RegisterModel', expect.arrayContaining(['CheckMetric', 'Train', 'Evaluate', 'DataQualityBaseline'])],
       ['MetricBelowThreshold', ['CheckMetric']],
     ]);
+    expect(definition.Steps.map((step: any) => step.Name)).toEqual(['FeatureProcessing', 'Train', 'Evaluate', 'DataQualityBaseline', 'CheckMetric']);
     expect(Object.keys(steps).sort()).toEqual([...TrainingPipeline.STEP_NAMES].sort());
+  });
+
+  test("baselines data quality on Evaluate's copy of the feature baseline, whose first column holds the model's predictions", () => {
+    // Evaluate reads the feature step's baseline (label first) next to the test split, before its code ...
+    const evaluate = steps.Evaluate.Arguments;
+    expect(evaluate.ProcessingInputs.map((input: any) => input.InputName)).toEqual(['model', 'test', 'baseline', 'code']);
+    expect(named(evaluate.ProcessingInputs, 'InputName', 'baseline').S3Input).toEqual({
+      S3Uri: FEATURES_BASELINE,
+      LocalPath: '/opt/ml/processing/baseline_input',
+      S3DataType: 'S3Prefix',
+      S3InputMode: 'File',
+      S3DataDistributionType: 'FullyReplicated',
+    });
+    // ... and writes it again, predictions first, to an output of its own in the data bucket's features prefix, per run.
+    expect(evaluate.ProcessingOutputConfig.Outputs.map((output: any) => output.OutputName)).toEqual(['evaluation', 'baseline']);
+    expect(named(evaluate.ProcessingOutputConfig.Outputs, 'OutputName', 'baseline').S3Output).toEqual({
+      S3Uri: { 'Std:Join': { On: '/', Values: ['s3://cfn-reference/features', { Get: 'Execution.PipelineExecutionId' }, 'prediction-baseline'] } },
+      LocalPath: '/opt/ml/processing/baseline',
+      S3UploadMode: 'EndOfJob',
+    });
+
+    // DataQualityBaseline analyzes that output, not the feature step's ...
+    const [input] = steps.DataQualityBaseline.Arguments.ProcessingInputs;
+    expect(steps.DataQualityBaseline.Arguments.ProcessingInputs).toHaveLength(1);
+    expect(input).toMatchObject({ InputName: 'baseline_dataset_input', S3Input: { S3Uri: EVALUATE_BASELINE } });
+    expect(JSON.stringify(steps.DataQualityBaseline.Arguments)).not.toContain('Steps.FeatureProcessing');
+
+    // ... and the registered package names it as the data its baseline came from.
+    expect(steps.RegisterModel.Arguments.CustomerMetadataProperties.BaselineDataUrl).toEqual(EVALUATE_BASELINE);
   });
 
   test('gates on the configured metric and threshold', () => {
@@ -247,6 +287,29 @@ describe('TrainingPipeline', () => {
     const train = stepsOf(definition).find((step) => step.Name === 'Train') as Record<string, any>;
     expect(train.Arguments.ResourceConfig.InstanceCount).toBe(4);
     expect(train.Arguments.VpcConfig).toEqual({ SecurityGroupIds: ['cfn-reference'], Subnets: ['cfn-reference', 'cfn-reference'] });
+  });
+
+  test("writes Evaluate's prediction baseline under the user's data bucket and features prefix", () => {
+    // GIVEN buckets whose names are known at synth, so the URI shows which bucket it is in
+    const parts = userStack();
+    const dataBucket = s3.Bucket.fromBucketName(parts.stack, 'NamedData', 'team-data');
+    const artifactsBucket = s3.Bucket.fromBucketName(parts.stack, 'NamedArtifacts', 'team-artifacts');
+
+    // WHEN
+    pipelineIn(parts, { dataBucket, artifactsBucket, featuresPrefix: 'team-features/' });
+
+    // THEN
+    const steps = Object.fromEntries(stepsOf(definitionOf(Template.fromStack(parts.stack))).map((step) => [step.Name, step]));
+    const outputs = steps.Evaluate.Arguments.ProcessingOutputConfig.Outputs;
+    expect(named(outputs, 'OutputName', 'baseline').S3Output.S3Uri).toEqual({
+      'Std:Join': { On: '/', Values: ['s3://team-data/team-features', { Get: 'Execution.PipelineExecutionId' }, 'prediction-baseline'] },
+    });
+    expect(named(outputs, 'OutputName', 'evaluation').S3Output.S3Uri).toEqual({
+      'Std:Join': { On: '/', Values: ['s3://team-artifacts/evaluation', { Get: 'Execution.PipelineExecutionId' }] },
+    });
+    expect(named(steps.Evaluate.Arguments.ProcessingInputs, 'InputName', 'baseline').S3Input.S3Uri).toEqual(FEATURES_BASELINE);
+    expect(steps.DataQualityBaseline.Arguments.ProcessingInputs[0].S3Input.S3Uri).toEqual(EVALUATE_BASELINE);
+    expect(steps.RegisterModel.Arguments.CustomerMetadataProperties.BaselineDataUrl).toEqual(EVALUATE_BASELINE);
   });
 
   test('accepts any image by URI for training', () => {

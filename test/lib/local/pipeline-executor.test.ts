@@ -163,6 +163,20 @@ function copyOf<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/** The step of that name, top level or in a branch: by name, so a reordering of the definition does not move it. */
+function stepNamed(definition: PipelineDefinitionDocument, name: string): any {
+  const step = allSteps(definition).find((candidate) => candidate.Name === name);
+  if (step === undefined) throw new Error(`the definition has no step ${name}`);
+  return step;
+}
+
+/** The item of a list of processing inputs, outputs or training channels with that name. */
+function named(items: any[], key: 'InputName' | 'OutputName' | 'ChannelName', name: string): any {
+  const item = items.find((candidate) => candidate[key] === name);
+  if (item === undefined) throw new Error(`no ${key} ${name} among ${items.map((candidate) => candidate[key]).join(', ')}`);
+  return item;
+}
+
 describe('runPipeline on the dev definition', () => {
   let dev: StagePipeline;
   let clock: FakeClock;
@@ -183,7 +197,7 @@ describe('runPipeline on the dev definition', () => {
     return String(input.DefaultValue).replace(/\/raw\/$/, '');
   };
 
-  test('runs feature processing → baseline → train → evaluate → condition → register, each step after what it reads', async () => {
+  test('runs feature processing → train → evaluate → baseline → condition → register, each step after what it reads', async () => {
     // WHEN
     const result = await run();
 
@@ -191,9 +205,9 @@ describe('runPipeline on the dev definition', () => {
     expect(result.status).toBe('Succeeded');
     expect(result.steps.map((step) => [step.name, step.type, step.status])).toEqual([
       ['FeatureProcessing', 'Processing', 'Succeeded'],
-      ['DataQualityBaseline', 'Processing', 'Succeeded'],
       ['Train', 'Training', 'Succeeded'],
       ['Evaluate', 'Processing', 'Succeeded'],
+      ['DataQualityBaseline', 'Processing', 'Succeeded'],
       ['CheckMetric', 'Condition', 'Succeeded'],
       ['RegisterModel', 'RegisterModel', 'Succeeded'],
     ]);
@@ -205,7 +219,53 @@ describe('runPipeline on the dev definition', () => {
       for (const upstream of stepsRead(step)) expect(ran.indexOf(upstream)).toBeLessThan(ran.indexOf(step.Name));
     }
     expect(result.steps.every((step) => step.attempts === 1)).toBe(true);
-    expect(result.steps.find((step) => step.name === 'Train')).toMatchObject({ startedAt: '2026-03-01T10:00:04.000Z', seconds: 2 });
+    // Each fake job takes 2 s: Train starts right after FeatureProcessing, DataQualityBaseline after Evaluate.
+    expect(result.steps.find((step) => step.name === 'Train')).toMatchObject({ startedAt: '2026-03-01T10:00:02.000Z', seconds: 2 });
+    expect(result.steps.find((step) => step.name === 'DataQualityBaseline')).toMatchObject({ startedAt: '2026-03-01T10:00:06.000Z', seconds: 2 });
+  });
+
+  test('runs DataQualityBaseline after Evaluate, on the baseline URI the Evaluate job reported, and registers that URI', async () => {
+    // GIVEN the Evaluate job reports its outputs at URIs of its own, as DescribeProcessingJob would
+    const echoed = {
+      evaluation: 's3://reported-by-evaluate/evaluation/run0001',
+      baseline: 's3://reported-by-evaluate/features/run0001/prediction-baseline',
+    };
+    sagemaker.properties.Evaluate = {
+      ProcessingJobName: 'pipelines-run0001-Evaluate',
+      ProcessingJobStatus: 'Completed',
+      ProcessingOutputConfig: {
+        Outputs: [
+          { OutputName: 'evaluation', S3Output: { S3Uri: echoed.evaluation, LocalPath: '/opt/ml/processing/evaluation', S3UploadMode: 'EndOfJob' } },
+          { OutputName: 'baseline', S3Output: { S3Uri: echoed.baseline, LocalPath: '/opt/ml/processing/baseline', S3UploadMode: 'EndOfJob' } },
+        ],
+      },
+    };
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(result.status).toBe('Succeeded');
+    const ran = result.steps.map((step) => step.name);
+    expect(ran.indexOf('DataQualityBaseline')).toBe(ran.indexOf('Evaluate') + 1);
+    expect(sagemaker.calls.map((call) => call.name).indexOf('DataQualityBaseline')).toBeGreaterThan(sagemaker.calls.map((call) => call.name).indexOf('Evaluate'));
+    expect(named(sagemaker.argumentsOf('DataQualityBaseline').ProcessingInputs, 'InputName', 'baseline_dataset_input')).toMatchObject({
+      S3Input: { S3Uri: echoed.baseline, LocalPath: '/opt/ml/processing/input/baseline_dataset_input' },
+    });
+    const register = sagemaker.argumentsOf('RegisterModel');
+    expect(register.CustomerMetadataProperties.BaselineDataUrl).toBe(echoed.baseline);
+    expect(register.ModelMetrics.ModelQuality.Statistics.S3Uri).toBe(`${echoed.evaluation}/evaluation.json`);
+  });
+
+  test('the fake Evaluate job echoes both its outputs, as DescribeProcessingJob does', async () => {
+    // WHEN
+    const result = await run();
+
+    // THEN what Evaluate reports is the request's ProcessingOutputConfig, both outputs
+    const evaluate = result.steps.find((step) => step.name === 'Evaluate')!;
+    const request = sagemaker.argumentsOf('Evaluate');
+    expect(evaluate.properties.ProcessingOutputConfig).toEqual(request.ProcessingOutputConfig);
+    expect((evaluate.properties.ProcessingOutputConfig as any).Outputs.map((output: any) => output.OutputName)).toEqual(['evaluation', 'baseline']);
   });
 
   test('resolves parameters from their defaults', async () => {
@@ -253,10 +313,19 @@ describe('runPipeline on the dev definition', () => {
       ['train', `${features}/train`],
       ['validation', `${features}/validation`],
     ]);
-    expect(sagemaker.argumentsOf('DataQualityBaseline').ProcessingInputs[0].S3Input.S3Uri).toBe(`${features}/baseline`);
-    expect(sagemaker.argumentsOf('Evaluate').ProcessingInputs[1]).toMatchObject({ InputName: 'test', S3Input: { S3Uri: `${features}/test` } });
+    const evaluate = sagemaker.argumentsOf('Evaluate');
+    expect(named(evaluate.ProcessingInputs, 'InputName', 'test')).toMatchObject({ S3Input: { S3Uri: `${features}/test` } });
+    // Evaluate reads the feature step's baseline and writes it again with the model's predictions.
+    expect(named(evaluate.ProcessingInputs, 'InputName', 'baseline')).toMatchObject({
+      S3Input: { S3Uri: `${features}/baseline`, LocalPath: '/opt/ml/processing/baseline_input' },
+    });
+    expect(evaluate.ProcessingOutputConfig.Outputs.map((output: any) => [output.OutputName, output.S3Output.S3Uri])).toEqual([
+      ['evaluation', expect.stringMatching(/^s3:\/\/[^/]+\/evaluation\/run0001$/)],
+      ['baseline', `${features}/prediction-baseline`],
+    ]);
+    expect(sagemaker.argumentsOf('DataQualityBaseline').ProcessingInputs[0].S3Input.S3Uri).toBe(`${features}/prediction-baseline`);
     expect(sagemaker.argumentsOf('Train').OutputDataConfig.S3OutputPath).toMatch(/^s3:\/\/[^/]+\/models\/run0001$/);
-    expect(sagemaker.argumentsOf('RegisterModel').CustomerMetadataProperties.BaselineDataUrl).toBe(`${features}/baseline`);
+    expect(sagemaker.argumentsOf('RegisterModel').CustomerMetadataProperties.BaselineDataUrl).toBe(`${features}/prediction-baseline`);
 
     // WHEN another execution
     const second = new FakeSageMaker(clock);
@@ -273,11 +342,11 @@ describe('runPipeline on the dev definition', () => {
     // THEN
     const artifacts = result.steps.find((step) => step.name === 'Train')!.properties.ModelArtifacts as JsonObject;
     expect(artifacts.S3ModelArtifacts).toMatch(/^s3:\/\/[^/]+\/models\/run0001\/pipelines-run0001-Train\/output\/model\.tar\.gz$/);
-    expect(sagemaker.argumentsOf('Evaluate').ProcessingInputs[0]).toMatchObject({ InputName: 'model', S3Input: { S3Uri: artifacts.S3ModelArtifacts } });
+    expect(named(sagemaker.argumentsOf('Evaluate').ProcessingInputs, 'InputName', 'model')).toMatchObject({ S3Input: { S3Uri: artifacts.S3ModelArtifacts } });
     const register = sagemaker.argumentsOf('RegisterModel');
     expect(register.InferenceSpecification.Containers[0].ModelDataUrl).toBe(artifacts.S3ModelArtifacts);
-    const evaluation = sagemaker.argumentsOf('Evaluate').ProcessingOutputConfig.Outputs[0].S3Output.S3Uri;
-    const baseline = sagemaker.argumentsOf('DataQualityBaseline').ProcessingOutputConfig.Outputs[0].S3Output.S3Uri;
+    const evaluation = named(sagemaker.argumentsOf('Evaluate').ProcessingOutputConfig.Outputs, 'OutputName', 'evaluation').S3Output.S3Uri;
+    const baseline = named(sagemaker.argumentsOf('DataQualityBaseline').ProcessingOutputConfig.Outputs, 'OutputName', 'baseline').S3Output.S3Uri;
     expect(register.ModelMetrics).toEqual({
       ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `${evaluation}/evaluation.json` } },
       ModelDataQuality: {
@@ -316,9 +385,9 @@ describe('runPipeline on the dev definition', () => {
     expect(result).toMatchObject({ status: 'Failed', failureReason: message, failedStep: 'MetricBelowThreshold' });
     expect(result.steps.map((step) => [step.name, step.status])).toEqual([
       ['FeatureProcessing', 'Succeeded'],
-      ['DataQualityBaseline', 'Succeeded'],
       ['Train', 'Succeeded'],
       ['Evaluate', 'Succeeded'],
+      ['DataQualityBaseline', 'Succeeded'],
       ['CheckMetric', 'Succeeded'],
       ['MetricBelowThreshold', 'Failed'],
     ]);
@@ -382,6 +451,7 @@ describe('runPipeline on the dev definition', () => {
     );
     expect(result.notRun.map((step) => [step.name, step.reason])).toEqual([
       ['Evaluate', 'it waits for "Train", which failed'],
+      ['DataQualityBaseline', 'it waits for "Evaluate", which did not run'],
       ['CheckMetric', 'it waits for "Evaluate", which did not run'],
       // RegisterModel reads the model artifacts of Train itself.
       ['RegisterModel', 'it waits for "Train", which failed'],
@@ -412,39 +482,61 @@ describe('runPipeline on the dev definition', () => {
     expect(result.failureReason).toMatch(/step "RegisterModel" is a RegisterModel step and no local runner exists for RegisterModel steps \(runners: Processing, Training\)/);
   });
 
-  test('fails the reading step, naming the path, when a step did not produce a property the next one reads', async () => {
-    // GIVEN FeatureProcessing answers without echoing its ProcessingOutputConfig
-    sagemaker.properties.FeatureProcessing = { ProcessingJobName: 'pipelines-run0001-FeatureProcessing', ProcessingJobStatus: 'Completed' };
+  test.each([
+    {
+      answering: 'FeatureProcessing',
+      ran: ['FeatureProcessing'],
+      reader: 'Train',
+      type: 'Training',
+      at: 'Arguments.InputDataConfig[0].DataSource.S3DataSource.S3Uri',
+      output: 'train',
+    },
+    {
+      answering: 'Evaluate',
+      ran: ['FeatureProcessing', 'Train', 'Evaluate'],
+      reader: 'DataQualityBaseline',
+      type: 'Processing',
+      at: 'Arguments.ProcessingInputs[0].S3Input.S3Uri',
+      output: 'baseline',
+    },
+  ])(
+    'fails the reading step ($reader), naming the path, when $answering did not produce a property it reads',
+    async ({ answering, ran, reader, type, at, output }) => {
+      // GIVEN the step answers without echoing its ProcessingOutputConfig
+      sagemaker.properties[answering] = { ProcessingJobName: `pipelines-run0001-${answering}`, ProcessingJobStatus: 'Completed' };
 
-    // WHEN
-    const result = await run();
+      // WHEN
+      const result = await run();
 
-    // THEN
-    expect(result.steps.map((step) => [step.name, step.status])).toEqual([
-      ['FeatureProcessing', 'Succeeded'],
-      ['DataQualityBaseline', 'Failed'],
-    ]);
-    expect(result.steps[1]).toMatchObject({ attempts: 0, arguments: undefined });
-    expect(result.failureReason).toBe(
-      'step "DataQualityBaseline" (Processing) failed: Arguments.ProcessingInputs[0].S3Input.S3Uri: ' +
-        '{"Get":"Steps.FeatureProcessing.ProcessingOutputConfig.Outputs[\'baseline\'].S3Output.S3Uri"} does not resolve: ' +
-        'step "FeatureProcessing" has no "ProcessingOutputConfig" (it has "ProcessingJobName", "ProcessingJobStatus")',
-    );
-    expect(sagemaker.callsOf('DataQualityBaseline')).toEqual([]);
-  });
+      // THEN
+      expect(result.steps.map((step) => [step.name, step.status])).toEqual([...ran.map((name) => [name, 'Succeeded']), [reader, 'Failed']]);
+      expect(result.steps.at(-1)).toMatchObject({ attempts: 0, arguments: undefined });
+      expect(result.failedStep).toBe(reader);
+      expect(result.failureReason).toBe(
+        `step "${reader}" (${type}) failed: ${at}: ` +
+          `{"Get":"Steps.${answering}.ProcessingOutputConfig.Outputs['${output}'].S3Output.S3Uri"} does not resolve: ` +
+          `step "${answering}" has no "ProcessingOutputConfig" (it has "ProcessingJobName", "ProcessingJobStatus")`,
+      );
+      expect(sagemaker.callsOf(reader)).toEqual([]);
+    },
+  );
 
-  test('fails when a processing output the next step indexes by name is missing', async () => {
-    // GIVEN FeatureProcessing reports its outputs without "baseline"
+  test.each([
+    ['FeatureProcessing', 'Evaluate', /ProcessingOutputConfig\.Outputs of step "FeatureProcessing" has no item named "baseline" \(it has "train", "validation", "test"\)/],
+    ['Evaluate', 'DataQualityBaseline', /ProcessingOutputConfig\.Outputs of step "Evaluate" has no item named "baseline" \(it has "evaluation"\)/],
+  ])('fails when a processing output the next step indexes by name is missing: %s without "baseline"', async (writer, reader, reason) => {
+    // GIVEN the step reports its outputs without "baseline"
     const copy = copyOf(dev.definition) as any;
-    copy.Steps[0].Arguments.ProcessingOutputConfig.Outputs.pop();
+    const config = stepNamed(copy, writer).Arguments.ProcessingOutputConfig;
+    config.Outputs = config.Outputs.filter((candidate: any) => candidate.OutputName !== 'baseline');
 
     // WHEN
     const result = await run({}, copy);
 
     // THEN
-    expect(result.failureReason).toMatch(
-      /ProcessingOutputConfig\.Outputs of step "FeatureProcessing" has no item named "baseline" \(it has "train", "validation", "test"\)/,
-    );
+    expect(result).toMatchObject({ status: 'Failed', failedStep: reader });
+    expect(result.failureReason).toMatch(reason);
+    expect(sagemaker.callsOf(reader)).toEqual([]);
   });
 
   test('fails the condition, naming the path, when the evaluation report lacks the metric', async () => {
@@ -500,12 +592,12 @@ describe('runPipeline on the dev definition', () => {
     expect(events.map((event) => `${event.type} ${event.step}`)).toEqual([
       'step-started FeatureProcessing',
       'step-succeeded FeatureProcessing',
-      'step-started DataQualityBaseline',
-      'step-succeeded DataQualityBaseline',
       'step-started Train',
       'step-succeeded Train',
       'step-started Evaluate',
       'step-succeeded Evaluate',
+      'step-started DataQualityBaseline',
+      'step-succeeded DataQualityBaseline',
       'step-started CheckMetric',
       'step-succeeded CheckMetric',
       'step-started RegisterModel',
@@ -541,13 +633,13 @@ describe('runPipeline on the dev definition', () => {
 
     test('fails when the steps wait for each other in a cycle', async () => {
       const copy = copyOf(dev.definition) as any;
-      copy.Steps[0].DependsOn = ['Evaluate'];
+      stepNamed(copy, 'FeatureProcessing').DependsOn = ['Evaluate'];
       expect(await refusal(run({}, copy))).toMatch(/steps wait for each other in a cycle \("FeatureProcessing" waits for "Evaluate" waits for .*"FeatureProcessing"\)/);
     });
 
     test('fails when a step reads a step that is not in the pipeline', async () => {
       const copy = copyOf(dev.definition) as any;
-      copy.Steps[2].Arguments.InputDataConfig[0].DataSource.S3DataSource.S3Uri = {
+      stepNamed(copy, 'Train').Arguments.InputDataConfig[0].DataSource.S3DataSource.S3Uri = {
         Get: "Steps.FeatureEngineering.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri",
       };
       expect(await refusal(run({}, copy))).toMatch(
@@ -557,7 +649,7 @@ describe('runPipeline on the dev definition', () => {
 
     test('fails when the condition reads a property file its step does not declare', async () => {
       const copy = copyOf(dev.definition) as any;
-      copy.Steps[3].PropertyFiles[0].PropertyFileName = 'Evaluation';
+      stepNamed(copy, 'Evaluate').PropertyFiles[0].PropertyFileName = 'Evaluation';
       expect(await refusal(run({}, copy))).toMatch(
         /step "CheckMetric" Arguments\.Conditions\[0\]\.LeftValue reads property file "EvaluationReport" of step "Evaluate", which declares "Evaluation"/,
       );
@@ -565,7 +657,7 @@ describe('runPipeline on the dev definition', () => {
 
     test('fails when a step depends on an unknown step, and lists every problem at once', async () => {
       const copy = copyOf(dev.definition) as any;
-      copy.Steps[1].DependsOn = ['Preprocess'];
+      stepNamed(copy, 'DataQualityBaseline').DependsOn = ['Preprocess'];
       const message = await refusal(run({ parameters: { Nope: 1 } }, copy));
       expect(message).toMatch(/\(2 problems\)/);
       expect(message).toMatch(/step "DataQualityBaseline" depends on step "Preprocess", which is not in the pipeline/);
