@@ -71,6 +71,19 @@ const MODEL_MONITOR_IMAGE_ACCOUNTS: Readonly<Record<string, string>> = {
   'us-west-2': '159807026194',
 };
 
+/**
+ * The repository of one of AWS's own SageMaker images (framework or Model Monitor) that
+ * `imageUri` names, with the account checked against the image's account in that region;
+ * undefined for any other image, such as a repository of the same name in another account.
+ */
+export function awsImageRepository(imageUri: string): string | undefined {
+  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(imageUri);
+  if (!match) return undefined;
+  const [, account, region, repository] = match;
+  const accounts = repository === 'sagemaker-model-monitor-analyzer' ? MODEL_MONITOR_IMAGE_ACCOUNTS : FRAMEWORK_IMAGE_ACCOUNTS;
+  return accounts[region] === account ? repository : undefined;
+}
+
 /** A container image a SageMaker job or model runs, bound to the role that pulls it. */
 export abstract class SageMakerImage {
   /** The SageMaker XGBoost image: the built-in algorithm for training, and a framework image with xgboost for processing. */

@@ -129,7 +129,9 @@ export interface TrainingPipelineProps {
   readonly checkpointPrefix?: string;
 
   /**
-   * Evaluation script: reads the model and test split, writes evaluation.json.
+   * Evaluation script: reads the model and test split and writes evaluation.json; also reads the
+   * feature step's baseline.csv (`/opt/ml/processing/baseline_input`) and writes it with the model's
+   * predictions in its first column to `/opt/ml/processing/baseline`, the data-quality baseline.
    * @default - ml/evaluation.py shipped with this package
    */
   readonly evaluationScriptPath?: string;
@@ -194,7 +196,7 @@ export class TrainingPipeline extends Construct {
   /** The key that encrypts what this construct stores. */
   public readonly encryptionKey: kms.IKey;
   /** Step names, in run order. */
-  public static readonly STEP_NAMES = [FeatureProcessing.STEP_NAME, 'DataQualityBaseline', 'Train', 'Evaluate', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold'];
+  public static readonly STEP_NAMES = [FeatureProcessing.STEP_NAME, 'Train', 'Evaluate', 'DataQualityBaseline', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold'];
 
   public readonly pipelineName: string;
   public readonly pipelineArn: string;
@@ -404,7 +406,8 @@ export class TrainingPipeline extends Construct {
   }
 
   /**
-   * A Model Monitor baselining job on the training split (the label as output column, then the features):
+   * A Model Monitor baselining job on the training split as Evaluate rewrote it (the model's prediction
+   * as output column, then the features):
    * statistics.json and constraints.json, what the endpoint's data-quality schedule later checks captured
    * requests against.
    */

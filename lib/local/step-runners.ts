@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { CreateModelPackageCommand, type CreateModelPackageCommandInput, DescribeModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import type { JsonObject } from '../../constructs/pipeline-definition';
 import { packageFile } from '../../constructs/private/package-files';
+import { awsImageRepository } from '../../constructs/sagemaker-image';
 import { ControlPlane } from './control-plane';
 import type { StepRunners, StepRunOutcome, StepRunRequest } from './pipeline-executor';
 
@@ -85,6 +86,8 @@ async function runProcessing(options: LocalRunnerOptions, request: StepRunReques
   const outputs = (object(args.ProcessingOutputConfig ?? {}, 'ProcessingOutputConfig').Outputs ?? []) as unknown as ProcessingOutput[];
   const cluster = object(object(args.ProcessingResources, 'ProcessingResources').ClusterConfig, 'ProcessingResources.ClusterConfig');
   const instanceCount = Number(cluster.InstanceCount ?? 1);
+  // Refused before anything is copied: an entrypoint that is not `python3 <script>` cannot run here.
+  const entrypoint = standIn === 'python-script' ? pythonEntrypoint(request.name, image, app) : undefined;
   const jobName = jobNameFor(request);
   const jobDir = join(options.jobsDir, jobName);
   const hosts = Array.from({ length: instanceCount }, (_, index) => `algo-${index + 1}`);
@@ -104,10 +107,7 @@ async function runProcessing(options: LocalRunnerOptions, request: StepRunReques
     writeJson(containerPath(root, '/opt/ml/config/resourceconfig.json'), { current_host: host, hosts });
 
     const environment = mapContainerPaths(root, { ...stringMap(args.Environment) });
-    const command =
-      standIn === 'model-monitor'
-        ? [packageFile('ml', 'local', 'model_monitor.py')]
-        : scriptCommand(request.name, image, root, app);
+    const command = entrypoint ? scriptCommand(root, entrypoint) : [packageFile('ml', 'local', 'model_monitor.py')];
     await runPython(options, command, { ...environment, [CONTAINER_ROOT_VARIABLE]: root }, join(jobDir, `${host}.log`));
   }
 
@@ -134,16 +134,21 @@ async function runProcessing(options: LocalRunnerOptions, request: StepRunReques
   };
 }
 
-/** The entrypoint `python3 /opt/ml/.../script.py [args]` plus ContainerArguments, with container paths mapped. */
-function scriptCommand(step: string, image: string, root: string, app: JsonObject): string[] {
+/** The script and its arguments of a `python3 <script> [args]` entrypoint plus ContainerArguments. */
+function pythonEntrypoint(step: string, image: string, app: JsonObject): { script: string; args: string[] } {
   const entrypoint = ((app.ContainerEntrypoint ?? []) as string[]).concat((app.ContainerArguments ?? []) as string[]);
-  const [interpreter, script, ...rest] = entrypoint;
+  const [interpreter, script, ...args] = entrypoint;
   if (!interpreter || !/^python3?$/.test(interpreter) || !script) {
     throw new LocalImageError(step, image, `runs ${JSON.stringify(entrypoint)}; only a "python3 <script>" entrypoint runs locally`);
   }
-  const scriptPath = containerPath(root, script);
-  if (!existsSync(scriptPath)) throw new Error(`the entrypoint's script ${script} is not among the job's inputs`);
-  return [scriptPath, ...rest.map((arg) => (arg.startsWith(OPT_ML) ? containerPath(root, arg) : arg))];
+  return { script, args };
+}
+
+/** The command line on this machine: container paths (`/opt/ml/...`) below the instance's root. */
+function scriptCommand(root: string, entrypoint: { script: string; args: string[] }): string[] {
+  const scriptPath = containerPath(root, entrypoint.script);
+  if (!existsSync(scriptPath)) throw new Error(`the entrypoint's script ${entrypoint.script} is not among the job's inputs`);
+  return [scriptPath, ...entrypoint.args.map((arg) => (arg.startsWith(OPT_ML) ? containerPath(root, arg) : arg))];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,8 +242,8 @@ async function registerModel(options: LocalRunnerOptions, request: StepRunReques
 // ---------------------------------------------------------------------------------------------
 
 function standInFor(table: Record<string, LocalStandIn>, step: string, image: string): LocalStandIn {
-  const match = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(image);
-  const standIn = match ? table[match[1]] : undefined;
+  const repository = awsImageRepository(image);
+  const standIn = repository ? table[repository] : undefined;
   if (!standIn) {
     const known = Object.keys(table).join(', ');
     throw new LocalImageError(step, image, `has no local stand-in (only AWS's ${known} images run locally; a custom image needs Docker and SageMaker)`);

@@ -32,15 +32,15 @@ describe('the DataQualityBaseline step', () => {
   const definition = definitionOf(Template.fromStack(stack));
   const step = definition.Steps.find((candidate: any) => candidate.Name === 'DataQualityBaseline');
 
-  test('reads baseline.csv with its header and the output column first, as preprocessing.py writes it', () => {
+  test('reads baseline.csv with its header and the output column first, as evaluation.py writes it', () => {
     // THEN the analyzer is told: header row, output (prediction) column(s) at the start
     expect(JSON.parse(step.Arguments.Environment.dataset_format)).toEqual({ csv: { header: true, output_columns_position: 'START' } });
   });
 
-  test('analyzes the feature step baseline output at the path it names as dataset_source', () => {
+  test("analyzes Evaluate's baseline output (the model's predictions first) at the path it names as dataset_source", () => {
     const [input] = step.Arguments.ProcessingInputs;
     expect(step.Arguments.ProcessingInputs).toHaveLength(1);
-    expect(input.S3Input.S3Uri).toEqual({ Get: "Steps.FeatureProcessing.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" });
+    expect(input.S3Input.S3Uri).toEqual({ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" });
     expect(input.S3Input.LocalPath).toBe(step.Arguments.Environment.dataset_source);
     expect(step.Arguments.Environment.output_path).toBe(step.Arguments.ProcessingOutputConfig.Outputs[0].S3Output.LocalPath);
   });

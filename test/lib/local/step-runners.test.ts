@@ -89,6 +89,7 @@ describe('localStepRunners refuse what has no local stand-in', () => {
   test.each([
     ['a custom image in ECR', CUSTOM_IMAGE],
     ['an image from another registry', 'docker.io/library/python:3.11'],
+    ["a repository named like AWS's in another account", '123456789012.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3'],
   ])('refuses a Processing step whose image is %s, naming the step and the image', async (_, image) => {
     // WHEN
     const error = await refusal(runners().Processing!(request('CustomFeatures', 'Processing', processingArguments({ ImageUri: image, ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/run.py'] }))));
@@ -122,9 +123,8 @@ describe('localStepRunners refuse what has no local stand-in', () => {
   });
 
   test('refuses a scikit-learn Processing step whose entrypoint is not "python3 <script>", naming the entrypoint', async () => {
-    // GIVEN no inputs: the entrypoint is checked per instance, after the instance's inputs are
-    // downloaded, so with inputs the refusal would only come after S3 calls.
-    const args = processingArguments({ ImageUri: SKLEARN_IMAGE, ContainerEntrypoint: ['bash', 'run.sh'] }, { ProcessingInputs: [] });
+    // GIVEN a step with an input: the entrypoint is checked before anything is copied
+    const args = processingArguments({ ImageUri: SKLEARN_IMAGE, ContainerEntrypoint: ['bash', 'run.sh'] });
 
     // WHEN
     const error = await refusal(runners().Processing!(request('ShellFeatures', 'Processing', args)));
@@ -133,8 +133,8 @@ describe('localStepRunners refuse what has no local stand-in', () => {
     expect(error.message).toBe(
       `step ShellFeatures cannot run locally: image ${SKLEARN_IMAGE} runs ["bash","run.sh"]; only a "python3 <script>" entrypoint runs locally`,
     );
-    // Nothing was run: no instance log was written.
-    expect(readdirSync(jobsDir, { recursive: true }).filter((path) => String(path).endsWith('.log'))).toEqual([]);
+    expect(touched).toEqual([]);
+    expect(readdirSync(jobsDir)).toEqual([]);
   });
 
   test('refuses a scikit-learn Processing step with no entrypoint at all', async () => {
