@@ -71,8 +71,12 @@ export function addLocalCommands(program: Command, io: CliIo, cwd: string, setEx
           progress,
         });
       } catch (error) {
+        if (error instanceof MotoNotInstalledError) {
+          // Nothing ran: the folder is empty.
+          rmSync(workDir, { recursive: true, force: true });
+          throw new CliError(error.message, EXIT_CODE.AWS_ACCESS);
+        }
         progress(`work folder kept: ${workDir}`);
-        if (error instanceof MotoNotInstalledError) throw new CliError(error.message, EXIT_CODE.AWS_ACCESS);
         if (error instanceof LocalImageError) throw new CliError(error.message, EXIT_CODE.FAILED);
         throw error;
       }

@@ -118,19 +118,21 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
   const { progress, workDir } = options;
   mkdirSync(workDir, { recursive: true });
   const timer = stopwatch();
-  progress(`synth      ${options.config.project}-${options.config.stage} in this process`);
-  const stage = synthesizeLocalStage(options.config, join(workDir, 'cdk.out'));
-  const report = new ReportBuilder(options, stage);
-  report.phase('synth', timer.lap());
-
+  // moto first: without it nothing else is worth doing.
   const moto = new MotoServer(options.motoCommand);
   await moto.start();
-  const layer = new EmulationLayer(moto.endpoint, stage.region, LOCAL_ACCOUNT);
-  await layer.start();
-  const plane = new ControlPlane({ endpoint: layer.endpoint, region: stage.region });
-  report.useEmulationLayer(layer);
+  let layer: EmulationLayer | undefined;
+  let plane: ControlPlane | undefined;
   let server: ModelServer | undefined;
   try {
+    progress(`synth      ${options.config.project}-${options.config.stage} in this process`);
+    const stage = synthesizeLocalStage(options.config, join(workDir, 'cdk.out'));
+    const report = new ReportBuilder(options, stage);
+    report.phase('synth', timer.lap());
+    layer = new EmulationLayer(moto.endpoint, stage.region, LOCAL_ACCOUNT);
+    await layer.start();
+    plane = new ControlPlane({ endpoint: layer.endpoint, region: stage.region });
+    report.useEmulationLayer(layer);
     progress(`control    moto on ${moto.endpoint}, behind the emulation layer on ${layer.endpoint}`);
     await deployStageResources(plane, stage, options.dataPath);
     report.phase('deploy stack resources', timer.lap());
@@ -162,8 +164,8 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
     return report.finish('Succeeded', null);
   } finally {
     await server?.stop();
-    plane.destroy();
-    await layer.stop();
+    plane?.destroy();
+    await layer?.stop();
     await moto.stop();
   }
 }

@@ -103,3 +103,30 @@ test('data without the label column fails at the feature step with the script’
   expect(report.endpoint).toBeNull();
   expect(report.workDir).not.toBeNull();
 });
+
+describe('missing prerequisites: exit 3 with how to install them, before anything runs', () => {
+  const saved = { PATH: process.env.PATH, CDK_MLOPS_PYTHON: process.env.CDK_MLOPS_PYTHON };
+  afterEach(() => {
+    process.env.PATH = saved.PATH;
+    if (saved.CDK_MLOPS_PYTHON === undefined) delete process.env.CDK_MLOPS_PYTHON;
+    else process.env.CDK_MLOPS_PYTHON = saved.CDK_MLOPS_PYTHON;
+  });
+
+  test('no moto_server on the PATH', async () => {
+    // Debian's python3 (with the ml packages) stays reachable; moto_server (a pip console script) does not.
+    process.env.PATH = '/usr/bin:/bin';
+    process.env.CDK_MLOPS_PYTHON = '/usr/bin/python3';
+    const { exitCode, stdout, stderr } = await localRun('--stage', 'dev');
+    expect(exitCode).toBe(3);
+    expect(stderr).toMatch(/cannot start moto_server \(spawn moto_server ENOENT\); install it with: pip install "moto\[server\]==5\.2\.1"/);
+    expect(stdout).toBe('');
+  });
+
+  test('no Python with the ml packages', async () => {
+    process.env.CDK_MLOPS_PYTHON = '/nonexistent/python3';
+    const { exitCode, stderr } = await localRun('--stage', 'dev');
+    expect(exitCode).toBe(3);
+    expect(stderr).toMatch(/no Python 3 with numpy, pandas, sklearn, xgboost found \(\/nonexistent\/python3: spawnSync \/nonexistent\/python3 ENOENT\); install them/);
+    expect(stderr).toContain('CDK_MLOPS_PYTHON');
+  });
+});
