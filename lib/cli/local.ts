@@ -37,7 +37,7 @@ Exit codes: 0 the loop ran through; 1 a step or the loop failed (the work folder
 `;
 
 /** Registers `local run` on the program. */
-export function addLocalCommands(program: Command, io: CliIo, cwd: string, setExitCode: (code: ExitCode) => void): void {
+export function addLocalCommands(program: Command, io: CliIo, cwd: string, env: NodeJS.ProcessEnv, setExitCode: (code: ExitCode) => void): void {
   const local = program.command('local').description('run the whole loop on this machine (moto, local Python, no AWS account)');
   local
     .command('run')
@@ -53,7 +53,7 @@ export function addLocalCommands(program: Command, io: CliIo, cwd: string, setEx
       const config = loadStageConfig(localConfigSource(globals, cwd));
       const dataPath = options.data ? absolute(options.data, cwd) : SAMPLE_DATA;
       if (!existsSync(dataPath)) throw new UsageError(`--data: ${dataPath} does not exist`);
-      const python = findPython();
+      const python = findPython(env);
       const json = globals.json === true;
       const progress = (line: string) => (json ? io.stderr : io.stdout)(`${line}\n`);
       const workDir = mkdtempSync(join(tmpdir(), `cdk-mlops-local-${config.stage}-`));
@@ -69,6 +69,7 @@ export function addLocalCommands(program: Command, io: CliIo, cwd: string, setEx
           workDir,
           python,
           progress,
+          env,
         });
       } catch (error) {
         if (error instanceof MotoNotInstalledError) {
@@ -107,11 +108,11 @@ function collectParameter(value: string, previous: Record<string, string>): Reco
 }
 
 /** The first interpreter that imports what the ml/ scripts need, or an error naming what each lacked. */
-function findPython(): string {
-  const candidates = process.env.CDK_MLOPS_PYTHON ? [process.env.CDK_MLOPS_PYTHON] : ['python3', '/usr/bin/python3'];
+function findPython(env: NodeJS.ProcessEnv): string {
+  const candidates = env.CDK_MLOPS_PYTHON ? [env.CDK_MLOPS_PYTHON] : ['python3', '/usr/bin/python3'];
   const problems: string[] = [];
   for (const candidate of candidates) {
-    const result = spawnSync(candidate, ['-c', `import ${PYTHON_MODULES.join(', ')}`], { encoding: 'utf8' });
+    const result = spawnSync(candidate, ['-c', `import ${PYTHON_MODULES.join(', ')}`], { encoding: 'utf8', env });
     if (result.status === 0) return candidate;
     const why = result.error ? result.error.message : (result.stderr.trim().split('\n').pop() ?? `exit code ${result.status}`);
     problems.push(`${candidate}: ${why}`);

@@ -262,7 +262,7 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
       print(command, { data: description, text: renderTarget(description) });
     });
 
-  addLocalCommands(program, io, runtime.cwd, (code) => (exitCode = code));
+  addLocalCommands(program, io, runtime.cwd, runtime.env ?? process.env, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(args, { from: 'user' });

@@ -52,8 +52,8 @@ export interface LocalLoopOptions {
   readonly python: string;
   /** Lines of progress, for a person. */
   readonly progress: (line: string) => void;
-  /** @default 'moto_server' */
-  readonly motoCommand?: string;
+  /** The environment moto_server is found (PATH) and run in. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** The `--json` document; its shape is stable: every key is present, null when that part did not run. */
@@ -119,7 +119,7 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
   mkdirSync(workDir, { recursive: true });
   const timer = stopwatch();
   // moto first: without it nothing else is worth doing.
-  const moto = new MotoServer(options.motoCommand);
+  const moto = new MotoServer('moto_server', options.env);
   await moto.start();
   let layer: EmulationLayer | undefined;
   let plane: ControlPlane | undefined;
@@ -301,13 +301,18 @@ async function sendTraffic(
   const rows = filesBelow(testDir).flatMap((path) => readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== ''));
   // The split is label first; a client sends the features only.
   const requests = rows.map((row) => row.split(',').slice(1)).map((cells) => (options.drift ? drifted(cells) : cells).join(','));
-  for (const body of requests) await server.invoke(body);
+  // A few clients at a time, as an endpoint sees them; the server answers each on its own thread.
+  for (let start = 0; start < requests.length; start += CONCURRENT_REQUESTS) {
+    await Promise.all(requests.slice(start, start + CONCURRENT_REQUESTS).map((body) => server.invoke(body)));
+  }
   const captured = server.capturedRecords();
   const captureUri = stage.dataCaptureS3Uri;
   await plane.uploadFolder(server.captureDir, captureUri);
   report.traffic(requests.length, captured, server.samplingPercent, options.drift, captureUri);
   report.progress(`traffic    ${requests.length} requests${options.drift ? ' (drifted)' : ''}, ${captured} captured to ${captureUri}`);
 }
+
+const CONCURRENT_REQUESTS = 4;
 
 /**
  * Drift for the demonstration: the first two features scaled by three. On the sample they are

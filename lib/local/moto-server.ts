@@ -59,12 +59,19 @@ export class MotoServer {
     };
   }
 
-  /** @param command the moto server executable (a test points it at a missing one) */
-  constructor(private readonly command = 'moto_server') {}
+  /**
+   * @param command the moto server executable
+   * @param env the environment it is looked up in (PATH) and runs with
+   */
+  constructor(
+    private readonly command = 'moto_server',
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   public async start(timeoutMs = 20_000): Promise<void> {
     this.port = await freePort();
     const child = spawn(this.command, ['-H', '127.0.0.1', '-p', String(this.port)], {
+      env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.process = child;

@@ -21,6 +21,10 @@ interface Run {
 }
 
 async function localRun(...args: string[]): Promise<Run> {
+  return localRunWith(process.env, ...args);
+}
+
+async function localRunWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const exitCode = await runCli(['local', 'run', '--json', ...args], {
@@ -29,6 +33,7 @@ async function localRun(...args: string[]): Promise<Run> {
     sleep: async () => undefined,
     pollIntervalMs: 0,
     cwd: REPO_ROOT,
+    env,
   });
   return { exitCode, stdout, stderr, report: stdout.trim().startsWith('{') ? (JSON.parse(stdout) as LocalLoopReport) : (undefined as never) };
 }
@@ -45,9 +50,9 @@ describe('local run of the dev stage on the shipped sample', () => {
     expect(pipeline?.status).toBe('Succeeded');
     expect(pipeline?.steps.map((step) => [step.name, step.status])).toEqual([
       ['FeatureProcessing', 'Succeeded'],
-      ['DataQualityBaseline', 'Succeeded'],
       ['Train', 'Succeeded'],
       ['Evaluate', 'Succeeded'],
+      ['DataQualityBaseline', 'Succeeded'],
       ['CheckMetric', 'Succeeded'],
       ['RegisterModel', 'Succeeded'],
     ]);
@@ -105,26 +110,17 @@ test('data without the label column fails at the feature step with the script’
 });
 
 describe('missing prerequisites: exit 3 with how to install them, before anything runs', () => {
-  const saved = { PATH: process.env.PATH, CDK_MLOPS_PYTHON: process.env.CDK_MLOPS_PYTHON };
-  afterEach(() => {
-    process.env.PATH = saved.PATH;
-    if (saved.CDK_MLOPS_PYTHON === undefined) delete process.env.CDK_MLOPS_PYTHON;
-    else process.env.CDK_MLOPS_PYTHON = saved.CDK_MLOPS_PYTHON;
-  });
-
   test('no moto_server on the PATH', async () => {
     // Debian's python3 (with the ml packages) stays reachable; moto_server (a pip console script) does not.
-    process.env.PATH = '/usr/bin:/bin';
-    process.env.CDK_MLOPS_PYTHON = '/usr/bin/python3';
-    const { exitCode, stdout, stderr } = await localRun('--stage', 'dev');
+    const env = { ...process.env, PATH: '/usr/bin:/bin', CDK_MLOPS_PYTHON: '/usr/bin/python3' };
+    const { exitCode, stdout, stderr } = await localRunWith(env, '--stage', 'dev');
     expect(exitCode).toBe(3);
     expect(stderr).toMatch(/cannot start moto_server \(spawn moto_server ENOENT\); install it with: pip install "moto\[server\]==5\.2\.1"/);
     expect(stdout).toBe('');
   });
 
   test('no Python with the ml packages', async () => {
-    process.env.CDK_MLOPS_PYTHON = '/nonexistent/python3';
-    const { exitCode, stderr } = await localRun('--stage', 'dev');
+    const { exitCode, stderr } = await localRunWith({ ...process.env, CDK_MLOPS_PYTHON: '/nonexistent/python3' }, '--stage', 'dev');
     expect(exitCode).toBe(3);
     expect(stderr).toMatch(/no Python 3 with numpy, pandas, sklearn, xgboost found \(\/nonexistent\/python3: spawnSync \/nonexistent\/python3 ENOENT\); install them/);
     expect(stderr).toContain('CDK_MLOPS_PYTHON');
