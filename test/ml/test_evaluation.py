@@ -57,3 +57,33 @@ def test_fails_on_unusable_test_data(trained_model, tmp_path, content, message):
 
     assert_fails(evaluate(model_dir, test_dir, tmp_path / "out"), message)
     assert not (tmp_path / "out").exists()
+
+
+def test_writes_the_baseline_with_the_models_predictions_as_its_output_column(trained_model, processing_dir, tmp_path):
+    import pandas as pd
+
+    model_dir, _ = trained_model
+    process = run_script(
+        "evaluation.py", "--model-dir", str(model_dir), "--test-dir", str(processing_dir / "test"),
+        "--output-dir", str(tmp_path / "evaluation"),
+        "--baseline-input-dir", str(processing_dir / "baseline"), "--baseline-output-dir", str(tmp_path / "baseline"),
+    )
+    assert process.returncode == 0, process.stderr
+    placeholder = pd.read_csv(processing_dir / "baseline" / "baseline.csv")
+    baseline = pd.read_csv(tmp_path / "baseline" / "baseline.csv")
+    # Same header and rows; only the first column changed, from the 0/1 label to probabilities.
+    assert list(baseline.columns) == list(placeholder.columns)
+    assert baseline.iloc[:, 1:].equals(placeholder.iloc[:, 1:])
+    scores = baseline.iloc[:, 0]
+    assert scores.between(0, 1).all() and scores.nunique() > 100
+    assert placeholder.iloc[:, 0].isin([0, 1]).all()
+
+
+def test_fails_when_the_baseline_input_folder_holds_no_csv(trained_model, processing_dir, tmp_path):
+    model_dir, _ = trained_model
+    (tmp_path / "empty").mkdir()
+    process = run_script(
+        "evaluation.py", "--model-dir", str(model_dir), "--test-dir", str(processing_dir / "test"),
+        "--output-dir", str(tmp_path / "evaluation"), "--baseline-input-dir", str(tmp_path / "empty"),
+    )
+    assert_fails(process, r"no CSV files found under baseline input directory .*empty")
