@@ -27,7 +27,7 @@ import {
 import type { JsonObject, PrimitiveValue } from '../../constructs/pipeline-definition';
 import { packageFile } from '../../constructs/private/package-files';
 import { DeployerLog, DeploymentResult, handleDeployerEvent } from '../../lambda/deployer/deploy';
-import { governRetraining, GovernorOutcome } from '../../lambda/retraining-governor/governor';
+import { governRetraining, GovernorOutcome, RetrainingEvent } from '../../lambda/retraining-governor/governor';
 import { StageConfig } from '../stage-config';
 import { ControlPlane, filesBelow, parseS3Uri } from './control-plane';
 import { LOCAL_ACCOUNT, LocalStage, synthesizeLocalStage } from './local-stage';
@@ -378,12 +378,12 @@ async function monitoredBaseline(plane: ControlPlane, stage: LocalStage, pkg: Re
 async function retrain(plane: ControlPlane, stage: LocalStage, report: ReportBuilder, violations: number): Promise<void> {
   const alarmName = stage.driftAlarmName ?? `${stage.config.project}-${stage.config.stage}-data-quality-drift`;
   const alarmArn = `arn:aws:cloudwatch:${stage.region}:${LOCAL_ACCOUNT}:alarm:${alarmName}`;
-  const event = eventBridgeEvent(stage, 'aws.cloudwatch', 'CloudWatch Alarm State Change', [alarmArn], {
+  const event: RetrainingEvent = eventBridgeEvent(stage, 'aws.cloudwatch', 'CloudWatch Alarm State Change', [alarmArn], {
     alarmName,
     state: { value: 'ALARM', reason: `Model Monitor found ${violations} violation(s) (local run)`, timestamp: new Date().toISOString() },
     previousState: { value: 'OK' },
   });
-  const outcome: GovernorOutcome = await governRetraining(plane.sagemaker, stage.governor, event as never, () => new Date());
+  const outcome: GovernorOutcome = await governRetraining(plane.sagemaker, stage.governor, event, () => new Date());
   report.retraining(outcome, stage.driftDeliveredToGovernor);
   report.progress(
     `retrain    governor: ${outcome.decision} (${outcome.detail})` +
@@ -469,10 +469,14 @@ function eventBridgeEvent(stage: LocalStage, source: string, detailType: string,
   return { version: '0', id: randomUUID(), 'detail-type': detailType, source, account: LOCAL_ACCOUNT, time: new Date().toISOString(), region: stage.region, resources, detail };
 }
 
+/** A processing step's outputs, as its DescribeProcessingJob-shaped properties hold them. */
+function processingOutputs(step: StepExecutionResult): { OutputName: string; S3Output?: { S3Uri: string } }[] {
+  return ((step.properties.ProcessingOutputConfig as JsonObject | undefined)?.Outputs ?? []) as unknown as { OutputName: string; S3Output?: { S3Uri: string } }[];
+}
+
 function outputUri(execution: PipelineExecutionResult, outputName: string): string {
   for (const step of execution.steps) {
-    const outputs = ((step.properties.ProcessingOutputConfig as JsonObject | undefined)?.Outputs ?? []) as unknown as { OutputName: string; S3Output?: { S3Uri: string } }[];
-    const found = outputs.find((output) => output.OutputName === outputName)?.S3Output?.S3Uri;
+    const found = processingOutputs(step).find((output) => output.OutputName === outputName)?.S3Output?.S3Uri;
     if (found) return found;
   }
   throw new Error(`no step of the execution has an output named ${outputName}`);
@@ -531,6 +535,8 @@ class ReportBuilder {
   private readonly parts: { -readonly [K in keyof LocalLoopReport]?: LocalLoopReport[K] } = {};
   private readonly emulated: string[] = [];
   private readonly phases: { name: string; seconds: number }[] = [];
+  private metric: { name: string; value: number; threshold: number } | null = null;
+  private layer?: EmulationLayer;
 
   constructor(
     private readonly options: LocalLoopOptions,
@@ -556,8 +562,6 @@ class ReportBuilder {
   public useEmulationLayer(layer: EmulationLayer): void {
     this.layer = layer;
   }
-
-  private layer?: EmulationLayer;
 
   public phase(name: string, seconds: number): void {
     this.phases.push({ name, seconds: round(seconds) });
@@ -585,8 +589,6 @@ class ReportBuilder {
     const condition = execution.steps.find((step) => step.type === 'Condition');
     this.metric = condition ? conditionMetric(stage, condition) : null;
   }
-
-  private metric: { name: string; value: number; threshold: number } | null = null;
 
   public modelPackage(arn: string, version: number, approvalStatus: string): void {
     this.parts.modelPackage = { arn, version, approvalStatus, metric: this.metric };
@@ -646,8 +648,7 @@ class ReportBuilder {
 function stepOutputs(step: StepExecutionResult): Record<string, string> {
   const properties = step.properties;
   const outputs: Record<string, string> = {};
-  const processing = ((properties.ProcessingOutputConfig as JsonObject | undefined)?.Outputs ?? []) as unknown as { OutputName: string; S3Output?: { S3Uri: string } }[];
-  for (const output of processing) if (output.S3Output) outputs[output.OutputName] = output.S3Output.S3Uri;
+  for (const output of processingOutputs(step)) if (output.S3Output) outputs[output.OutputName] = output.S3Output.S3Uri;
   const artifacts = (properties.ModelArtifacts as JsonObject | undefined)?.S3ModelArtifacts;
   if (typeof artifacts === 'string') outputs.model = artifacts;
   if (typeof properties.ModelPackageArn === 'string') outputs.modelPackage = properties.ModelPackageArn;
