@@ -25,9 +25,12 @@ import {
   ProcessingStep,
   PropertyFile,
   RegisterModelStep,
+  Reference,
   RetryExceptionType,
   RetryPolicy,
   TrainingStep,
+  TuningJobArguments,
+  TuningStep,
 } from './pipeline-definition';
 import { PIPELINE_PARAMETER } from '../lambda/retraining-governor/environment';
 import { FeatureOutput, FeatureProcessing } from './feature-processing';
@@ -168,12 +171,67 @@ export interface TrainingPipelineProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
 
   /**
+   * Tune the hyperparameters: a Tuning step (`Tune`) runs several training jobs over the ranges
+   * instead of the one training job (`Train`), and the best job's model goes to evaluation and
+   * registration. Its ranges override `hyperparameters` of the same names.
+   * @default - no tuning: one training job with `hyperparameters`
+   */
+  readonly tuning?: TrainingTuning;
+
+  /**
    * Reuse a step's earlier result for this long when its arguments are unchanged. Off by default:
    * the cache key is the arguments, not the data, so new files under the same prefix would be
    * ignored.
    * @default - no step caching
    */
   readonly stepCacheExpiry?: Duration;
+}
+
+/** A search range of a numeric hyperparameter. */
+export interface HyperparameterRange {
+  readonly min: number;
+  readonly max: number;
+  /** @default 'Auto' */
+  readonly scaling?: 'Auto' | 'Linear' | 'Logarithmic' | 'ReverseLogarithmic';
+}
+
+/** Hyperparameter tuning of `TrainingPipeline` (SageMaker automatic model tuning). */
+export interface TrainingTuning {
+  /**
+   * Search strategy. Grid takes only categorical ranges and no job count of its own.
+   * @default 'Bayesian'
+   */
+  readonly strategy?: 'Bayesian' | 'Random' | 'Hyperband' | 'Grid';
+  /** Training jobs in all. */
+  readonly maxJobs: number;
+  /** Training jobs at a time; at most `maxJobs`. */
+  readonly maxParallelJobs: number;
+  /** The metric the algorithm emits that ranks the jobs, such as `validation:auc`, and its direction. */
+  readonly objective: { readonly metricName: string; readonly type: 'Maximize' | 'Minimize' };
+  /** @default - none */
+  readonly continuousRanges?: Readonly<Record<string, HyperparameterRange>>;
+  /** @default - none */
+  readonly integerRanges?: Readonly<Record<string, HyperparameterRange>>;
+  /** @default - none */
+  readonly categoricalRanges?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Stop training jobs that are unlikely to beat the best so far (not with Hyperband, which stops
+   * jobs itself).
+   * @default false
+   */
+  readonly earlyStopping?: boolean;
+}
+
+/**
+ * The registered package's record of the tuning: the best training job and each tuned
+ * hyperparameter's value, as CustomerMetadataProperties (keys `TunedHyperParameter:<name>`).
+ */
+function tunedMetadata(step: TuningStep, tuning: TrainingTuning): Record<string, Reference<string>> {
+  const names = [...Object.keys(tuning.continuousRanges ?? {}), ...Object.keys(tuning.integerRanges ?? {}), ...Object.keys(tuning.categoricalRanges ?? {})];
+  return {
+    BestTrainingJob: step.bestTrainingJobName,
+    ...Object.fromEntries(names.map((name) => [`TunedHyperParameter:${name}`, step.bestTunedHyperparameter(name)])),
+  };
 }
 
 /** Names of the pipeline's parameters: a run can override each. */
@@ -195,8 +253,18 @@ export const TRAINING_PIPELINE_PARAMETERS = {
 export class TrainingPipeline extends Construct {
   /** The key that encrypts what this construct stores. */
   public readonly encryptionKey: kms.IKey;
-  /** Step names, in run order. */
+  /** Step names, in run order, without tuning (see `stepNames`). */
   public static readonly STEP_NAMES = [FeatureProcessing.STEP_NAME, 'Train', 'Evaluate', 'DataQualityBaseline', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold'];
+  /** The training job's hyperparameters unless `hyperparameters` says otherwise. */
+  public static readonly DEFAULT_HYPERPARAMETERS: Readonly<Record<string, string>> = {
+    objective: 'binary:logistic',
+    num_round: '50',
+    max_depth: '5',
+    eta: '0.2',
+    eval_metric: 'auc',
+  };
+  /** This pipeline's step names, in run order: `Tune` in place of `Train` when tuning is configured. */
+  public readonly stepNames: string[];
 
   public readonly pipelineName: string;
   public readonly pipelineArn: string;
@@ -245,8 +313,12 @@ export class TrainingPipeline extends Construct {
       }),
     };
 
-    const perRun = (bucket: s3.IBucket, prefix: string, ...rest: string[]) =>
-      join('/', [`s3://${bucket.bucketName}/${prefix.replace(/\/$/, '')}`, ExecutionVariable.PIPELINE_EXECUTION_ID, ...rest]);
+    const perRunParts = (bucket: s3.IBucket, prefix: string, ...rest: string[]) => [
+      `s3://${bucket.bucketName}/${prefix.replace(/\/$/, '')}`,
+      ExecutionVariable.PIPELINE_EXECUTION_ID,
+      ...rest,
+    ];
+    const perRun = (bucket: s3.IBucket, prefix: string, ...rest: string[]) => join('/', perRunParts(bucket, prefix, ...rest));
     const vpcConfig = props.vpc ? this.vpcConfig(props.vpc, props.vpcSubnets) : undefined;
     const retryPolicies: RetryPolicy[] = [
       {
@@ -279,36 +351,44 @@ export class TrainingPipeline extends Construct {
         S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: features.outputS3Uri(name), S3DataDistributionType: 'FullyReplicated' as const },
       },
     });
-    const train = new TrainingStep('Train', {
-      description: 'Trains the model on the train split, validating on the validation split.',
-      arguments: {
-        AlgorithmSpecification: { TrainingImage: trainingImage, TrainingInputMode: 'File' },
-        HyperParameters: props.hyperparameters ?? { objective: 'binary:logistic', num_round: '50', max_depth: '5', eta: '0.2', eval_metric: 'auc' },
-        InputDataConfig: [channel('train'), channel('validation')],
-        OutputDataConfig: { S3OutputPath: perRun(props.artifactsBucket, 'models'), KmsKeyId: kmsKeyArn },
-        ResourceConfig: {
-          InstanceType: parameters.trainingInstanceType,
-          InstanceCount: props.trainingInstanceCount ?? 1,
-          VolumeSizeInGB: 30,
-          VolumeKmsKeyId: kmsKeyArn,
-        },
-        StoppingCondition: {
-          MaxRuntimeInSeconds: maxRuntime.toSeconds(),
-          MaxWaitTimeInSeconds: props.useSpotInstances ? (props.maxWait ?? maxRuntime.plus(maxRuntime)).toSeconds() : undefined,
-        },
-        EnableManagedSpotTraining: props.useSpotInstances ?? false,
-        CheckpointConfig: props.checkpointPrefix ? { S3Uri: perRun(props.artifactsBucket, props.checkpointPrefix) } : undefined,
-        EnableNetworkIsolation: true,
-        EnableInterContainerTrafficEncryption: true,
-        VpcConfig: vpcConfig,
-        RoleArn: this.role.roleArn,
+    const hyperparameters = props.hyperparameters ?? TrainingPipeline.DEFAULT_HYPERPARAMETERS;
+    const modelsPath = perRunParts(props.artifactsBucket, 'models');
+    const trainingJob = {
+      AlgorithmSpecification: { TrainingImage: trainingImage, TrainingInputMode: 'File' as const },
+      InputDataConfig: [channel('train'), channel('validation')],
+      OutputDataConfig: { S3OutputPath: join('/', modelsPath), KmsKeyId: kmsKeyArn },
+      ResourceConfig: {
+        InstanceType: parameters.trainingInstanceType,
+        InstanceCount: props.trainingInstanceCount ?? 1,
+        VolumeSizeInGB: 30,
+        VolumeKmsKeyId: kmsKeyArn,
       },
-      retryPolicies,
-      cacheExpireAfter,
-    });
+      StoppingCondition: {
+        MaxRuntimeInSeconds: maxRuntime.toSeconds(),
+        MaxWaitTimeInSeconds: props.useSpotInstances ? (props.maxWait ?? maxRuntime.plus(maxRuntime)).toSeconds() : undefined,
+      },
+      EnableManagedSpotTraining: props.useSpotInstances ?? false,
+      CheckpointConfig: props.checkpointPrefix ? { S3Uri: perRun(props.artifactsBucket, props.checkpointPrefix) } : undefined,
+      EnableNetworkIsolation: true,
+      EnableInterContainerTrafficEncryption: true,
+      VpcConfig: vpcConfig,
+      RoleArn: this.role.roleArn,
+    };
+    const { train, modelUri } = props.tuning
+      ? this.tuningStep(props.tuning, trainingJob, hyperparameters, modelsPath, retryPolicies, cacheExpireAfter)
+      : (() => {
+          const step = new TrainingStep('Train', {
+            description: 'Trains the model on the train split, validating on the validation split.',
+            arguments: { ...trainingJob, HyperParameters: hyperparameters },
+            retryPolicies,
+            cacheExpireAfter,
+          });
+          return { train: step, modelUri: step.modelArtifactsS3Uri };
+        })();
+    this.stepNames = TrainingPipeline.STEP_NAMES.map((name) => (name === 'Train' ? train.name : name));
 
     const report = new PropertyFile({ name: 'EvaluationReport', outputName: 'evaluation', filePath: 'evaluation.json' });
-    const evaluate = this.evaluationStep(props, features, train, report, {
+    const evaluate = this.evaluationStep(props, features, modelUri, report, {
       evaluation: perRun(props.artifactsBucket, 'evaluation'),
       baseline: perRun(props.dataBucket, props.featuresPrefix ?? 'features/', 'prediction-baseline'),
     }, vpcConfig, retryPolicies);
@@ -321,7 +401,7 @@ export class TrainingPipeline extends Construct {
         ModelPackageDescription: join(' ', ['Trained on', parameters.inputDataUrl, 'by run', ExecutionVariable.PIPELINE_EXECUTION_ID, 'because', parameters.triggerReason]),
         ModelApprovalStatus: parameters.modelApprovalStatus,
         InferenceSpecification: {
-          Containers: [{ Image: trainingImage, ModelDataUrl: train.modelArtifactsS3Uri }],
+          Containers: [{ Image: trainingImage, ModelDataUrl: modelUri }],
           SupportedContentTypes: ['text/csv'],
           SupportedResponseMIMETypes: ['text/csv'],
         },
@@ -340,6 +420,7 @@ export class TrainingPipeline extends Construct {
           TriggerReason: parameters.triggerReason,
           PipelineExecutionId: ExecutionVariable.PIPELINE_EXECUTION_ID,
           BaselineDataUrl: evaluate.outputS3Uri('baseline'),
+          ...(train instanceof TuningStep && props.tuning ? tunedMetadata(train, props.tuning) : {}),
         },
       },
     });
@@ -460,7 +541,7 @@ export class TrainingPipeline extends Construct {
   private evaluationStep(
     props: TrainingPipelineProps,
     features: ProcessingStep,
-    train: TrainingStep,
+    modelUri: PipelineValue<string>,
     report: PropertyFile,
     outputUrls: { readonly evaluation: PipelineValue<string>; readonly baseline: PipelineValue<string> },
     vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
@@ -482,7 +563,7 @@ export class TrainingPipeline extends Construct {
           ContainerEntrypoint: ['python3', `${codeDir}/${script.s3ObjectKey}`],
         },
         ProcessingInputs: [
-          input('model', train.modelArtifactsS3Uri, '/opt/ml/processing/model'),
+          input('model', modelUri, '/opt/ml/processing/model'),
           input('test', features.outputS3Uri('test'), '/opt/ml/processing/test'),
           input('baseline', features.outputS3Uri('baseline'), '/opt/ml/processing/baseline_input'),
           input('code', script.s3ObjectUrl, codeDir),
@@ -505,6 +586,53 @@ export class TrainingPipeline extends Construct {
       propertyFiles: [report],
       retryPolicies,
     });
+  }
+
+  /**
+   * The Tuning step in place of the training step: the same training job as its definition, the
+   * tuned hyperparameters as ranges and the rest static, and the best job's model URI as the
+   * SageMaker Python SDK's `TuningStep.get_top_model_s3_uri` builds it.
+   */
+  private tuningStep(
+    tuning: TrainingTuning,
+    trainingJob: Omit<NonNullable<TuningJobArguments['TrainingJobDefinition']>, 'StaticHyperParameters' | 'HyperParameterRanges'>,
+    hyperparameters: Readonly<Record<string, string>>,
+    modelsPath: (string | Reference)[],
+    retryPolicies: RetryPolicy[],
+    cacheExpireAfter: string | undefined,
+  ): { train: TuningStep; modelUri: PipelineValue<string> } {
+    const range = ([Name, { min, max, scaling }]: [string, HyperparameterRange]) => ({
+      Name,
+      MinValue: String(min),
+      MaxValue: String(max),
+      ScalingType: scaling ?? ('Auto' as const),
+    });
+    const tuned = new Set([...Object.keys(tuning.continuousRanges ?? {}), ...Object.keys(tuning.integerRanges ?? {}), ...Object.keys(tuning.categoricalRanges ?? {})]);
+    const grid = tuning.strategy === 'Grid';
+    const step = new TuningStep('Tune', {
+      description: `Tunes the hyperparameters (${tuning.strategy ?? 'Bayesian'}, up to ${tuning.maxJobs} training jobs), ranked by ${tuning.objective.metricName}.`,
+      arguments: {
+        HyperParameterTuningJobConfig: {
+          Strategy: tuning.strategy ?? 'Bayesian',
+          HyperParameterTuningJobObjective: { MetricName: tuning.objective.metricName, Type: tuning.objective.type },
+          // Grid search tries every combination of the categorical values: it takes no job count.
+          ResourceLimits: { ...(grid ? {} : { MaxNumberOfTrainingJobs: tuning.maxJobs }), MaxParallelTrainingJobs: tuning.maxParallelJobs },
+          TrainingJobEarlyStoppingType: tuning.earlyStopping ? 'Auto' : 'Off',
+          ParameterRanges: {
+            ContinuousParameterRanges: Object.entries(tuning.continuousRanges ?? {}).map(range),
+            IntegerParameterRanges: Object.entries(tuning.integerRanges ?? {}).map(range),
+            CategoricalParameterRanges: Object.entries(tuning.categoricalRanges ?? {}).map(([Name, values]) => ({ Name, Values: [...values] })),
+          },
+        },
+        TrainingJobDefinition: {
+          ...trainingJob,
+          StaticHyperParameters: Object.fromEntries(Object.entries(hyperparameters).filter(([name]) => !tuned.has(name))),
+        },
+      },
+      retryPolicies,
+      cacheExpireAfter,
+    });
+    return { train: step, modelUri: step.topModelS3Uri(modelsPath) };
   }
 
   private vpcConfig(vpc: ec2.IVpc, subnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }) {
@@ -560,6 +688,28 @@ export class TrainingPipeline extends Construct {
     );
     const jobNames = 'SageMaker Pipelines generates job names (pipelines-<execution>-<step>-...); the prefix is as narrow as the service allows.';
     this.wildcards.push([arn('processing-job', 'pipelines-*'), jobNames], [arn('training-job', 'pipelines-*'), jobNames]);
+    if (props.tuning) {
+      // The training jobs a tuning job launches are started by SageMaker's tuning service under
+      // the passed role; the pipeline only creates, reads and stops the tuning job.
+      const tuningJobs = arn('hyper-parameter-tuning-job', '*');
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'RunTuningJobs',
+          actions: [
+            'sagemaker:CreateHyperParameterTuningJob',
+            'sagemaker:DescribeHyperParameterTuningJob',
+            'sagemaker:ListTrainingJobsForHyperParameterTuningJob',
+            'sagemaker:StopHyperParameterTuningJob',
+            'sagemaker:AddTags',
+          ],
+          resources: [tuningJobs],
+        }),
+      );
+      this.wildcards.push([
+        tuningJobs,
+        'SageMaker Pipelines generates the tuning job name (at most 32 characters, the prefix of its training jobs\' names) without a documented fixed prefix.',
+      ]);
+    }
     props.modelRegistry.grantRegister(this.role);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -637,5 +787,41 @@ function validateProps(scope: Construct, props: TrainingPipelineProps): void {
   if (props.useSpotInstances && props.maxWait && props.maxWait.toSeconds() < maxRuntime.toSeconds()) {
     problems.push(`maxWait (${props.maxWait.toHumanString()}) is shorter than maxRuntime (${maxRuntime.toHumanString()}): SageMaker requires maxWait >= maxRuntime`);
   }
+  if (props.tuning) problems.push(...tuningProblems(props.tuning));
   if (problems.length > 0) throw new Error(`TrainingPipeline: ${problems.join('; ')}`);
+}
+
+/** Limits of CreateHyperParameterTuningJob's ResourceLimits and ParameterRanges. */
+const MAX_TUNING_JOBS = 500;
+const MAX_RANGES_PER_KIND = 20;
+
+function tuningProblems(tuning: TrainingTuning): string[] {
+  const problems: string[] = [];
+  const wholeFrom = (key: 'maxJobs' | 'maxParallelJobs', value: number, max: number) => {
+    if (!Number.isInteger(value) || value < 1 || value > max) problems.push(`tuning.${key} is ${value}: use a whole number from 1 to ${max}`);
+  };
+  wholeFrom('maxJobs', tuning.maxJobs, MAX_TUNING_JOBS);
+  wholeFrom('maxParallelJobs', tuning.maxParallelJobs, tuning.maxJobs >= 1 ? Math.min(tuning.maxJobs, 100) : 100);
+  const numeric = { continuousRanges: tuning.continuousRanges ?? {}, integerRanges: tuning.integerRanges ?? {} };
+  const categorical = tuning.categoricalRanges ?? {};
+  const count = Object.keys(numeric.continuousRanges).length + Object.keys(numeric.integerRanges).length + Object.keys(categorical).length;
+  if (count === 0) problems.push('tuning has no ranges: give at least one of continuousRanges, integerRanges, categoricalRanges');
+  for (const [kind, ranges] of Object.entries(numeric)) {
+    if (Object.keys(ranges).length > MAX_RANGES_PER_KIND) problems.push(`tuning.${kind} has ${Object.keys(ranges).length} ranges: SageMaker takes at most ${MAX_RANGES_PER_KIND}`);
+    for (const [name, { min, max }] of Object.entries(ranges)) {
+      if (!Number.isFinite(min) || !Number.isFinite(max) || !(min < max)) problems.push(`tuning.${kind}.${name} is ${min} to ${max}: min must be below max`);
+      if (kind === 'integerRanges' && !(Number.isInteger(min) && Number.isInteger(max))) problems.push(`tuning.integerRanges.${name} is ${min} to ${max}: use whole numbers`);
+    }
+  }
+  for (const [name, values] of Object.entries(categorical)) {
+    if (values.length === 0) problems.push(`tuning.categoricalRanges.${name} has no values: give at least one`);
+  }
+  if (tuning.strategy === 'Grid' && count !== Object.keys(categorical).length) {
+    problems.push('tuning.strategy is Grid, which searches categorical ranges only: turn the numeric ranges into categoricalRanges or use another strategy');
+  }
+  if (tuning.strategy === 'Hyperband' && tuning.earlyStopping) {
+    problems.push('tuning.earlyStopping is true with strategy Hyperband, which stops jobs itself: set earlyStopping false');
+  }
+  if (!/^[^\s]{1,255}$/.test(tuning.objective.metricName)) problems.push(`tuning.objective.metricName "${tuning.objective.metricName}" is not a metric name such as validation:auc`);
+  return problems;
 }

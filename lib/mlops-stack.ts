@@ -13,7 +13,10 @@ import {
   ModelRegistry,
   RetrainingSchedule,
   TrainingPipeline,
+  TrainingPipelineProps,
   TrafficShift,
+  XGBOOST_BINARY_OBJECTIVE_METRICS,
+  XGBOOST_TUNABLE_HYPERPARAMETERS,
 } from '../constructs';
 import { resourceNames } from '../constructs/naming';
 import { StageConfig, withAdditionalInstanceTypesAllowed } from './stage-config';
@@ -22,6 +25,33 @@ import { StageConfig, withAdditionalInstanceTypesAllowed } from './stage-config'
 export interface MlopsStackProps extends StackProps {
   /** The validated stage config (see `loadStageConfig`). */
   readonly config: StageConfig;
+}
+
+/**
+ * The stage's tuning as TrainingPipeline props: the ranges by kind, the objective's direction, and
+ * the hyperparameters with `eval_metric` set to the objective's metric so the algorithm emits it.
+ */
+function tuningProps(tuning: StageConfig['training']['tuning']): Pick<TrainingPipelineProps, 'tuning' | 'hyperparameters'> {
+  const ranges = Object.entries(tuning.ranges).flatMap(([name, range]) => (range ? [[name, range] as const] : []));
+  const numeric = (kind: 'continuous' | 'integer') =>
+    Object.fromEntries(
+      ranges.flatMap(([name, range]) =>
+        'values' in range || XGBOOST_TUNABLE_HYPERPARAMETERS[name].kind !== kind ? [] : [[name, { min: range.min, max: range.max, scaling: range.scaling }]],
+      ),
+    );
+  return {
+    hyperparameters: { ...TrainingPipeline.DEFAULT_HYPERPARAMETERS, eval_metric: tuning.objectiveMetric.replace(/^validation:/, '') },
+    tuning: {
+      strategy: tuning.strategy,
+      maxJobs: tuning.maxJobs,
+      maxParallelJobs: tuning.maxParallelJobs,
+      objective: { metricName: tuning.objectiveMetric, type: XGBOOST_BINARY_OBJECTIVE_METRICS[tuning.objectiveMetric] },
+      continuousRanges: numeric('continuous'),
+      integerRanges: numeric('integer'),
+      categoricalRanges: Object.fromEntries(ranges.flatMap(([name, range]) => ('values' in range ? [[name, range.values]] : []))),
+      earlyStopping: tuning.earlyStopping,
+    },
+  };
 }
 
 /** One stage of the MLOps environment, composed from the reusable constructs and its stage config. */
@@ -93,6 +123,7 @@ export class MlopsStack extends Stack {
       checkpointPrefix: training.useSpotInstances ? 'checkpoints/' : undefined,
       metricName: training.metricName,
       metricThreshold: training.metricThreshold,
+      ...(training.tuning.enabled && tuningProps(training.tuning)),
     });
     this.pipeline.node.addDependency(this.registry);
 
@@ -104,7 +135,7 @@ export class MlopsStack extends Stack {
       endpointServerless: endpoint.variant === 'serverless',
       serverErrorRatePercent: config.monitoring.serverErrorRatePercent,
       latencyP99Threshold: Duration.millis(config.monitoring.latencyP99Millis),
-      pipeline: { pipelineName: names.pipeline, stepNames: TrainingPipeline.STEP_NAMES },
+      pipeline: { pipelineName: names.pipeline, stepNames: this.pipeline.stepNames },
       modelPackageGroupName: names.modelPackageGroup,
       // Serverless endpoints capture no data, so they have no Model Monitor schedule to watch.
       dataQualityScheduleName: endpoint.variant === 'instance' ? names.dataQualitySchedule : undefined,

@@ -10,6 +10,7 @@ import {
   suggestInstanceTypes,
 } from '../constructs/instance-types';
 import { NAME_PREFIX_MAX_LENGTH, resourceNames, sageMakerNameProblem } from '../constructs/naming';
+import { XGBOOST_BINARY_OBJECTIVE_METRICS, XGBOOST_TUNABLE_HYPERPARAMETERS, XgboostObjectiveMetric } from '../constructs/xgboost-tuning';
 import { firesMoreOftenThanHourly, scheduleExpressionProblem } from './schedule-expression';
 
 /**
@@ -100,6 +101,72 @@ const storageConfig = z
   })
   .describe('Buckets and their life cycle.');
 
+const TUNABLE = Object.keys(XGBOOST_TUNABLE_HYPERPARAMETERS);
+const OBJECTIVE_METRICS = Object.keys(XGBOOST_BINARY_OBJECTIVE_METRICS) as [XgboostObjectiveMetric, ...XgboostObjectiveMetric[]];
+
+const numericRange = z
+  .strictObject({
+    min: z.number({ error: 'a number' }).describe('Smallest value tried.'),
+    max: z.number({ error: 'a number' }).describe('Largest value tried.'),
+    scaling: z
+      .enum(['Auto', 'Linear', 'Logarithmic', 'ReverseLogarithmic'], { error: 'Auto, Linear, Logarithmic or ReverseLogarithmic' })
+      .default('Auto')
+      .describe('How values are spread between min and max.'),
+  })
+  .describe('A numeric range: min and max, optionally scaling.');
+const categoricalRange = z
+  .strictObject({
+    values: z.array(z.string(), { error: 'a list of strings' }).min(1, { error: 'at least one value' }).max(30, { error: 'at most 30 values' }).describe('Values tried.'),
+  })
+  .describe('A categorical range: the values tried.');
+
+const tuningConfig = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Tune the hyperparameters (a Tuning step of several training jobs) instead of one training job.'),
+    strategy: z
+      .enum(['Bayesian', 'Random', 'Hyperband', 'Grid'], { error: 'Bayesian, Random, Hyperband or Grid' })
+      .default('Bayesian')
+      .describe('Search strategy; Grid takes categorical ranges only.'),
+    maxJobs: count('Training jobs of one tuning run in all.', 500, 10),
+    maxParallelJobs: count('Training jobs of one tuning run at a time; at most maxJobs.', 100, 2),
+    objectiveMetric: z
+      .enum(OBJECTIVE_METRICS, { error: `one of ${OBJECTIVE_METRICS.join(', ')} (what built-in XGBoost emits for a binary classifier)` })
+      .default('validation:auc')
+      .describe('Metric the jobs are ranked by; it also sets the eval_metric hyperparameter, so the algorithm emits it.'),
+    earlyStopping: z.boolean().default(false).describe('Stop jobs unlikely to beat the best so far (not with Hyperband).'),
+    ranges: z
+      .partialRecord(z.enum(TUNABLE as [string, ...string[]], { error: `a tunable XGBoost hyperparameter: ${TUNABLE.join(', ')}` }), z.union([numericRange, categoricalRange], { error: '{ "min", "max" } or { "values" }' }))
+      .default({ eta: { min: 0.1, max: 0.5, scaling: 'Auto' }, max_depth: { min: 3, max: 8, scaling: 'Auto' } })
+      .describe('Hyperparameters to tune, each { "min", "max", "scaling"? } or { "values": [...] }.'),
+  })
+  .superRefine((tuning, ctx) => {
+    if (tuning.maxParallelJobs > tuning.maxJobs) {
+      ctx.addIssue({ code: 'custom', path: ['maxParallelJobs'], message: `at most maxJobs (${tuning.maxJobs})` });
+    }
+    const entries = Object.entries(tuning.ranges).flatMap(([name, range]) => (range ? [[name, range] as const] : []));
+    if (tuning.enabled && entries.length === 0) ctx.addIssue({ code: 'custom', path: ['ranges'], message: 'at least one range when enabled is true' });
+    for (const [name, range] of entries) {
+      if ('values' in range) continue;
+      const domain = XGBOOST_TUNABLE_HYPERPARAMETERS[name];
+      if (tuning.strategy === 'Grid') {
+        ctx.addIssue({ code: 'custom', path: ['ranges', name], message: 'a { "values" } range: strategy Grid searches categorical ranges only' });
+      }
+      if (!(range.min < range.max)) ctx.addIssue({ code: 'custom', path: ['ranges', name, 'min'], message: `below max (${range.max})` });
+      if (domain.kind === 'integer' && !(Number.isInteger(range.min) && Number.isInteger(range.max))) {
+        ctx.addIssue({ code: 'custom', path: ['ranges', name], message: `whole numbers: ${name} is an integer hyperparameter` });
+      }
+      const belowMin = domain.minExclusive ? range.min <= domain.min : range.min < domain.min;
+      if (belowMin || range.max > domain.max) {
+        const lower = domain.minExclusive ? `above ${domain.min}` : `at least ${domain.min}`;
+        ctx.addIssue({ code: 'custom', path: ['ranges', name], message: `within what XGBoost accepts for ${name}: ${lower}${domain.max < Number.MAX_SAFE_INTEGER ? ` and at most ${domain.max}` : ''}` });
+      }
+    }
+    if (tuning.strategy === 'Hyperband' && tuning.earlyStopping) {
+      ctx.addIssue({ code: 'custom', path: ['earlyStopping'], message: 'false with strategy Hyperband, which stops jobs itself' });
+    }
+  }, whenParsed('maxJobs', 'maxParallelJobs', 'ranges', 'strategy', 'earlyStopping', 'enabled'))
+  .describe('Hyperparameter tuning of the built-in XGBoost algorithm (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost-tuning.html).');
+
 const trainingConfig = z
   .strictObject({
     processingInstanceType: instanceType('processing')
@@ -132,6 +199,7 @@ const trainingConfig = z
       .number({ error: 'a finite number' })
       .default(0.75)
       .describe('The model is registered only when the metric is at least this value.'),
+    tuning: tuningConfig.prefault({}),
   })
   .superRefine((training, ctx) => {
     if (training.useSpotInstances && training.maxWaitMinutes < training.maxRuntimeMinutes) {

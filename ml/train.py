@@ -28,6 +28,9 @@ CONTAINER_ROOT = os.environ.get("CDK_MLOPS_CONTAINER_ROOT", "")
 MODEL_FILE = "xgboost-model"
 
 
+TUNABLE_FLOATS = ("alpha", "lambda", "gamma", "min_child_weight", "subsample", "colsample_bytree", "colsample_bylevel", "colsample_bynode")
+
+
 class DataError(Exception):
     """Input data the script cannot train on; reported as one line and exit code 1."""
 
@@ -41,6 +44,10 @@ def parse_args(argv=None):
     # The built-in algorithm's hyperparameter; the pipeline sets it so the metric definitions find it.
     parser.add_argument("--eval-metric", "--eval_metric", dest="eval_metric", default="auc")
     parser.add_argument("--seed", type=int, default=42)
+    # The rest of the built-in algorithm's tunable hyperparameters; unset ones keep XGBoost's defaults.
+    for name in TUNABLE_FLOATS:
+        parser.add_argument("--" + name.replace("_", "-"), "--" + name, dest=name, type=float)
+    parser.add_argument("--max-delta-step", "--max_delta_step", dest="max_delta_step", type=int)
     parser.add_argument("--train-dir", default=os.environ.get("SM_CHANNEL_TRAIN", CONTAINER_ROOT + "/opt/ml/input/data/train"))
     parser.add_argument(
         "--validation-dir", default=os.environ.get("SM_CHANNEL_VALIDATION", CONTAINER_ROOT + "/opt/ml/input/data/validation")
@@ -88,6 +95,9 @@ def train(args, train_data, validation_data):
         "eval_metric": args.eval_metric,
         "seed": args.seed,
     }
+    for name in TUNABLE_FLOATS + ("max_delta_step",):
+        if getattr(args, name) is not None:
+            params[name] = getattr(args, name)
     logger.info("training with %s for %d rounds", params, args.num_round)
     return xgb.train(
         params,

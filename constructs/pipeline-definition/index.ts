@@ -21,7 +21,7 @@ export type {
 } from './pipeline';
 export { jsonGet, PropertyFile } from './properties';
 export type { PropertyFileJson, PropertyFileProps } from './properties';
-export type { ModelPackageArguments, PipelineArgument, ProcessingJobArguments, TrainingJobArguments } from './requests';
+export type { ModelPackageArguments, PipelineArgument, ProcessingJobArguments, TrainingJobArguments, TuningJobArguments } from './requests';
 export { RetryExceptionType } from './retry';
 export type { RetryPolicy, RetryPolicyJson, StepExceptionType } from './retry';
 export {
@@ -32,6 +32,7 @@ export {
   RegisterModelStep,
   Step,
   TrainingStep,
+  TuningStep,
 } from './steps';
 export type {
   CacheConfigJson,
@@ -48,4 +49,5 @@ export type {
   StepProps,
   StepType,
   TrainingStepProps,
+  TuningStepProps,
 } from './steps';

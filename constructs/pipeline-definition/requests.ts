@@ -1,4 +1,5 @@
 import type {
+  CreateHyperParameterTuningJobRequest,
   CreateModelPackageInput,
   CreateProcessingJobRequest,
   CreateTrainingJobRequest,
@@ -42,6 +43,15 @@ export type ProcessingJobArguments = PipelineArgument<
 export type TrainingJobArguments = PipelineArgument<
   Omit<CreateTrainingJobRequest, 'TrainingJobName' | 'ExperimentConfig'>
 >;
+
+/**
+ * Arguments of a Tuning step: the `CreateHyperParameterTuningJob` request without
+ * `HyperParameterTuningJobName` (SageMaker names each execution's job) and `Autotune` (the
+ * definition states its ranges).
+ *
+ * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateHyperParameterTuningJob.html
+ */
+export type TuningJobArguments = PipelineArgument<Omit<CreateHyperParameterTuningJobRequest, 'HyperParameterTuningJobName' | 'Autotune'>>;
 
 /**
  * Arguments of a RegisterModel step: the `CreateModelPackage` request for a new version in a

@@ -1,7 +1,9 @@
 import { Condition } from './conditions';
 import {
+  Expression,
   ExpressionReference,
   inspectValue,
+  join,
   JsonObject,
   PipelineValue,
   PrimitiveValue,
@@ -12,7 +14,7 @@ import {
   ValueInspection,
 } from './expressions';
 import { PropertyFile, PropertyFileJson, StepProperty } from './properties';
-import { ModelPackageArguments, ProcessingJobArguments, TrainingJobArguments } from './requests';
+import { ModelPackageArguments, ProcessingJobArguments, TrainingJobArguments, TuningJobArguments } from './requests';
 import {
   JOB_STEP_EXCEPTION_TYPES,
   MODEL_STEP_EXCEPTION_TYPES,
@@ -28,7 +30,7 @@ import {
  * The step kinds this builder produces. A new kind (Tuning, QualityCheck, ...) joins this union
  * with its own `Step` subclass; job kinds extend `JobStep`.
  */
-export type StepType = 'Processing' | 'Training' | 'Condition' | 'RegisterModel' | 'Fail';
+export type StepType = 'Processing' | 'Training' | 'Tuning' | 'Condition' | 'RegisterModel' | 'Fail';
 
 /** Step caching as it appears in a step's `CacheConfig`. */
 export interface CacheConfigJson {
@@ -340,6 +342,67 @@ export class TrainingStep extends JobStep<TrainingJobArguments> {
   constructor(name: string, props: TrainingStepProps) {
     super(name, props);
     this.modelArtifactsS3Uri = new StepProperty<string>(this, 'ModelArtifacts.S3ModelArtifacts');
+  }
+}
+
+/** Properties of a `TuningStep`. */
+export interface TuningStepProps extends JobStepProps {
+  /** The `CreateHyperParameterTuningJob` request. */
+  readonly arguments: TuningJobArguments;
+}
+
+/**
+ * A step that runs a SageMaker hyperparameter tuning job: several training jobs over the ranges of
+ * `HyperParameterTuningJobConfig`, ranked by its objective metric.
+ */
+export class TuningStep extends JobStep<TuningJobArguments> {
+  /** `Tuning`. */
+  public readonly type = 'Tuning';
+  /** The best training job's name: `Steps.<name>.BestTrainingJob.TrainingJobName`. */
+  public readonly bestTrainingJobName: Reference<string>;
+
+  constructor(name: string, props: TuningStepProps) {
+    super(name, props);
+    this.bestTrainingJobName = new StepProperty<string>(this, 'BestTrainingJob.TrainingJobName');
+  }
+
+  /** A tuned hyperparameter's value in the best job: `Steps.<name>.BestTrainingJob.TunedHyperParameters['<hyperparameter>']`. */
+  public bestTunedHyperparameter(hyperparameter: string): Reference<string> {
+    return new StepProperty<string>(this, `BestTrainingJob.TunedHyperParameters['${hyperparameter}']`);
+  }
+
+  /**
+   * The S3 URI of the model of the training job ranked `rank` (0 = best), as the SageMaker Python
+   * SDK's `TuningStep.get_top_model_s3_uri` builds it: each training job writes
+   * `<S3OutputPath>/<training job name>/output/model.tar.gz`, and the step's
+   * `TrainingJobSummaries` list the jobs best first.
+   *
+   * @param outputPath the training job definition's `OutputDataConfig.S3OutputPath`, or the parts
+   *   it joins with `/` (a join cannot hold a join)
+   */
+  public topModelS3Uri(outputPath: string | Reference<string> | readonly (PrimitiveValue | Reference)[], rank = 0): Expression<string> {
+    if (!Number.isInteger(rank) || rank < 0) throw new Error(`rank ${rank} is not a whole number from 0`);
+    const parts = Array.isArray(outputPath) ? outputPath : [outputPath as string | Reference<string>];
+    return join('/', [...parts, new StepProperty<string>(this, `TrainingJobSummaries[${rank}].TrainingJobName`), 'output/model.tar.gz']);
+  }
+
+  protected override inspectContent(label: string, found: ValueInspection): void {
+    super.inspectContent(label, found);
+    const config = this.arguments.HyperParameterTuningJobConfig;
+    const limits = config.ResourceLimits;
+    const maxJobs = limits?.MaxNumberOfTrainingJobs;
+    const maxParallel = limits?.MaxParallelTrainingJobs;
+    if (typeof maxJobs === 'number' && typeof maxParallel === 'number' && maxParallel > maxJobs) {
+      found.problems.push(`${label} runs up to ${maxParallel} training jobs in parallel but ${maxJobs} in all: MaxParallelTrainingJobs must not exceed MaxNumberOfTrainingJobs`);
+    }
+    const ranges = [this.arguments.TrainingJobDefinition?.HyperParameterRanges, config.ParameterRanges].find((candidate) => candidate !== undefined);
+    const count = (ranges?.ContinuousParameterRanges?.length ?? 0) + (ranges?.IntegerParameterRanges?.length ?? 0) + (ranges?.CategoricalParameterRanges?.length ?? 0);
+    if (count === 0) found.problems.push(`${label} has no hyperparameter ranges: give at least one continuous, integer or categorical range`);
+    for (const range of [...(ranges?.ContinuousParameterRanges ?? []), ...(ranges?.IntegerParameterRanges ?? [])]) {
+      if (typeof range.MinValue === 'string' && typeof range.MaxValue === 'string' && !(Number(range.MinValue) < Number(range.MaxValue))) {
+        found.problems.push(`${label} range of ${String(range.Name)} is ${range.MinValue} to ${range.MaxValue}: MinValue must be a number below MaxValue`);
+      }
+    }
   }
 }
 

@@ -652,6 +652,11 @@ function stepOutputs(step: StepExecutionResult): Record<string, string> {
   const artifacts = (properties.ModelArtifacts as JsonObject | undefined)?.S3ModelArtifacts;
   if (typeof artifacts === 'string') outputs.model = artifacts;
   if (typeof properties.ModelPackageArn === 'string') outputs.modelPackage = properties.ModelPackageArn;
+  const best = properties.BestTrainingJob as JsonObject | undefined;
+  if (best) {
+    outputs.bestTrainingJob = String(best.TrainingJobName);
+    for (const [name, value] of Object.entries((best.TunedHyperParameters ?? {}) as JsonObject)) outputs[`tuned:${name}`] = String(value);
+  }
   if (typeof properties.Outcome === 'string') outputs.outcome = properties.Outcome;
   return outputs;
 }

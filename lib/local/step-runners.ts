@@ -10,6 +10,8 @@
  *   that reads the same environment and writes statistics.json and constraints.json.
  * - Training with the built-in XGBoost algorithm: ml/train.py on the same channels and
  *   hyperparameters, its model packed as `<S3OutputPath>/<job name>/output/model.tar.gz`.
+ * - Tuning with that algorithm: a small seeded random search of such training jobs over the
+ *   step's ranges, ranked by its objective metric (an emulation of SageMaker's tuning service).
  * - RegisterModel: CreateModelPackage with the resolved arguments, on the local control plane.
  *
  * Any other image cannot run here: the step fails with a {@link LocalImageError} naming it.
@@ -60,6 +62,7 @@ export function localStepRunners(options: LocalRunnerOptions): StepRunners {
   return {
     Processing: (request) => runProcessing(options, request),
     Training: (request) => runTraining(options, request),
+    Tuning: (request) => runTuning(options, request),
     RegisterModel: (request) => registerModel(options, request),
   };
 }
@@ -163,23 +166,52 @@ interface Channel {
 
 async function runTraining(options: LocalRunnerOptions, request: StepRunRequest): Promise<StepRunOutcome> {
   const args = request.arguments;
-  const algorithm = object(args.AlgorithmSpecification, 'AlgorithmSpecification');
-  const image = string(algorithm.TrainingImage ?? algorithm.AlgorithmName, 'AlgorithmSpecification.TrainingImage');
-  standInFor(TRAINING_IMAGES, request.name, image);
-  if ((algorithm.TrainingInputMode ?? 'File') !== 'File') {
-    throw new LocalImageError(request.name, image, `uses TrainingInputMode ${String(algorithm.TrainingInputMode)}; only File mode runs locally`);
-  }
+  checkTrainingImage(request.name, args);
   const jobName = jobNameFor(request);
+  const job = await trainOnce(options, jobName, args, stringMap(args.HyperParameters));
+  return {
+    properties: {
+      ...args,
+      TrainingJobName: jobName,
+      TrainingJobArn: jobArn(options, 'training-job', jobName),
+      TrainingJobStatus: 'Completed',
+      ModelArtifacts: { S3ModelArtifacts: job.modelUri },
+      FinalMetricDataList: job.metrics,
+    },
+  };
+}
+
+/** The training image and input mode have a local stand-in, or the step is refused. */
+function checkTrainingImage(step: string, definition: JsonObject): void {
+  const algorithm = object(definition.AlgorithmSpecification, 'AlgorithmSpecification');
+  const image = string(algorithm.TrainingImage ?? algorithm.AlgorithmName, 'AlgorithmSpecification.TrainingImage');
+  standInFor(TRAINING_IMAGES, step, image);
+  if ((algorithm.TrainingInputMode ?? 'File') !== 'File') {
+    throw new LocalImageError(step, image, `uses TrainingInputMode ${String(algorithm.TrainingInputMode)}; only File mode runs locally`);
+  }
+  for (const channel of (definition.InputDataConfig ?? []) as unknown as Channel[]) {
+    if (!channel.DataSource?.S3DataSource) throw new LocalImageError(step, image, `reads channel ${channel.ChannelName} from a source other than S3`);
+  }
+}
+
+/**
+ * One training job as the built-in XGBoost algorithm runs it: the channels copied to
+ * `/opt/ml/input/data/<channel>`, ml/train.py with the hyperparameters, and the model packed as
+ * `<S3OutputPath>/<job name>/output/model.tar.gz`.
+ */
+async function trainOnce(
+  options: LocalRunnerOptions,
+  jobName: string,
+  definition: JsonObject,
+  hyperparameters: Record<string, string>,
+): Promise<{ modelUri: string; metrics: JsonObject[] }> {
   const jobDir = join(options.jobsDir, jobName);
   const root = join(jobDir, 'algo-1');
-  const hyperparameters = stringMap(args.HyperParameters);
-  const channels = (args.InputDataConfig ?? []) as unknown as Channel[];
+  const channels = (definition.InputDataConfig ?? []) as unknown as Channel[];
   const environment: Record<string, string> = { [CONTAINER_ROOT_VARIABLE]: root, SM_MODEL_DIR: containerPath(root, '/opt/ml/model') };
   for (const channel of channels) {
-    const source = channel.DataSource?.S3DataSource;
-    if (!source) throw new LocalImageError(request.name, image, `reads channel ${channel.ChannelName} from a source other than S3`);
     const dir = containerPath(root, `/opt/ml/input/data/${channel.ChannelName}`);
-    await options.controlPlane.downloadPrefix(source.S3Uri, dir);
+    await options.controlPlane.downloadPrefix(channel.DataSource!.S3DataSource!.S3Uri, dir);
     environment[`SM_CHANNEL_${channel.ChannelName.toUpperCase()}`] = dir;
   }
   mkdirSync(environment.SM_MODEL_DIR, { recursive: true });
@@ -193,22 +225,115 @@ async function runTraining(options: LocalRunnerOptions, request: StepRunRequest)
   const hyperparameterArgs = Object.entries(hyperparameters).flatMap(([name, value]) => [`--${name}`, value]);
   const stdout = await runPython(options, [packageFile('ml', 'train.py'), ...hyperparameterArgs], environment, join(jobDir, 'algo-1.log'));
 
-  // SageMaker packs the model folder as model.tar.gz under <S3OutputPath>/<job name>/output/.
   const archive = join(jobDir, 'model.tar.gz');
   await packFolder(environment.SM_MODEL_DIR, archive);
-  const outputPath = string(object(args.OutputDataConfig, 'OutputDataConfig').S3OutputPath, 'OutputDataConfig.S3OutputPath').replace(/\/+$/, '');
+  const outputPath = string(object(definition.OutputDataConfig, 'OutputDataConfig').S3OutputPath, 'OutputDataConfig.S3OutputPath').replace(/\/+$/, '');
   const modelUri = `${outputPath}/${jobName}/output/model.tar.gz`;
-  const { bucket, key } = parseLocation(modelUri);
-  await options.controlPlane.putFile({ bucket, key }, archive);
-  return {
-    properties: {
-      ...args,
+  await options.controlPlane.putFile(parseLocation(modelUri), archive);
+  return { modelUri, metrics: finalMetrics(stdout) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tuning
+// ---------------------------------------------------------------------------------------------
+
+/** At most this many training jobs per tuning step run locally: a small search over the same ranges. */
+export const LOCAL_TUNING_JOBS = 4;
+
+interface NumericRange {
+  readonly Name: string;
+  readonly MinValue: string;
+  readonly MaxValue: string;
+  readonly ScalingType?: string;
+}
+
+/**
+ * A hyperparameter tuning job, emulated: up to {@link LOCAL_TUNING_JOBS} training jobs (not
+ * `MaxNumberOfTrainingJobs`) with values drawn at random from the ranges (seeded by the execution,
+ * so a run repeats; Bayesian and Hyperband are searched the same way; Grid takes the first
+ * combinations), ranked by the objective metric as SageMaker ranks them.
+ */
+async function runTuning(options: LocalRunnerOptions, request: StepRunRequest): Promise<StepRunOutcome> {
+  const args = request.arguments;
+  if (args.TrainingJobDefinitions !== undefined || args.WarmStartConfig !== undefined) {
+    throw new LocalImageError(request.name, 'TrainingJobDefinitions', 'tunes several training job definitions or warm-starts; only one TrainingJobDefinition runs locally');
+  }
+  const definition = object(args.TrainingJobDefinition, 'TrainingJobDefinition');
+  checkTrainingImage(request.name, definition);
+  const config = object(args.HyperParameterTuningJobConfig, 'HyperParameterTuningJobConfig');
+  const objective = object(config.HyperParameterTuningJobObjective ?? definition.TuningObjective, 'HyperParameterTuningJobObjective');
+  const metricName = string(objective.MetricName, 'HyperParameterTuningJobObjective.MetricName');
+  const maximize = objective.Type === 'Maximize';
+  const ranges = object(config.ParameterRanges ?? definition.HyperParameterRanges ?? {}, 'ParameterRanges');
+  const limits = object(config.ResourceLimits ?? {}, 'ResourceLimits');
+  const candidates = tuningCandidates(ranges, config.Strategy === 'Grid', Number(limits.MaxNumberOfTrainingJobs ?? LOCAL_TUNING_JOBS), request.execution.executionId);
+
+  // Tuning job names have at most 32 characters; its training jobs are named after it.
+  const tuningJobName = `${request.execution.executionId}-${request.name}`.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 32);
+  const summaries: JsonObject[] = [];
+  for (const [index, tuned] of candidates.entries()) {
+    const jobName = `${tuningJobName}-${String(index + 1).padStart(3, '0')}-${randomBytes(4).toString('hex')}`;
+    const job = await trainOnce(options, jobName, definition, { ...stringMap(definition.StaticHyperParameters), ...tuned });
+    const value = job.metrics.find((metric) => metric.MetricName === metricName)?.Value;
+    if (typeof value !== 'number') {
+      throw new Error(`training job ${jobName} emitted no ${metricName} (it emitted ${job.metrics.map((metric) => String(metric.MetricName)).join(', ') || 'nothing'})`);
+    }
+    summaries.push({
       TrainingJobName: jobName,
       TrainingJobArn: jobArn(options, 'training-job', jobName),
       TrainingJobStatus: 'Completed',
-      ModelArtifacts: { S3ModelArtifacts: modelUri },
-      FinalMetricDataList: finalMetrics(stdout),
+      TunedHyperParameters: tuned,
+      FinalHyperParameterTuningJobObjectiveMetric: { MetricName: metricName, Value: value },
+    });
+  }
+  const score = (summary: JsonObject) => Number((summary.FinalHyperParameterTuningJobObjectiveMetric as JsonObject).Value);
+  summaries.sort((a, b) => (maximize ? score(b) - score(a) : score(a) - score(b)));
+  return {
+    properties: {
+      ...args,
+      HyperParameterTuningJobName: tuningJobName,
+      HyperParameterTuningJobArn: jobArn(options, 'hyper-parameter-tuning-job', tuningJobName),
+      HyperParameterTuningJobStatus: 'Completed',
+      BestTrainingJob: summaries[0],
+      TrainingJobSummaries: summaries,
     },
+  };
+}
+
+/** The tuned values of each local training job. */
+function tuningCandidates(ranges: JsonObject, grid: boolean, maxJobs: number, seed: string): Record<string, string>[] {
+  const continuous = (ranges.ContinuousParameterRanges ?? []) as unknown as NumericRange[];
+  const integer = (ranges.IntegerParameterRanges ?? []) as unknown as NumericRange[];
+  const categorical = (ranges.CategoricalParameterRanges ?? []) as unknown as { Name: string; Values: string[] }[];
+  const jobs = Math.max(1, Math.min(maxJobs, LOCAL_TUNING_JOBS));
+  if (grid) {
+    const combinations = categorical.reduce<Record<string, string>[]>(
+      (sofar, range) => sofar.flatMap((partial) => range.Values.map((value) => ({ ...partial, [range.Name]: value }))),
+      [{}],
+    );
+    return combinations.slice(0, jobs);
+  }
+  const random = seededRandom(seed);
+  const draw = (range: NumericRange) => {
+    const [min, max] = [Number(range.MinValue), Number(range.MaxValue)];
+    const logarithmic = range.ScalingType === 'Logarithmic' && min > 0;
+    return logarithmic ? Math.exp(Math.log(min) + random() * (Math.log(max) - Math.log(min))) : min + random() * (max - min);
+  };
+  return Array.from({ length: jobs }, () => ({
+    ...Object.fromEntries(continuous.map((range) => [range.Name, draw(range).toPrecision(6)])),
+    ...Object.fromEntries(integer.map((range) => [range.Name, String(Math.round(draw(range)))])),
+    ...Object.fromEntries(categorical.map((range) => [range.Name, range.Values[Math.floor(random() * range.Values.length)]])),
+  }));
+}
+
+/** A small deterministic generator (mulberry32) seeded by a string. */
+function seededRandom(seed: string): () => number {
+  let state = [...seed].reduce((hash, char) => (Math.imul(hash, 31) + char.charCodeAt(0)) | 0, 0x9e3779b9);
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -1,0 +1,42 @@
+/**
+ * What automatic model tuning of SageMaker's built-in XGBoost algorithm can rank by and vary,
+ * from https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost-tuning.html ("Evaluation Metrics
+ * Computed by the XGBoost Algorithm", "Tunable XGBoost Hyperparameters"). The algorithm emits
+ * `validation:<eval_metric>`, so the objective metric also sets the `eval_metric` hyperparameter.
+ */
+
+/** Objective metrics of a binary classifier (`binary:logistic`), with their direction. */
+export const XGBOOST_BINARY_OBJECTIVE_METRICS = {
+  'validation:accuracy': 'Maximize',
+  'validation:auc': 'Maximize',
+  'validation:aucpr': 'Maximize',
+  'validation:error': 'Minimize',
+  'validation:f1': 'Maximize',
+  'validation:logloss': 'Minimize',
+} as const;
+export type XgboostObjectiveMetric = keyof typeof XGBOOST_BINARY_OBJECTIVE_METRICS;
+
+/** A tunable hyperparameter: its range type and the values XGBoost accepts. */
+export interface TunableHyperparameter {
+  readonly kind: 'continuous' | 'integer';
+  readonly min: number;
+  readonly max: number;
+  /** Whether `min` itself is excluded (subsample and colsample_* must be above 0). */
+  readonly minExclusive?: boolean;
+}
+
+/** The tunable hyperparameters; bounds are XGBoost's domains, wider than AWS's recommended ranges. */
+export const XGBOOST_TUNABLE_HYPERPARAMETERS: Readonly<Record<string, TunableHyperparameter>> = {
+  alpha: { kind: 'continuous', min: 0, max: Number.MAX_SAFE_INTEGER },
+  colsample_bylevel: { kind: 'continuous', min: 0, max: 1, minExclusive: true },
+  colsample_bynode: { kind: 'continuous', min: 0, max: 1, minExclusive: true },
+  colsample_bytree: { kind: 'continuous', min: 0, max: 1, minExclusive: true },
+  eta: { kind: 'continuous', min: 0, max: 1 },
+  gamma: { kind: 'continuous', min: 0, max: Number.MAX_SAFE_INTEGER },
+  lambda: { kind: 'continuous', min: 0, max: Number.MAX_SAFE_INTEGER },
+  max_delta_step: { kind: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER },
+  max_depth: { kind: 'integer', min: 0, max: 100 },
+  min_child_weight: { kind: 'continuous', min: 0, max: Number.MAX_SAFE_INTEGER },
+  num_round: { kind: 'integer', min: 1, max: 10000 },
+  subsample: { kind: 'continuous', min: 0, max: 1, minExclusive: true },
+};
