@@ -9,3 +9,4 @@ export * from './inference-endpoint';
 export * from './pipeline-definition';
 export * from './naming';
 export * from './instance-types';
+export * from './xgboost-tuning';
