@@ -10,3 +10,4 @@ export * from './pipeline-definition';
 export * from './naming';
 export * from './instance-types';
 export * from './xgboost-tuning';
+export * from './exploration-workspace';
