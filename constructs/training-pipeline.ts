@@ -140,6 +140,14 @@ export interface TrainingPipelineProps {
   readonly evaluationScriptPath?: string;
 
   /**
+   * Profile each run's raw data first (exploratory data analysis): ml/profile.py writes
+   * profile.html (charts embedded, opens offline) and profile.json under `profiles/<execution>/` in
+   * the artifacts bucket, and the registered package links it (`DataProfileUrl`).
+   * @default true
+   */
+  readonly dataProfile?: boolean;
+
+  /**
    * Image the evaluation script runs in (needs xgboost, pandas and scikit-learn).
    * @default SageMakerImage.xgboost()
    */
@@ -254,7 +262,7 @@ export class TrainingPipeline extends Construct {
   /** The key that encrypts what this construct stores. */
   public readonly encryptionKey: kms.IKey;
   /** Step names, in run order, without tuning (see `stepNames`). */
-  public static readonly STEP_NAMES = [FeatureProcessing.STEP_NAME, 'Train', 'Evaluate', 'DataQualityBaseline', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold'];
+  public static readonly STEP_NAMES = ['DataProfile', FeatureProcessing.STEP_NAME, 'Train', 'Evaluate', 'DataQualityBaseline', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold'];
   /** The training job's hyperparameters unless `hyperparameters` says otherwise. */
   public static readonly DEFAULT_HYPERPARAMETERS: Readonly<Record<string, string>> = {
     objective: 'binary:logistic',
@@ -385,7 +393,8 @@ export class TrainingPipeline extends Construct {
           });
           return { train: step, modelUri: step.modelArtifactsS3Uri };
         })();
-    this.stepNames = TrainingPipeline.STEP_NAMES.map((name) => (name === 'Train' ? train.name : name));
+    const profile = props.dataProfile === false ? undefined : this.dataProfileStep(parameters.inputDataUrl, perRun(props.artifactsBucket, 'profiles'), vpcConfig, retryPolicies);
+    this.stepNames = TrainingPipeline.STEP_NAMES.filter((name) => profile || name !== 'DataProfile').map((name) => (name === 'Train' ? train.name : name));
 
     const report = new PropertyFile({ name: 'EvaluationReport', outputName: 'evaluation', filePath: 'evaluation.json' });
     const evaluate = this.evaluationStep(props, features, modelUri, report, {
@@ -420,6 +429,7 @@ export class TrainingPipeline extends Construct {
           TriggerReason: parameters.triggerReason,
           PipelineExecutionId: ExecutionVariable.PIPELINE_EXECUTION_ID,
           BaselineDataUrl: evaluate.outputS3Uri('baseline'),
+          ...(profile && { DataProfileUrl: profile.outputS3Uri('profile') }),
           ...(train instanceof TuningStep && props.tuning ? tunedMetadata(train, props.tuning) : {}),
         },
       },
@@ -436,7 +446,7 @@ export class TrainingPipeline extends Construct {
 
     this.definition = new PipelineDefinition({
       parameters: Object.values(parameters),
-      steps: [features, train, evaluate, baseline, check],
+      steps: [...(profile ? [profile] : []), features, train, evaluate, baseline, check],
     });
 
     const pipeline = new sagemaker.CfnPipeline(this, 'Resource', {
@@ -532,6 +542,41 @@ export class TrainingPipeline extends Construct {
         ProcessingResources: { ClusterConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 20, VolumeKmsKeyId: kmsKeyArn } },
         NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: vpcConfig },
         StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+        RoleArn: this.role.roleArn,
+      },
+      retryPolicies,
+    });
+  }
+
+  /**
+   * ml/profile.py on the run's raw data, in the XGBoost framework image: it ships matplotlib for
+   * the charts, which the scikit-learn image does not.
+   */
+  private dataProfileStep(
+    inputUrl: PipelineValue<string>,
+    outputUrl: PipelineValue<string>,
+    vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
+    retryPolicies: RetryPolicy[],
+  ): ProcessingStep {
+    const script = new s3assets.Asset(this, 'DataProfileScript', { path: packageFile('ml', 'profile.py') });
+    script.grantRead(this.role);
+    const codeDir = '/opt/ml/processing/input/code';
+    const input = (name: string, s3Uri: PipelineValue<string>, localPath: string) => ({
+      InputName: name,
+      S3Input: { S3Uri: s3Uri, LocalPath: localPath, S3DataType: 'S3Prefix' as const, S3InputMode: 'File' as const, S3DataDistributionType: 'FullyReplicated' as const },
+    });
+    return new ProcessingStep('DataProfile', {
+      description: "Profiles the run's raw data: per-column statistics, charts, label balance and correlations (profile.html, profile.json).",
+      arguments: {
+        AppSpecification: { ImageUri: SageMakerImage.xgboost().bind(this, this.role), ContainerEntrypoint: ['python3', `${codeDir}/${script.s3ObjectKey}`] },
+        ProcessingInputs: [input('raw', inputUrl, '/opt/ml/processing/input/raw'), input('code', script.s3ObjectUrl, codeDir)],
+        ProcessingOutputConfig: {
+          KmsKeyId: this.encryptionKey.keyArn,
+          Outputs: [{ OutputName: 'profile', S3Output: { S3Uri: outputUrl, LocalPath: '/opt/ml/processing/profile', S3UploadMode: 'EndOfJob' } }],
+        },
+        ProcessingResources: { ClusterConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 30, VolumeKmsKeyId: this.encryptionKey.keyArn } },
+        NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: vpcConfig },
+        StoppingCondition: { MaxRuntimeInSeconds: 1800 },
         RoleArn: this.role.roleArn,
       },
       retryPolicies,

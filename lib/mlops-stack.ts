@@ -32,7 +32,7 @@ export interface MlopsStackProps extends StackProps {
  * the hyperparameters with `eval_metric` set to the objective's metric so the algorithm emits it.
  */
 function tuningProps(tuning: StageConfig['training']['tuning']): Pick<TrainingPipelineProps, 'tuning' | 'hyperparameters'> {
-  const ranges = Object.entries(tuning.ranges).flatMap(([name, range]) => (range ? [[name, range] as const] : []));
+  const ranges = Object.entries(tuning.ranges);
   const numeric = (kind: 'continuous' | 'integer') =>
     Object.fromEntries(
       ranges.flatMap(([name, range]) =>

@@ -135,19 +135,23 @@ const tuningConfig = z
       .describe('Metric the jobs are ranked by; it also sets the eval_metric hyperparameter, so the algorithm emits it.'),
     earlyStopping: z.boolean().default(false).describe('Stop jobs unlikely to beat the best so far (not with Hyperband).'),
     ranges: z
-      .partialRecord(z.enum(TUNABLE as [string, ...string[]], { error: `a tunable XGBoost hyperparameter: ${TUNABLE.join(', ')}` }), z.union([numericRange, categoricalRange], { error: '{ "min", "max" } or { "values" }' }))
+      .record(z.string(), z.union([numericRange, categoricalRange], { error: '{ "min", "max" } or { "values" }' }))
       .default({ eta: { min: 0.1, max: 0.5, scaling: 'Auto' }, max_depth: { min: 3, max: 8, scaling: 'Auto' } })
-      .describe('Hyperparameters to tune, each { "min", "max", "scaling"? } or { "values": [...] }.'),
+      .describe(`Hyperparameters to tune (${TUNABLE.join(', ')}), each { "min", "max", "scaling"? } or { "values": [...] }.`),
   })
   .superRefine((tuning, ctx) => {
     if (tuning.maxParallelJobs > tuning.maxJobs) {
       ctx.addIssue({ code: 'custom', path: ['maxParallelJobs'], message: `at most maxJobs (${tuning.maxJobs})` });
     }
-    const entries = Object.entries(tuning.ranges).flatMap(([name, range]) => (range ? [[name, range] as const] : []));
+    const entries = Object.entries(tuning.ranges);
     if (tuning.enabled && entries.length === 0) ctx.addIssue({ code: 'custom', path: ['ranges'], message: 'at least one range when enabled is true' });
     for (const [name, range] of entries) {
-      if ('values' in range) continue;
       const domain = XGBOOST_TUNABLE_HYPERPARAMETERS[name];
+      if (!domain) {
+        ctx.addIssue({ code: 'custom', path: ['ranges', name], message: `a tunable XGBoost hyperparameter: ${TUNABLE.join(', ')}` });
+        continue;
+      }
+      if ('values' in range) continue;
       if (tuning.strategy === 'Grid') {
         ctx.addIssue({ code: 'custom', path: ['ranges', name], message: 'a { "values" } range: strategy Grid searches categorical ranges only' });
       }

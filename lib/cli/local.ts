@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -10,10 +9,10 @@ import { MotoNotInstalledError } from '../local/moto-server';
 import { LocalImageError } from '../local/step-runners';
 import { CliError, EXIT_CODE, ExitCode, UsageError } from './errors';
 import { CliIo, formatJson } from './output';
+import { findPython } from './python';
 import { DEFAULT_STAGE, GlobalOptions } from './session';
 
 export const SAMPLE_DATA = packageFile('ml', 'data', 'churn-sample.csv');
-const PYTHON_MODULES = ['numpy', 'pandas', 'sklearn', 'xgboost'];
 
 interface LocalRunOptions {
   readonly data?: string;
@@ -107,24 +106,6 @@ function collectParameter(value: string, previous: Record<string, string>): Reco
   return { ...previous, [match[1]]: match[2] };
 }
 
-/** The first interpreter that imports what the ml/ scripts need, or an error naming what each lacked. */
-function findPython(env: NodeJS.ProcessEnv): string {
-  const candidates = env.CDK_MLOPS_PYTHON ? [env.CDK_MLOPS_PYTHON] : ['python3', '/usr/bin/python3'];
-  const problems: string[] = [];
-  for (const candidate of candidates) {
-    const result = spawnSync(candidate, ['-c', `import ${PYTHON_MODULES.join(', ')}`], { encoding: 'utf8', env });
-    if (result.status === 0) return candidate;
-    const why = result.error ? result.error.message : (result.stderr.trim().split('\n').pop() ?? `exit code ${result.status}`);
-    problems.push(`${candidate}: ${why}`);
-  }
-  throw new CliError(
-    `no Python 3 with ${PYTHON_MODULES.join(', ')} found (${problems.join('; ')}); install them ` +
-      `(Debian/Ubuntu: apt-get install python3-pandas python3-sklearn python3-xgboost; elsewhere: pip install -r ${packageFile('ml', 'requirements.txt')}) ` +
-      'or point CDK_MLOPS_PYTHON at an interpreter that has them',
-    EXIT_CODE.AWS_ACCESS,
-  );
-}
-
 function renderSummary(report: LocalLoopReport, removed: boolean): string {
   const lines = ['', `local run of ${report.stage}: ${report.status}${report.stoppedBecause ? ` (${report.stoppedBecause})` : ''}`];
   const { pipeline, modelPackage, endpoint, traffic, monitoring, retraining } = report;
@@ -133,6 +114,7 @@ function renderSummary(report: LocalLoopReport, removed: boolean): string {
     for (const step of pipeline.steps) lines.push(`              ${step.status.padEnd(9)} ${step.name} (${step.type}) ${step.seconds} s`);
     for (const step of pipeline.notRun) lines.push(`              not run   ${step.name}: ${step.reason}`);
   }
+  if (report.dataProfile) lines.push(`  profile     ${report.dataProfile.htmlPath}${removed ? ' (removed with the work folder: --keep keeps it)' : ''}`);
   if (modelPackage) {
     const metric = modelPackage.metric ? `, ${modelPackage.metric.name} ${modelPackage.metric.value.toFixed(4)} (threshold ${modelPackage.metric.threshold})` : '';
     lines.push(`  package     version ${modelPackage.version} ${modelPackage.approvalStatus}${metric}`);

@@ -2,6 +2,7 @@ import { ModelApprovalStatus } from '@aws-sdk/client-sagemaker';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { describeTarget, renderConfig, renderConfigValidation, renderTarget, validateConfigFile } from './config-commands';
 import { readEndpointState } from './endpoint';
+import { addDataCommands } from './data';
 import { addLocalCommands } from './local';
 import { CliError, ConnectionContext, EXIT_CODE, ExitCode, explainError } from './errors';
 import { ApprovalDecision, changeApproval, readModelDetails, readModelList, renderApprovalChange, renderModelDetails, renderModelList } from './models';
@@ -263,6 +264,7 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
     });
 
   addLocalCommands(program, io, runtime.cwd, runtime.env ?? process.env, (code) => (exitCode = code));
+  addDataCommands(program, io, runtime.cwd, runtime.env ?? process.env, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(args, { from: 'user' });

@@ -73,6 +73,13 @@ export interface LocalLoopReport {
     readonly steps: readonly { readonly name: string; readonly type: string; readonly status: string; readonly attempts: number; readonly seconds: number; readonly outputs: Record<string, string> }[];
     readonly notRun: readonly { readonly name: string; readonly reason: string }[];
   } | null;
+  /** The run's data profile (the DataProfile step's output), copied into the work folder. */
+  readonly dataProfile: {
+    readonly s3Uri: string;
+    readonly htmlPath: string;
+    readonly jsonPath: string;
+    readonly warnings: readonly string[];
+  } | null;
   readonly modelPackage: {
     readonly arn: string;
     readonly version: number;
@@ -139,6 +146,7 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
 
     const execution = await runTrainingPipeline(plane, stage, options, report);
     report.phase('pipeline', timer.lap());
+    await copyDataProfile(plane, options, report, execution);
     if (execution.status !== 'Succeeded') return report.finish('Failed', `pipeline step ${execution.failedStep ?? '?'} failed: ${execution.failureReason}`);
     const registered = execution.steps.find((step) => step.type === 'RegisterModel');
     if (!registered) return report.finish('Failed', 'the pipeline succeeded without registering a model');
@@ -210,6 +218,19 @@ async function runTrainingPipeline(plane: ControlPlane, stage: LocalStage, optio
   });
   report.pipeline(stage, execution);
   return execution;
+}
+
+/** The DataProfile step's report, when the pipeline has one, into `<work>/profile/`. */
+async function copyDataProfile(plane: ControlPlane, options: LocalLoopOptions, report: ReportBuilder, execution: PipelineExecutionResult): Promise<void> {
+  const step = execution.steps.find((candidate) => candidate.name === 'DataProfile' && candidate.status === 'Succeeded');
+  const s3Uri = step && processingOutputs(step).find((output) => output.OutputName === 'profile')?.S3Output?.S3Uri;
+  if (!s3Uri) return;
+  const dir = join(options.workDir, 'profile');
+  await plane.downloadPrefix(s3Uri, dir);
+  const profile = JSON.parse(readFileSync(join(dir, 'profile.json'), 'utf8')) as { warnings?: { message: string }[] };
+  const warnings = (profile.warnings ?? []).map((warning) => warning.message);
+  report.dataProfile({ s3Uri, htmlPath: join(dir, 'profile.html'), jsonPath: join(dir, 'profile.json'), warnings });
+  options.progress(`profile    ${join(dir, 'profile.html')}${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}`);
 }
 
 interface RegisteredPackage {
@@ -590,6 +611,10 @@ class ReportBuilder {
     this.metric = condition ? conditionMetric(stage, condition) : null;
   }
 
+  public dataProfile(profile: NonNullable<LocalLoopReport['dataProfile']>): void {
+    this.parts.dataProfile = profile;
+  }
+
   public modelPackage(arn: string, version: number, approvalStatus: string): void {
     this.parts.modelPackage = { arn, version, approvalStatus, metric: this.metric };
   }
@@ -628,6 +653,7 @@ class ReportBuilder {
       stoppedBecause,
       workDir: this.options.workDir,
       pipeline: this.parts.pipeline ?? null,
+      dataProfile: this.parts.dataProfile ?? null,
       modelPackage: this.parts.modelPackage ?? null,
       endpoint: this.parts.endpoint ?? null,
       traffic: this.parts.traffic ?? null,

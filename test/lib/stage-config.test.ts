@@ -137,6 +137,51 @@ describe('stage config', () => {
     ['bad approver email', { approval: { approverEmails: ['ops at example.com'] } }, /^approval\.approverEmails\[0\]: received "ops at example\.com"; expected an email address/],
     ['drift retraining on a serverless endpoint', { retraining: { onDrift: true } }, /^retraining\.onDrift: received true; expected false with a serverless endpoint: serverless endpoints capture no data/],
     ['section of the wrong type', { monitoring: 'on' }, /^monitoring: received "on"; expected an object/],
+    [
+      'tuning with more parallel jobs than jobs',
+      { training: { tuning: { enabled: true, maxJobs: 4, maxParallelJobs: 6 } } },
+      /^training\.tuning\.maxParallelJobs: received 6; expected at most maxJobs \(4\)/,
+    ],
+    [
+      'a tuning range whose min is not below its max',
+      { training: { tuning: { enabled: true, ranges: { eta: { min: 0.5, max: 0.1 } } } } },
+      /^training\.tuning\.ranges\.eta\.min: received 0\.5; expected below max \(0\.1\)/,
+    ],
+    [
+      'tuning without ranges',
+      { training: { tuning: { enabled: true, ranges: {} } } },
+      /^training\.tuning\.ranges: received \{\}; expected at least one range when enabled is true/,
+    ],
+    [
+      'a hyperparameter the algorithm does not tune',
+      { training: { tuning: { enabled: true, ranges: { learning_rate: { min: 0.1, max: 0.2 } } } } },
+      /^training\.tuning\.ranges\.learning_rate: .*expected a tunable XGBoost hyperparameter: alpha, /,
+    ],
+    [
+      'an integer hyperparameter with a fractional range',
+      { training: { tuning: { enabled: true, ranges: { max_depth: { min: 2.5, max: 6 } } } } },
+      /^training\.tuning\.ranges\.max_depth: received .*; expected whole numbers: max_depth is an integer hyperparameter/,
+    ],
+    [
+      'a range outside what XGBoost accepts',
+      { training: { tuning: { enabled: true, ranges: { subsample: { min: 0, max: 1 } } } } },
+      /^training\.tuning\.ranges\.subsample: received .*; expected within what XGBoost accepts for subsample: above 0 and at most 1/,
+    ],
+    [
+      'Grid search over a numeric range',
+      { training: { tuning: { enabled: true, strategy: 'Grid', ranges: { eta: { min: 0.1, max: 0.3 } } } } },
+      /^training\.tuning\.ranges\.eta: received .*; expected a \{ "values" \} range: strategy Grid searches categorical ranges only/,
+    ],
+    [
+      'Hyperband with early stopping',
+      { training: { tuning: { enabled: true, strategy: 'Hyperband', earlyStopping: true } } },
+      /^training\.tuning\.earlyStopping: received true; expected false with strategy Hyperband/,
+    ],
+    [
+      'an objective metric the algorithm does not emit for a binary classifier',
+      { training: { tuning: { enabled: true, objectiveMetric: 'validation:rmse' } } },
+      /^training\.tuning\.objectiveMetric: received "validation:rmse"; expected one of validation:accuracy, validation:auc/,
+    ],
   ])('fails when %s', (_name, patch, expected) => {
     // WHEN
     const problems = problemsOf(withPatch(patch));

@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { packageFile } from '../../constructs/private/package-files';
+import { EXIT_CODE, ExitCode, UsageError } from './errors';
+import { CliIo, formatJson } from './output';
+import { findPython } from './python';
+import { GlobalOptions } from './session';
+
+/** Registers `data profile` on the program: the pipeline's DataProfile step, on a local file. */
+export function addDataCommands(program: Command, io: CliIo, cwd: string, env: NodeJS.ProcessEnv, setExitCode: (code: ExitCode) => void): void {
+  const data = program.command('data').description('look at data before training on it');
+  data
+    .command('profile')
+    .description('profile a CSV file as the pipeline does: profile.html (charts, opens offline) and profile.json')
+    .argument('<file>', 'the CSV file (with a header row)')
+    .option('--out <dir>', 'folder to write profile.html and profile.json into', 'profile')
+    .option('--label-column <name>', 'the 0/1 label column', 'churn')
+    .action((file: string, options: { out: string; labelColumn: string }, command: Command) => {
+      const input = isAbsolute(file) ? file : resolve(cwd, file);
+      if (!existsSync(input)) throw new UsageError(`${file} does not exist`);
+      const out = isAbsolute(options.out) ? options.out : resolve(cwd, options.out);
+      const python = findPython(env);
+      const result = spawnSync(
+        python,
+        [packageFile('ml', 'profile.py'), '--input-file', input, '--output-dir', out, '--label-column', options.labelColumn],
+        { encoding: 'utf8', env },
+      );
+      if (result.status !== 0) {
+        // The script's own error line names the problem.
+        const line = result.stderr.trim().split('\n').filter((text) => / ERROR |error:/.test(text)).pop() ?? result.stderr.trim().split('\n').pop();
+        io.stderr(`cdk-mlops: data profile failed: ${(line ?? `exit code ${result.status}`).replace(/^.* ERROR [\w.]+: /, '')}\n`);
+        setExitCode(result.status === 2 ? EXIT_CODE.USAGE : EXIT_CODE.FAILED);
+        return;
+      }
+      const profile = JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8')) as {
+        dataset: { rows: number; columns: number };
+        warnings?: { message: string }[];
+      };
+      const summary = {
+        html: join(out, 'profile.html'),
+        json: join(out, 'profile.json'),
+        rows: profile.dataset.rows,
+        columns: profile.dataset.columns,
+        warnings: (profile.warnings ?? []).map((warning) => warning.message),
+      };
+      const text = [
+        `profiled ${summary.rows} rows × ${summary.columns} columns of ${file}`,
+        `  ${summary.html}`,
+        `  ${summary.json}`,
+        ...summary.warnings.map((warning) => `  warning: ${warning}`),
+      ].join('\n');
+      io.stdout(command.optsWithGlobals<GlobalOptions>().json ? formatJson(summary) : `${text}\n`);
+    });
+}
