@@ -1,9 +1,11 @@
 import { Duration, RemovalPolicy, Size, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
   EndpointVariant,
+  ExplorationWorkspace,
   FeatureProcessing,
   InferenceEndpoint,
   MlopsMonitoring,
@@ -63,6 +65,8 @@ export class MlopsStack extends Stack {
   public readonly monitoring: MlopsMonitoring;
   public readonly endpoint: InferenceEndpoint;
   public readonly retraining: RetrainingSchedule;
+  /** The Studio domain, when the config has `exploration.studio`. */
+  public readonly exploration?: ExplorationWorkspace;
 
   constructor(scope: Construct, id: string, props: MlopsStackProps) {
     // The config's additionalInstanceTypes reach the constructs marked, so they accept them with a warning.
@@ -191,6 +195,24 @@ export class MlopsStack extends Stack {
     this.monitoring.watchDeadLetterQueue('RegistryEvents', this.registry.deadLetterQueue);
     for (const [label, cleanup] of [['RegistryCleanup', this.registry.cleanupFunction], ['EndpointCleanup', this.endpoint.cleanupFunction]] as const) {
       if (cleanup) this.monitoring.watchFunction(label, cleanup.function, cleanup.deadLetterQueue);
+    }
+
+    const studio = config.exploration.studio;
+    if (studio) {
+      this.exploration = new ExplorationWorkspace(this, 'Exploration', {
+        // Only the id is read (the domain's security group): no lookup at synth.
+        vpc: ec2.Vpc.fromVpcAttributes(this, 'ExplorationVpc', { vpcId: studio.vpcId, availabilityZones: [] }),
+        subnetIds: studio.subnetIds,
+        encryptionKey: this.storage.encryptionKey,
+        dataBucket: this.storage.dataBucket,
+        pipeline: this.pipeline,
+        userProfiles: studio.userProfiles,
+        idleTimeout: Duration.minutes(studio.idleTimeoutMinutes),
+        domainName: `${names.prefix}-studio`,
+        removalPolicy,
+        logRetention,
+      });
+      this.monitoring.watchFunction('StudioCleanup', this.exploration.cleanupFunction.function, this.exploration.cleanupFunction.deadLetterQueue);
     }
   }
 }

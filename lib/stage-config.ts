@@ -290,6 +290,33 @@ const endpointConfig = z
   }, whenParsed('deploymentStrategy', 'trafficStepPercent'))
   .describe('The real-time inference endpoint the deployer keeps on the newest approved model.');
 
+const explorationConfig = z
+  .strictObject({
+    studio: z
+      .strictObject({
+        vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'a VPC id such as vpc-0123456789abcdef0' }).describe('VPC of the Studio domain (VPC-only network access).'),
+        subnetIds: z
+          .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'a subnet id such as subnet-0123456789abcdef0' }))
+          .min(1, { error: 'at least one subnet' })
+          .max(16, { error: 'at most 16 subnets' })
+          .describe('Private subnets of that VPC the domain uses.'),
+        userProfiles: z
+          .array(z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, { error: 'a user profile name: 1-63 letters, digits and hyphens' }))
+          .min(1, { error: 'at least one user profile' })
+          .describe('Studio user profiles; each may read the data bucket and start the pipeline, none may approve models.'),
+        idleTimeoutMinutes: z
+          .number()
+          .int({ error: 'a whole number' })
+          .min(60, { error: 'at least 60 (SageMaker\'s minimum)' })
+          .max(525600, { error: 'at most 525600' })
+          .default(60)
+          .describe('Minutes after which an idle JupyterLab or Code Editor app shuts down.'),
+      })
+      .optional()
+      .describe('An optional SageMaker Studio domain for exploration (off unless given); the VPC and subnets are stated, never looked up.'),
+  })
+  .describe('Exploratory data analysis beyond the data profile every run writes.');
+
 const monitoringConfig = z
   .strictObject({
     alarmEmails: emails.describe('Who is told when an alarm fires or a pipeline run fails.'),
@@ -370,6 +397,7 @@ export const stageConfigSchema = z
     endpoint: endpointConfig.prefault({}),
     monitoring: monitoringConfig.prefault({}),
     retraining: retrainingConfig.prefault({}),
+    exploration: explorationConfig.prefault({}),
   })
   .superRefine((config, ctx) => {
     for (const { section, key, use } of INSTANCE_TYPE_KEYS) {

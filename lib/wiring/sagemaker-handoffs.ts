@@ -124,9 +124,48 @@ export function servingHandoffs(template: ResolvedTemplate): Handoff[] {
 }
 
 function stepHandoffs(template: ResolvedTemplate, step: PipelineStep, values: PipelineValues, pipelineRole: string, from: string): Handoff[] {
+  if (step.Type === 'Tuning') return tuningHandoffs(template, step, values, pipelineRole, from);
+  return jobHandoffs(template, step, values, pipelineRole, from, `pipelines-${EXECUTION_ID}-${step.Name.toLowerCase()}-0`);
+}
+
+/**
+ * A Tuning step: the pipeline creates the tuning job and passes the role; SageMaker's tuning
+ * service then runs training jobs of its TrainingJobDefinition, which read and write as a Training
+ * step's job does.
+ */
+function tuningHandoffs(template: ResolvedTemplate, step: PipelineStep, values: PipelineValues, pipelineRole: string, from: string): Handoff[] {
+  const definition = (step.Arguments?.TrainingJobDefinition ?? {}) as Record<string, unknown>;
+  const tuningJob = template.arn('sagemaker', `hyper-parameter-tuning-job/${tuningJobName(step.Name)}`);
+  const [, ...training] = jobHandoffs(template, { ...step, Type: 'Training', Arguments: definition }, values, pipelineRole, from, tuningTrainingJobName(step.Name, 0));
+  return [
+    {
+      kind: 'pipeline starts job',
+      from,
+      to: `tuning job ${step.Name}`,
+      requests: [
+        { principal: pipelineRole, action: 'sagemaker:CreateHyperParameterTuningJob', resource: tuningJob },
+        { principal: pipelineRole, action: 'sagemaker:AddTags', resource: tuningJob },
+        { principal: pipelineRole, action: 'sagemaker:DescribeHyperParameterTuningJob', resource: tuningJob },
+        { principal: pipelineRole, action: 'sagemaker:ListTrainingJobsForHyperParameterTuningJob', resource: tuningJob },
+        { principal: pipelineRole, action: 'iam:PassRole', resource: String(definition.RoleArn), context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      ],
+    },
+    ...training,
+  ];
+}
+
+/** Tuning job names have at most 32 characters and prefix their training jobs' names. */
+function tuningJobName(stepName: string): string {
+  return `${EXECUTION_ID}-${stepName.toLowerCase()}`.slice(0, 32);
+}
+
+function tuningTrainingJobName(stepName: string, rank: number): string {
+  return `${tuningJobName(stepName)}-${String(rank + 1).padStart(3, '0')}-0a1b2c3d`;
+}
+
+function jobHandoffs(template: ResolvedTemplate, step: PipelineStep, values: PipelineValues, pipelineRole: string, from: string, jobName: string): Handoff[] {
   const args = step.Arguments ?? {};
   const stepFrom = `${from} step ${step.Name}`;
-  const jobName = `pipelines-${EXECUTION_ID}-${step.Name.toLowerCase()}-0`;
   if (step.Type === 'Processing' || step.Type === 'Training') {
     const role = String(args.RoleArn);
     const job = step.Type === 'Processing' ? 'processing-job' : 'training-job';
@@ -293,6 +332,9 @@ class PipelineValues {
       const outputPath = this.resolve((step.Arguments?.OutputDataConfig as { S3OutputPath: unknown }).S3OutputPath);
       return `${outputPath}/pipelines-${EXECUTION_ID}-${model[1].toLowerCase()}-0/output/model.tar.gz`;
     }
+    const tuned = /^Steps\.([^.]+)\.(?:TrainingJobSummaries\[(\d+)\]|BestTrainingJob)\.TrainingJobName$/.exec(path);
+    if (tuned) return tuningTrainingJobName(tuned[1], Number(tuned[2] ?? 0));
+    if (/^Steps\.[^.]+\.BestTrainingJob\.TunedHyperParameters\['[^']+'\]$/.test(path)) return '1';
     throw new Error(`the wiring check cannot resolve the pipeline property ${path}`);
   }
 
