@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Size, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -200,8 +200,9 @@ export class MlopsStack extends Stack {
     const studio = config.exploration.studio;
     if (studio) {
       this.exploration = new ExplorationWorkspace(this, 'Exploration', {
-        // Only the id is read (the domain's security group): no lookup at synth.
-        vpc: ec2.Vpc.fromVpcAttributes(this, 'ExplorationVpc', { vpcId: studio.vpcId, availabilityZones: [] }),
+        // Only the id is read (the domain and its security group): no lookup at synth, and the one
+        // zone fromVpcAttributes needs stays a deploy-time token nothing reads.
+        vpc: ec2.Vpc.fromVpcAttributes(this, 'ExplorationVpc', { vpcId: studio.vpcId, availabilityZones: [Fn.select(0, Fn.getAzs())] }),
         subnetIds: studio.subnetIds,
         encryptionKey: this.storage.encryptionKey,
         dataBucket: this.storage.dataBucket,

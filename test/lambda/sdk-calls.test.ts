@@ -5,6 +5,8 @@ import { SDK_CALLS as ENDPOINT_CLEANUP_CALLS } from '../../lambda/endpoint-clean
 import { ENDPOINT_CLEANUP_PROPERTIES } from '../../lambda/endpoint-cleanup/properties';
 import { SDK_CALLS as REGISTRY_CLEANUP_CALLS } from '../../lambda/registry-cleanup/sdk-calls';
 import { REGISTRY_CLEANUP_PROPERTIES } from '../../lambda/registry-cleanup/properties';
+import { SDK_CALLS as STUDIO_CLEANUP_CALLS } from '../../lambda/studio-cleanup/sdk-calls';
+import { STUDIO_CLEANUP_PROPERTIES, STUDIO_REMOVAL_POLICIES } from '../../lambda/studio-cleanup/properties';
 import { SDK_CALLS as GOVERNOR_CALLS } from '../../lambda/retraining-governor/sdk-calls';
 import { GOVERNOR_ENV } from '../../lambda/retraining-governor/environment';
 import type { ArnFormatter, FunctionEnvironment, SdkCall } from '../../lambda/shared/sdk-calls';
@@ -76,6 +78,11 @@ const HANDLERS: readonly Handler[] = [
     folder: 'registry-cleanup',
     calls: REGISTRY_CLEANUP_CALLS,
     environments: [{ [REGISTRY_CLEANUP_PROPERTIES.MODEL_PACKAGE_GROUP_NAME]: 'Churn-Models' }],
+  },
+  {
+    folder: 'studio-cleanup',
+    calls: STUDIO_CLEANUP_CALLS,
+    environments: [{ [STUDIO_CLEANUP_PROPERTIES.DOMAIN_ID]: 'd-abc123def456', [STUDIO_CLEANUP_PROPERTIES.REMOVAL_POLICY]: STUDIO_REMOVAL_POLICIES.DESTROY }],
   },
 ];
 

@@ -120,3 +120,26 @@ test("accepts the config's additionalInstanceTypes at each use, warning there, a
   expect(JSON.stringify(Template.fromStack(stack).toJSON())).toContain('\\"DefaultValue\\":\\"ml.x9.large\\"');
   expect(stack.config.endpoint.instanceType).toBe('ml.x9.large');
 });
+
+describe('MlopsStack with exploration.studio (the optional Studio domain)', () => {
+  const studio = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba987654321f'], userProfiles: ['analyst-1', 'analyst-2'] };
+  const stackOf = (stage: string) => {
+    const config = loadStageConfig({ stage });
+    return addMlopsStage(appLikeCli(), parseStageConfig({ ...config, exploration: { studio } }, `${stage} with studio`));
+  };
+
+  test.each(['dev', 'prod'])('%s: a VPC-only domain in the given subnets, nag-clean, its clean-up watched', (stage) => {
+    const stack = stackOf(stage);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::Domain', { AppNetworkAccessType: 'VpcOnly', VpcId: studio.vpcId, SubnetIds: studio.subnetIds, DomainName: `churn-${stage}-studio` });
+    template.resourceCountIs('AWS::SageMaker::UserProfile', 2);
+    expect(stack.exploration).toBeDefined();
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+    // The clean-up function has an errors alarm like the other functions.
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).some((id) => id.includes('StudioCleanup'))).toBe(true);
+  });
+
+  test('is off unless configured', () => {
+    expect(addMlopsStage(appLikeCli(), loadStageConfig({ stage: 'dev' })).exploration).toBeUndefined();
+  });
+});
