@@ -49,6 +49,7 @@ describe('local run of the dev stage on the shipped sample', () => {
     const { pipeline, modelPackage, endpoint } = clean.report;
     expect(pipeline?.status).toBe('Succeeded');
     expect(pipeline?.steps.map((step) => [step.name, step.status])).toEqual([
+      ['DataProfile', 'Succeeded'],
       ['FeatureProcessing', 'Succeeded'],
       ['Train', 'Succeeded'],
       ['Evaluate', 'Succeeded'],
@@ -73,6 +74,13 @@ describe('local run of the dev stage on the shipped sample', () => {
     expect(retraining).toBeNull();
   });
 
+  test('writes the data profile of the run and the package links it', () => {
+    const { dataProfile, pipeline } = clean.report;
+    expect(dataProfile?.s3Uri).toBe(pipeline!.steps.find((step) => step.name === 'DataProfile')!.outputs.profile);
+    expect(dataProfile?.s3Uri).toMatch(new RegExp(`/profiles/${pipeline!.executionId}$`));
+    expect(dataProfile?.warnings).toEqual([]);
+  });
+
   test('prints only the JSON document on stdout, removes the work folder and names what it emulated', () => {
     expect(clean.stdout.trim().startsWith('{')).toBe(true);
     expect(clean.stderr).toContain('step       Train (Training) succeeded');
@@ -81,9 +89,25 @@ describe('local run of the dev stage on the shipped sample', () => {
   });
 });
 
-test('--drift: the shifted traffic violates the baseline and the governor decides on the drift alarm', async () => {
-  const { exitCode, report } = await localRun('--stage', 'dev', '--drift', '--keep');
+test('--drift with tuning on: the Tune step picks the best of its jobs, and the drifted traffic reaches the governor', async () => {
+  // dev with a small tuning run, from a config file of the user's own.
+  const dir = mkdtempSync(join(tmpdir(), 'cdk-mlops-tuned-'));
+  const dev = JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'dev.json'), 'utf8'));
+  const tuning = { enabled: true, strategy: 'Random', maxJobs: 2, maxParallelJobs: 2, ranges: { eta: { min: 0.1, max: 0.4 }, max_depth: { min: 3, max: 6 } } };
+  writeFileSync(join(dir, 'dev-tuned.json'), JSON.stringify({ ...dev, $schema: undefined, training: { ...dev.training, tuning } }));
+  const { exitCode, report } = await localRun('--config', join(dir, 'dev-tuned.json'), '--drift', '--keep');
   expect(exitCode).toBe(0);
+
+  const steps = report.pipeline!.steps;
+  expect(steps.map((step) => step.name)).toEqual(['DataProfile', 'FeatureProcessing', 'Tune', 'Evaluate', 'DataQualityBaseline', 'CheckMetric', 'RegisterModel']);
+  const tune = steps.find((step) => step.name === 'Tune')!;
+  expect(tune.outputs.bestTrainingJob).toMatch(new RegExp(`^${report.pipeline!.executionId}-Tune-00[12]-[0-9a-f]{8}$`));
+  expect(Number(tune.outputs['tuned:eta'])).toBeGreaterThanOrEqual(0.1);
+  expect(Number(tune.outputs['tuned:max_depth'])).toBeLessThanOrEqual(6);
+  // The best job's model is the one evaluated, registered and served.
+  expect(report.endpoint!.modelDataUrl).toMatch(new RegExp(`/models/${report.pipeline!.executionId}/${tune.outputs.bestTrainingJob}/output/model.tar.gz$`));
+  expect(report.emulated.join('\n')).toMatch(/serverless endpoints capture nothing in AWS/);
+
   expect(report.traffic).toMatchObject({ requests: 300, drifted: true });
   const drifted = report.monitoring!.checks.filter((check) => check.check === 'baseline_drift_check').map((check) => check.feature);
   expect(drifted).toEqual(expect.arrayContaining(['tenure_months', 'monthly_charges']));
@@ -93,7 +117,9 @@ test('--drift: the shifted traffic violates the baseline and the governor decide
   expect(report.workDir).not.toBeNull();
 });
 
-test('data without the label column fails at the feature step with the script’s message, and nothing is registered', async () => {
+// The first step that reads the raw data is DataProfile (before FeatureProcessing): it refuses data
+// without the label with the same message preprocessing.py gives.
+test('data without the label column fails at the first step that reads it, with the script’s message, and nothing is registered', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cdk-mlops-bad-data-'));
   const sample = readFileSync(join(REPO_ROOT, 'ml', 'data', 'churn-sample.csv'), 'utf8').split('\n');
   const withoutLabel = sample.map((line) => line.split(',').slice(0, -1).join(',')).join('\n');
@@ -101,9 +127,9 @@ test('data without the label column fails at the feature step with the script’
   const { exitCode, report } = await localRun('--stage', 'dev', '--data', join(dir, 'no-label.csv'));
   expect(exitCode).toBe(1);
   expect(report.status).toBe('Failed');
-  expect(report.pipeline).toMatchObject({ status: 'Failed', failedStep: 'FeatureProcessing' });
-  expect(report.pipeline!.failureReason).toMatch(/label column .*churn.*/i);
-  expect(report.pipeline!.notRun.map((step) => step.name)).toEqual(expect.arrayContaining(['Train', 'RegisterModel']));
+  expect(report.pipeline).toMatchObject({ status: 'Failed', failedStep: 'DataProfile' });
+  expect(report.pipeline!.failureReason).toMatch(/^step "DataProfile" \(Processing\) failed: AlgorithmError: label column 'churn' not found; columns are \['tenure_months', /);
+  expect(report.pipeline!.notRun.map((step) => step.name)).toEqual(expect.arrayContaining(['FeatureProcessing', 'Train', 'RegisterModel']));
   expect(report.modelPackage).toBeNull();
   expect(report.endpoint).toBeNull();
   expect(report.workDir).not.toBeNull();
