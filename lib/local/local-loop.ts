@@ -34,7 +34,7 @@ import { LOCAL_ACCOUNT, LocalStage, synthesizeLocalStage } from './local-stage';
 import { EmulationLayer } from './emulation-layer';
 import { MotoServer } from './moto-server';
 import { PipelineEvent, PipelineExecutionResult, runPipeline, StepExecutionResult } from './pipeline-executor';
-import { localStepRunners } from './step-runners';
+import { LOCAL_TUNING_JOBS, localStepRunners } from './step-runners';
 
 export interface LocalLoopOptions {
   readonly config: StageConfig;
@@ -571,6 +571,11 @@ class ReportBuilder {
       'serving: ml/local/serve.py stands in for the XGBoost serving container and SageMaker data capture',
       'events: the deployer and governor code receive the EventBridge events in this process (no Lambda, no queue)',
     );
+    if (stage.pipeline.definition.Steps.some((step) => step.Type === 'Tuning')) {
+      this.emulated.push(
+        `tuning: up to ${LOCAL_TUNING_JOBS} training jobs with values drawn at random (seeded by the execution) from the step's ranges, ranked by its objective; SageMaker runs MaxNumberOfTrainingJobs with its strategy`,
+      );
+    }
     if (stage.deployer.variant.type === 'serverless') {
       this.emulated.push(`capture: serverless endpoints capture nothing in AWS; locally the endpoint captures at endpoint.dataCapturePercent (${stage.config.endpoint.dataCapturePercent} %) so the data contract is checked`);
     }
