@@ -16,6 +16,8 @@ import {
   RetryPolicy,
   StepExceptionType,
   TrainingStep,
+  TuningJobArguments,
+  TuningStep,
 } from '../../constructs/pipeline-definition';
 import { processingArguments, ROLE_ARN, XGBOOST_IMAGE } from './pipeline-definition-fixture';
 
@@ -374,6 +376,122 @@ describe('PipelineDefinition validation: retry policies, caching and argument va
       expect.stringMatching(
         /^step "Prepare" has an object of class Intrinsic at Arguments.RoleArn, which a pipeline definition cannot carry: use strings, numbers, booleans, arrays, plain objects or pipeline expressions$/,
       ),
+    ]);
+  });
+});
+
+describe('PipelineDefinition validation: tuning steps', () => {
+  type TuningConfig = TuningJobArguments['HyperParameterTuningJobConfig'];
+  const eta = { Name: 'eta', MinValue: '0.1', MaxValue: '0.4' };
+
+  /** A tuning job of up to 6 jobs, 3 at a time, over eta; `config` replaces parts of its tuning config. */
+  function tuning(config: Partial<TuningConfig> = {}, definition: Partial<NonNullable<TuningJobArguments['TrainingJobDefinition']>> = {}): TuningStep {
+    return new TuningStep('Tune', {
+      arguments: {
+        HyperParameterTuningJobConfig: {
+          Strategy: 'Random',
+          HyperParameterTuningJobObjective: { MetricName: 'validation:auc', Type: 'Maximize' },
+          ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 3 },
+          ParameterRanges: { ContinuousParameterRanges: [eta] },
+          ...config,
+        },
+        TrainingJobDefinition: {
+          AlgorithmSpecification: { TrainingImage: XGBOOST_IMAGE, TrainingInputMode: 'File' },
+          OutputDataConfig: { S3OutputPath: 's3://bucket/models' },
+          ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
+          StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+          RoleArn: ROLE_ARN,
+          ...definition,
+        },
+      },
+    });
+  }
+
+  test('accepts a tuning job within its limits, with ranges', () => {
+    expect(() => new PipelineDefinition({ steps: [tuning()] })).not.toThrow();
+    expect(() => new PipelineDefinition({ steps: [tuning({ ResourceLimits: { MaxNumberOfTrainingJobs: 3, MaxParallelTrainingJobs: 3 } })] })).not.toThrow();
+  });
+
+  test('fails when more training jobs run in parallel than in all', () => {
+    const step = tuning({ ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 5 } });
+    expect(problemsOf({ steps: [step] })).toEqual([
+      expect.stringMatching(/^step "Tune" runs up to 5 training jobs in parallel but 4 in all: MaxParallelTrainingJobs must not exceed MaxNumberOfTrainingJobs$/),
+    ]);
+  });
+
+  test('leaves limits it cannot know at synth, and a Grid search without a job count, to SageMaker', () => {
+    const maxJobs = PipelineParameter.integer('MaxJobs', { defaultValue: 2 });
+    const parameterized = tuning({ ResourceLimits: { MaxNumberOfTrainingJobs: maxJobs, MaxParallelTrainingJobs: 5 } });
+    expect(() => new PipelineDefinition({ parameters: [maxJobs], steps: [parameterized] })).not.toThrow();
+    const grid = tuning({ Strategy: 'Grid', ResourceLimits: { MaxParallelTrainingJobs: 5 }, ParameterRanges: { CategoricalParameterRanges: [{ Name: 'grow_policy', Values: ['depthwise'] }] } });
+    expect(() => new PipelineDefinition({ steps: [grid] })).not.toThrow();
+  });
+
+  test.each([
+    ['no ParameterRanges', { ParameterRanges: undefined }],
+    ['empty range lists', { ParameterRanges: { ContinuousParameterRanges: [], IntegerParameterRanges: [], CategoricalParameterRanges: [] } }],
+  ])('fails when the tuning job has no hyperparameter ranges: %s', (_, config) => {
+    expect(problemsOf({ steps: [tuning(config)] })).toEqual([
+      expect.stringMatching(/^step "Tune" has no hyperparameter ranges: give at least one continuous, integer or categorical range$/),
+    ]);
+  });
+
+  test("counts the training job definition's own HyperParameterRanges as ranges", () => {
+    const step = tuning({ ParameterRanges: undefined }, { HyperParameterRanges: { IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '3', MaxValue: '8' }] } });
+    expect(() => new PipelineDefinition({ steps: [step] })).not.toThrow();
+    const inverted = tuning({ ParameterRanges: undefined }, { HyperParameterRanges: { IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '8', MaxValue: '3' }] } });
+    expect(problemsOf({ steps: [inverted] })).toEqual([expect.stringMatching(/^step "Tune" range of max_depth is 8 to 3: MinValue must be a number below MaxValue$/)]);
+  });
+
+  test('fails when a range does not run from a number to a larger one', () => {
+    const step = tuning({
+      ParameterRanges: {
+        ContinuousParameterRanges: [eta, { Name: 'subsample', MinValue: '1', MaxValue: '0.6' }, { Name: 'gamma', MinValue: 'low', MaxValue: '5' }],
+        IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '5', MaxValue: '5' }],
+      },
+    });
+    expect(problemsOf({ steps: [step] })).toEqual([
+      expect.stringMatching(/^step "Tune" range of subsample is 1 to 0\.6: MinValue must be a number below MaxValue$/),
+      expect.stringMatching(/^step "Tune" range of gamma is low to 5: MinValue must be a number below MaxValue$/),
+      expect.stringMatching(/^step "Tune" range of max_depth is 5 to 5: MinValue must be a number below MaxValue$/),
+    ]);
+  });
+
+  test('leaves a range bound given by a parameter to SageMaker', () => {
+    const top = PipelineParameter.string('EtaMax', { defaultValue: '0.01' });
+    const step = tuning({ ParameterRanges: { ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.1', MaxValue: top }] } });
+    expect(() => new PipelineDefinition({ parameters: [top], steps: [step] })).not.toThrow();
+  });
+
+  test('checks what a tuning step reads as for any job step', () => {
+    const prepare = processing('Prepare', 'train');
+    const step = tuning({}, { InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: prepare.outputS3Uri('trian') } } }] });
+    expect(problemsOf({ steps: [step] })).toEqual([
+      expect.stringMatching(/^step "Tune" reads a property of step "Prepare", which is not in the pipeline/),
+    ]);
+    expect(problemsOf({ steps: [prepare, step] })).toEqual([
+      expect.stringMatching(/^step "Tune" reads output "trian" of step "Prepare", which declares no such output: use one of train$/),
+    ]);
+  });
+
+  test('lists every tuning problem in the PipelineDefinitionError, with the other problems', () => {
+    // GIVEN
+    const step = tuning({
+      ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 4 },
+      ParameterRanges: { ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.4', MaxValue: '0.1' }] },
+    });
+    const props: PipelineDefinitionProps = { steps: [step, new TuningStep('Tune2', { arguments: { ...step.arguments, HyperParameterTuningJobConfig: { ...step.arguments.HyperParameterTuningJobConfig, ParameterRanges: {} } } }), new FailStep('Stop now')] };
+    // WHEN
+    const build = () => new PipelineDefinition(props);
+    // THEN
+    expect(build).toThrow(PipelineDefinitionError);
+    expect(build).toThrow(/^Invalid SageMaker pipeline definition \(5 problems\):\n- /);
+    expect(problemsOf(props)).toEqual([
+      'step "Tune" runs up to 4 training jobs in parallel but 2 in all: MaxParallelTrainingJobs must not exceed MaxNumberOfTrainingJobs',
+      'step "Tune" range of eta is 0.4 to 0.1: MinValue must be a number below MaxValue',
+      'step "Tune2" runs up to 4 training jobs in parallel but 2 in all: MaxParallelTrainingJobs must not exceed MaxNumberOfTrainingJobs',
+      'step "Tune2" has no hyperparameter ranges: give at least one continuous, integer or categorical range',
+      expect.stringMatching(/^step name "Stop now" is invalid/),
     ]);
   });
 });

@@ -1,8 +1,11 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { FeatureProcessing, ModelApprovalStatus, ModelRegistry, SageMakerImage, TrainingPipeline, TrainingPipelineProps } from '../../constructs';
 import { loadStageConfig } from '../../lib/config-loader';
 import { addMlopsStage } from '../../lib/mlops-app';
@@ -53,28 +56,77 @@ function pipelineIn(parts: ReturnType<typeof userStack>, props: Partial<Training
   });
 }
 
+const DATA_PROFILE_OUTPUT = { Get: "Steps.DataProfile.ProcessingOutputConfig.Outputs['profile'].S3Output.S3Uri" };
+
+/** Whether each stage config tunes: dev trains once, staging and prod tune (so both paths stay covered). */
+const TUNED_STAGES: Record<string, boolean> = { dev: false, staging: true, prod: true };
+
 describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) => {
   const config = loadStageConfig({ stage });
   const stack = addMlopsStage(appLikeCli(), config);
   const definition = definitionOf(Template.fromStack(stack));
   const steps = Object.fromEntries(stepsOf(definition).map((step) => [step.Name, step]));
+  const tuned = TUNED_STAGES[stage];
+  /** The step that produces the model: Tune when the stage tunes, Train otherwise. */
+  const trainName = tuned ? 'Tune' : 'Train';
+  /** The training job request: Train's arguments, or the training job definition of Tune's. */
+  const trainingJob = () => (tuned ? steps.Tune.Arguments.TrainingJobDefinition : steps.Train.Arguments);
 
   test('is valid against the published SageMaker schema', () => {
     expect(validatePipelineDefinition(definition)).toEqual([]);
   });
 
-  test('runs feature processing → train → evaluate → baseline → condition → register or fail', () => {
+  test(`${tuned ? 'tunes' : 'trains once'} as the stage config says`, () => {
+    expect(config.training.tuning.enabled).toBe(tuned);
+    expect(steps[trainName].Type).toBe(tuned ? 'Tuning' : 'Training');
+    expect(steps[tuned ? 'Train' : 'Tune']).toBeUndefined();
+  });
+
+  test('runs data profile and feature processing → train or tune → evaluate → baseline → condition → register or fail', () => {
     expect(stack.pipeline.definition.stepGraph().map((node) => [node.name, node.dependsOn])).toEqual([
+      ['DataProfile', []],
       ['FeatureProcessing', []],
-      ['Train', ['FeatureProcessing']],
-      ['Evaluate', ['FeatureProcessing', 'Train']],
+      [trainName, ['FeatureProcessing']],
+      ['Evaluate', ['FeatureProcessing', trainName]],
       ['DataQualityBaseline', ['Evaluate']],
       ['CheckMetric', ['Evaluate']],
-      ['RegisterModel', expect.arrayContaining(['CheckMetric', 'Train', 'Evaluate', 'DataQualityBaseline'])],
+      ['RegisterModel', expect.arrayContaining(['CheckMetric', 'DataProfile', trainName, 'Evaluate', 'DataQualityBaseline'])],
       ['MetricBelowThreshold', ['CheckMetric']],
     ]);
-    expect(definition.Steps.map((step: any) => step.Name)).toEqual(['FeatureProcessing', 'Train', 'Evaluate', 'DataQualityBaseline', 'CheckMetric']);
-    expect(Object.keys(steps).sort()).toEqual([...TrainingPipeline.STEP_NAMES].sort());
+    expect(definition.Steps.map((step: any) => step.Name)).toEqual(['DataProfile', 'FeatureProcessing', trainName, 'Evaluate', 'DataQualityBaseline', 'CheckMetric']);
+    // stepNames is this pipeline's run order; STEP_NAMES is the untuned one, Tune in Train's place here.
+    expect(stack.pipeline.stepNames).toEqual(stack.pipeline.definition.stepGraph().map((node) => node.name));
+    expect(stack.pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES.map((name) => (name === 'Train' ? trainName : name)));
+    expect(Object.keys(steps).sort()).toEqual([...stack.pipeline.stepNames].sort());
+  });
+
+  test('profiles the raw data the run reads, in the XGBoost image, and links the profile from the registered package', () => {
+    const profile = steps.DataProfile;
+    expect(profile.Type).toBe('Processing');
+    expect(profile.DependsOn).toBeUndefined();
+    const args = profile.Arguments;
+    expect(args.AppSpecification.ImageUri).toMatch(/\/sagemaker-xgboost:1\.7-1$/);
+    expect(args.AppSpecification.ContainerEntrypoint).toEqual(['python3', expect.stringMatching(/^\/opt\/ml\/processing\/input\/code\/[0-9a-f]{64}\.py$/)]);
+    expect(args.ProcessingInputs.map((input: any) => input.InputName)).toEqual(['raw', 'code']);
+    expect(named(args.ProcessingInputs, 'InputName', 'raw').S3Input).toEqual({
+      S3Uri: { Get: 'Parameters.InputDataUrl' },
+      LocalPath: '/opt/ml/processing/input/raw',
+      S3DataType: 'S3Prefix',
+      S3InputMode: 'File',
+      S3DataDistributionType: 'FullyReplicated',
+    });
+    expect(named(args.ProcessingInputs, 'InputName', 'code').S3Input.LocalPath).toBe('/opt/ml/processing/input/code');
+    expect(args.ProcessingOutputConfig.Outputs).toEqual([
+      {
+        OutputName: 'profile',
+        S3Output: {
+          S3Uri: { 'Std:Join': { On: '/', Values: ['s3://cfn-reference/profiles', { Get: 'Execution.PipelineExecutionId' }] } },
+          LocalPath: '/opt/ml/processing/profile',
+          S3UploadMode: 'EndOfJob',
+        },
+      },
+    ]);
+    expect(steps.RegisterModel.Arguments.CustomerMetadataProperties.DataProfileUrl).toEqual(DATA_PROFILE_OUTPUT);
   });
 
   test("baselines data quality on Evaluate's copy of the feature baseline, whose first column holds the model's predictions", () => {
@@ -131,7 +183,29 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
     expect(args.ModelMetrics.ModelDataQuality.Constraints.S3Uri).toEqual({
       'Std:Join': { On: '/', Values: [{ Get: "Steps.DataQualityBaseline.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" }, 'constraints.json'] },
     });
-    expect(args.InferenceSpecification.Containers[0].ModelDataUrl).toEqual({ Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts' });
+    // The model: Train's artifacts, or the best tuning job's model as the SDK's get_top_model_s3_uri builds it.
+    const model = tuned
+      ? { 'Std:Join': { On: '/', Values: ['s3://cfn-reference/models', { Get: 'Execution.PipelineExecutionId' }, { Get: 'Steps.Tune.TrainingJobSummaries[0].TrainingJobName' }, 'output/model.tar.gz'] } }
+      : { Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts' };
+    expect(args.InferenceSpecification.Containers[0].ModelDataUrl).toEqual(model);
+    expect(named(steps.Evaluate.Arguments.ProcessingInputs, 'InputName', 'model').S3Input.S3Uri).toEqual(model);
+  });
+
+  test(`records ${tuned ? 'the best training job and each tuned value' : 'no tuning'} in the package metadata, with the data profile`, () => {
+    const metadata = steps.RegisterModel.Arguments.CustomerMetadataProperties;
+    // Only a tuned stage's ranges are tuned (dev's config has the default ranges, unused).
+    const tunedNames = tuned ? Object.keys(config.training.tuning.ranges) : [];
+    expect(metadata).toEqual({
+      InputDataUrl: { Get: 'Parameters.InputDataUrl' },
+      TriggerReason: { Get: 'Parameters.TriggerReason' },
+      PipelineExecutionId: { Get: 'Execution.PipelineExecutionId' },
+      BaselineDataUrl: EVALUATE_BASELINE,
+      DataProfileUrl: DATA_PROFILE_OUTPUT,
+      ...(tuned && {
+        BestTrainingJob: { Get: 'Steps.Tune.BestTrainingJob.TrainingJobName' },
+        ...Object.fromEntries(tunedNames.map((name) => [`TunedHyperParameter:${name}`, { Get: `Steps.Tune.BestTrainingJob.TunedHyperParameters['${name}']` }])),
+      }),
+    });
   });
 
   test('fails with a message naming the metric and the threshold', () => {
@@ -148,20 +222,21 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
   });
 
   test('encrypts volumes and outputs and isolates every job', () => {
-    for (const name of ['FeatureProcessing', 'DataQualityBaseline', 'Evaluate']) {
+    for (const name of ['DataProfile', 'FeatureProcessing', 'DataQualityBaseline', 'Evaluate']) {
       const args = steps[name].Arguments;
       expect(args.ProcessingResources.ClusterConfig.VolumeKmsKeyId).toBe('cfn-reference');
       expect(args.ProcessingOutputConfig.KmsKeyId).toBe('cfn-reference');
       expect(args.NetworkConfig).toMatchObject({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true });
     }
-    const train = steps.Train.Arguments;
+    // Train's job, or each training job Tune launches.
+    const train = trainingJob();
     expect(train).toMatchObject({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true });
     expect(train.ResourceConfig.VolumeKmsKeyId).toBe('cfn-reference');
     expect(train.OutputDataConfig.KmsKeyId).toBe('cfn-reference');
   });
 
   test('trains on spot with checkpoints and a max wait exactly when the stage asks for it', () => {
-    const train = steps.Train.Arguments;
+    const train = trainingJob();
     expect(train.EnableManagedSpotTraining).toBe(config.training.useSpotInstances);
     if (config.training.useSpotInstances) {
       expect(train.StoppingCondition).toEqual({ MaxRuntimeInSeconds: config.training.maxRuntimeMinutes * 60, MaxWaitTimeInSeconds: config.training.maxWaitMinutes * 60 });
@@ -186,11 +261,12 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
       S3Uri: { Get: 'Parameters.InputDataUrl' },
       S3DataDistributionType: 'ShardedByS3Key',
     });
-    expect(steps.Train.Arguments.ResourceConfig.InstanceType).toEqual({ Get: 'Parameters.TrainingInstanceType' });
+    expect(named(steps.DataProfile.Arguments.ProcessingInputs, 'InputName', 'raw').S3Input.S3Uri).toEqual({ Get: 'Parameters.InputDataUrl' });
+    expect(trainingJob().ResourceConfig.InstanceType).toEqual({ Get: 'Parameters.TrainingInstanceType' });
   });
 
   test('retries capacity and internal errors of every job step', () => {
-    for (const name of ['FeatureProcessing', 'DataQualityBaseline', 'Train', 'Evaluate']) {
+    for (const name of ['DataProfile', 'FeatureProcessing', 'DataQualityBaseline', trainName, 'Evaluate']) {
       expect(steps[name].RetryPolicies).toEqual([
         expect.objectContaining({ ExceptionType: expect.arrayContaining(['SageMaker.CAPACITY_ERROR', 'SageMaker.JOB_INTERNAL_ERROR']), MaxAttempts: 4 }),
       ]);
@@ -276,6 +352,72 @@ describe('TrainingPipeline', () => {
           }),
         ]),
       );
+    });
+
+    test('may not run tuning jobs when the pipeline does not tune', () => {
+      expect(statements.filter((statement) => statement.Sid === 'RunTuningJobs')).toEqual([]);
+      expect(JSON.stringify(statements)).not.toMatch(/HyperParameterTuningJob|hyper-parameter-tuning-job/);
+    });
+  });
+
+  describe('data profile', () => {
+    test('is the first step by default, reading the InputDataUrl the run was given, and the registered package links its output', () => {
+      // GIVEN an artifacts bucket named at synth
+      const parts = userStack();
+      const artifactsBucket = s3.Bucket.fromBucketName(parts.stack, 'NamedArtifacts', 'team-artifacts');
+      // WHEN
+      const pipeline = pipelineIn(parts, { artifactsBucket });
+      // THEN
+      const definition = definitionOf(Template.fromStack(parts.stack));
+      const steps = Object.fromEntries(stepsOf(definition).map((step) => [step.Name, step]));
+      expect(pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES);
+      expect(pipeline.stepNames[0]).toBe('DataProfile');
+      expect(definition.Steps[0].Name).toBe('DataProfile');
+      expect(named(steps.DataProfile.Arguments.ProcessingInputs, 'InputName', 'raw').S3Input).toMatchObject({
+        S3Uri: { Get: 'Parameters.InputDataUrl' },
+        LocalPath: '/opt/ml/processing/input/raw',
+      });
+      expect(named(steps.DataProfile.Arguments.ProcessingOutputConfig.Outputs, 'OutputName', 'profile').S3Output).toEqual({
+        S3Uri: { 'Std:Join': { On: '/', Values: ['s3://team-artifacts/profiles', { Get: 'Execution.PipelineExecutionId' }] } },
+        LocalPath: '/opt/ml/processing/profile',
+        S3UploadMode: 'EndOfJob',
+      });
+      expect(steps.RegisterModel.Arguments.CustomerMetadataProperties.DataProfileUrl).toEqual(DATA_PROFILE_OUTPUT);
+      // Registering waits for the profile, since the package links it.
+      expect(pipeline.definition.stepGraph().find((node) => node.name === 'RegisterModel')!.dependsOn).toContain('DataProfile');
+      expect(validatePipelineDefinition(definition)).toEqual([]);
+    });
+
+    test('runs ml/profile.py shipped with the package: the code input is its asset, the entrypoint its file name', () => {
+      const parts = userStack();
+      const pipeline = pipelineIn(parts);
+      const template = Template.fromStack(parts.stack);
+      const steps = Object.fromEntries(stepsOf(definitionOf(template)).map((step) => [step.Name, step]));
+      const script = pipeline.node.findChild('DataProfileScript') as s3assets.Asset;
+      expect(steps.DataProfile.Arguments.AppSpecification.ContainerEntrypoint).toEqual(['python3', `/opt/ml/processing/input/code/${script.s3ObjectKey}`]);
+      expect(named(steps.DataProfile.Arguments.ProcessingInputs, 'InputName', 'code').S3Input).toMatchObject({
+        S3Uri: script.s3ObjectUrl,
+        LocalPath: '/opt/ml/processing/input/code',
+      });
+      const outdir = Stage.of(parts.stack)!.outdir;
+      expect(readFileSync(join(outdir, script.assetPath), 'utf8')).toBe(readFileSync(join(__dirname, '..', '..', 'ml', 'profile.py'), 'utf8'));
+    });
+
+    test('dataProfile false leaves the step out, and the package has no DataProfileUrl', () => {
+      // GIVEN / WHEN
+      const parts = userStack();
+      const pipeline = pipelineIn(parts, { dataProfile: false });
+      // THEN
+      const definition = definitionOf(Template.fromStack(parts.stack));
+      const steps = Object.fromEntries(stepsOf(definition).map((step) => [step.Name, step]));
+      expect(pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES.filter((name) => name !== 'DataProfile'));
+      expect(Object.keys(steps).sort()).toEqual([...pipeline.stepNames].sort());
+      expect(steps.DataProfile).toBeUndefined();
+      expect(steps.RegisterModel.Arguments.CustomerMetadataProperties).not.toHaveProperty('DataProfileUrl');
+      expect(JSON.stringify(definition)).not.toContain('Steps.DataProfile');
+      expect(pipeline.definition.stepGraph().find((node) => node.name === 'RegisterModel')!.dependsOn).not.toContain('DataProfile');
+      expect(pipeline.node.tryFindChild('DataProfileScript')).toBeUndefined();
+      expect(validatePipelineDefinition(definition)).toEqual([]);
     });
   });
 

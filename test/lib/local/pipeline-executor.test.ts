@@ -66,12 +66,16 @@ type Outcome = StepRunOutcome;
 
 /**
  * Runners that record each request and answer like DescribeProcessingJob / DescribeTrainingJob
- * (the request echoed, plus the job's name and results) and CreateModelPackage.
+ * (the request echoed, plus the job's name and results), DescribeHyperParameterTuningJob with
+ * ListTrainingJobsForHyperParameterTuningJob's TrainingJobSummaries (best first), and
+ * CreateModelPackage.
  */
 class FakeSageMaker {
   public readonly calls: StepRunRequest[] = [];
   /** Property file text by name, as the job would write it. */
   public files: { [name: string]: string } = { EvaluationReport: evaluationReport(0.9) };
+  /** The objective metric of each training job a tuning step launches, in launch order. */
+  public tuningScores: number[] = [0.81, 0.86, 0.79];
   /** Errors to throw, per step, on its successive attempts. */
   public failures: { [step: string]: Error[] } = {};
   /** Replaces the properties a step returns. */
@@ -102,6 +106,32 @@ class FakeSageMaker {
               TrainingJobName: jobName(request),
               TrainingJobStatus: 'Completed',
               ModelArtifacts: { S3ModelArtifacts: `${output.S3OutputPath}/${jobName(request)}/output/model.tar.gz` },
+            },
+          };
+        }),
+      Tuning: (request) =>
+        this.answer(request, () => {
+          const config = request.arguments.HyperParameterTuningJobConfig as Record<string, any>;
+          const objective = config.HyperParameterTuningJobObjective;
+          // Tuning job names have at most 32 characters and prefix their training jobs' names.
+          const tuningJobName = jobName(request).replace(/^pipelines-/, '').slice(0, 32);
+          const summaries = this.tuningScores.map((score, index) => ({
+            TrainingJobName: `${tuningJobName}-${String(index + 1).padStart(3, '0')}`,
+            TrainingJobArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:training-job/${tuningJobName}-${String(index + 1).padStart(3, '0')}`,
+            TrainingJobStatus: 'Completed',
+            TunedHyperParameters: tunedValues(config.ParameterRanges, (index + 1) / (this.tuningScores.length + 1)),
+            FinalHyperParameterTuningJobObjectiveMetric: { MetricName: objective.MetricName, Value: score },
+          }));
+          const sign = objective.Type === 'Maximize' ? -1 : 1;
+          summaries.sort((a, b) => sign * (a.FinalHyperParameterTuningJobObjectiveMetric.Value - b.FinalHyperParameterTuningJobObjectiveMetric.Value));
+          return {
+            properties: {
+              ...request.arguments,
+              HyperParameterTuningJobName: tuningJobName,
+              HyperParameterTuningJobArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:hyper-parameter-tuning-job/${tuningJobName}`,
+              HyperParameterTuningJobStatus: 'Completed',
+              BestTrainingJob: summaries[0],
+              TrainingJobSummaries: summaries,
             },
           };
         }),
@@ -138,6 +168,16 @@ class FakeSageMaker {
 
 function jobName(request: StepRunRequest): string {
   return `pipelines-${request.execution.executionId}-${request.name}`;
+}
+
+/** A training job's tuned values: each numeric range at `fraction` of the way from min to max, categorical ranges their first value. */
+function tunedValues(ranges: Record<string, any>, fraction: number): Record<string, string> {
+  const at = (range: any) => Number(range.MinValue) + fraction * (Number(range.MaxValue) - Number(range.MinValue));
+  return {
+    ...Object.fromEntries((ranges.ContinuousParameterRanges ?? []).map((range: any) => [range.Name, String(Number(at(range).toPrecision(6)))])),
+    ...Object.fromEntries((ranges.IntegerParameterRanges ?? []).map((range: any) => [range.Name, String(Math.round(at(range)))])),
+    ...Object.fromEntries((ranges.CategoricalParameterRanges ?? []).map((range: any) => [range.Name, range.Values[0]])),
+  };
 }
 
 /** evaluation.json as ml/evaluation.py writes it. */
@@ -197,13 +237,14 @@ describe('runPipeline on the dev definition', () => {
     return String(input.DefaultValue).replace(/\/raw\/$/, '');
   };
 
-  test('runs feature processing → train → evaluate → baseline → condition → register, each step after what it reads', async () => {
+  test('runs data profile → feature processing → train → evaluate → baseline → condition → register, each step after what it reads', async () => {
     // WHEN
     const result = await run();
 
     // THEN
     expect(result.status).toBe('Succeeded');
     expect(result.steps.map((step) => [step.name, step.type, step.status])).toEqual([
+      ['DataProfile', 'Processing', 'Succeeded'],
       ['FeatureProcessing', 'Processing', 'Succeeded'],
       ['Train', 'Training', 'Succeeded'],
       ['Evaluate', 'Processing', 'Succeeded'],
@@ -219,9 +260,28 @@ describe('runPipeline on the dev definition', () => {
       for (const upstream of stepsRead(step)) expect(ran.indexOf(upstream)).toBeLessThan(ran.indexOf(step.Name));
     }
     expect(result.steps.every((step) => step.attempts === 1)).toBe(true);
-    // Each fake job takes 2 s: Train starts right after FeatureProcessing, DataQualityBaseline after Evaluate.
-    expect(result.steps.find((step) => step.name === 'Train')).toMatchObject({ startedAt: '2026-03-01T10:00:02.000Z', seconds: 2 });
-    expect(result.steps.find((step) => step.name === 'DataQualityBaseline')).toMatchObject({ startedAt: '2026-03-01T10:00:06.000Z', seconds: 2 });
+    // Each fake job takes 2 s, one at a time: DataProfile first (listed first, waiting for nothing), Train right
+    // after FeatureProcessing, DataQualityBaseline after Evaluate.
+    expect(result.steps.find((step) => step.name === 'DataProfile')).toMatchObject({ startedAt: '2026-03-01T10:00:00.000Z', seconds: 2 });
+    expect(result.steps.find((step) => step.name === 'Train')).toMatchObject({ startedAt: '2026-03-01T10:00:04.000Z', seconds: 2 });
+    expect(result.steps.find((step) => step.name === 'DataQualityBaseline')).toMatchObject({ startedAt: '2026-03-01T10:00:08.000Z', seconds: 2 });
+  });
+
+  test("profiles the run's input data and registers the profile's location", async () => {
+    // WHEN
+    await run({ executionId: 'run0001', parameters: { InputDataUrl: 's3://elsewhere/raw/' } });
+
+    // THEN DataProfile reads the data the run was given, as FeatureProcessing does ...
+    const profile = sagemaker.argumentsOf('DataProfile');
+    expect(named(profile.ProcessingInputs, 'InputName', 'raw').S3Input).toMatchObject({ S3Uri: 's3://elsewhere/raw/', LocalPath: '/opt/ml/processing/input/raw' });
+    expect(sagemaker.argumentsOf('FeatureProcessing').ProcessingInputs[0].S3Input.S3Uri).toBe('s3://elsewhere/raw/');
+    // ... writes the profile under the artifacts bucket, per run ...
+    const output = named(profile.ProcessingOutputConfig.Outputs, 'OutputName', 'profile').S3Output;
+    expect(output).toMatchObject({ S3Uri: expect.stringMatching(/^s3:\/\/[^/]+\/profiles\/run0001$/), LocalPath: '/opt/ml/processing/profile' });
+    expect(output.S3Uri.split('/')[2]).toBe(sagemaker.argumentsOf('Train').OutputDataConfig.S3OutputPath.split('/')[2]);
+    // ... and the package links the URI the DataProfile job reported.
+    expect(sagemaker.argumentsOf('RegisterModel').CustomerMetadataProperties.DataProfileUrl).toBe(output.S3Uri);
+    expect(sagemaker.argumentsOf('RegisterModel').CustomerMetadataProperties).not.toHaveProperty('BestTrainingJob');
   });
 
   test('runs DataQualityBaseline after Evaluate, on the baseline URI the Evaluate job reported, and registers that URI', async () => {
@@ -384,6 +444,7 @@ describe('runPipeline on the dev definition', () => {
     const message = "The model's auc (binary_classification_metrics.auc.value in evaluation.json) is below the threshold 0.6 - not registered.";
     expect(result).toMatchObject({ status: 'Failed', failureReason: message, failedStep: 'MetricBelowThreshold' });
     expect(result.steps.map((step) => [step.name, step.status])).toEqual([
+      ['DataProfile', 'Succeeded'],
       ['FeatureProcessing', 'Succeeded'],
       ['Train', 'Succeeded'],
       ['Evaluate', 'Succeeded'],
@@ -485,7 +546,7 @@ describe('runPipeline on the dev definition', () => {
   test.each([
     {
       answering: 'FeatureProcessing',
-      ran: ['FeatureProcessing'],
+      ran: ['DataProfile', 'FeatureProcessing'],
       reader: 'Train',
       type: 'Training',
       at: 'Arguments.InputDataConfig[0].DataSource.S3DataSource.S3Uri',
@@ -493,7 +554,7 @@ describe('runPipeline on the dev definition', () => {
     },
     {
       answering: 'Evaluate',
-      ran: ['FeatureProcessing', 'Train', 'Evaluate'],
+      ran: ['DataProfile', 'FeatureProcessing', 'Train', 'Evaluate'],
       reader: 'DataQualityBaseline',
       type: 'Processing',
       at: 'Arguments.ProcessingInputs[0].S3Input.S3Uri',
@@ -590,6 +651,8 @@ describe('runPipeline on the dev definition', () => {
 
     // THEN
     expect(events.map((event) => `${event.type} ${event.step}`)).toEqual([
+      'step-started DataProfile',
+      'step-succeeded DataProfile',
       'step-started FeatureProcessing',
       'step-succeeded FeatureProcessing',
       'step-started Train',
@@ -668,31 +731,164 @@ describe('runPipeline on the dev definition', () => {
 
 describe('runPipeline on the prod definition', () => {
   let prod: StagePipeline;
+  let clock: FakeClock;
+  let sagemaker: FakeSageMaker;
   beforeAll(() => {
     prod = stagePipeline('prod');
   }, 120_000);
+  beforeEach(() => {
+    clock = new FakeClock();
+    sagemaker = new FakeSageMaker(clock);
+  });
+
+  const run = (options: Partial<RunPipelineOptions> = {}) => runPipeline(JSON.stringify(prod.definition), { executionId: 'prod0001', runners: sagemaker.runners(), clock, ...options });
 
   test.each([
     [0.8, 'Succeeded'],
     [0.7, 'Failed'],
   ])('gates on the prod threshold and registers pending manual approval (auc %s → %s)', async (auc, status) => {
     // GIVEN
-    const clock = new FakeClock();
-    const sagemaker = new FakeSageMaker(clock);
     sagemaker.files.EvaluationReport = evaluationReport(auc);
 
     // WHEN
-    const result = await runPipeline(JSON.stringify(prod.definition), { executionId: 'prod0001', runners: sagemaker.runners(), clock });
+    const result = await run();
 
     // THEN
     expect(result.status).toBe(status);
+    // prod tunes: the tuning job's training jobs run on the prod training instance type.
+    expect(sagemaker.argumentsOf('Tune').TrainingJobDefinition.ResourceConfig.InstanceType).toBe('ml.m5.xlarge');
     if (status === 'Succeeded') {
       expect(sagemaker.argumentsOf('RegisterModel')).toMatchObject({ ModelPackageGroupName: 'churn-prod-models', ModelApprovalStatus: 'PendingManualApproval' });
-      expect(sagemaker.argumentsOf('Train').ResourceConfig.InstanceType).toBe('ml.m5.xlarge');
     } else {
       expect(result.failureReason).toMatch(/below the threshold 0\.75 - not registered\.$/);
       expect(sagemaker.callsOf('RegisterModel')).toEqual([]);
     }
+  });
+
+  test('runs data profile → feature processing → tune → evaluate → baseline → condition → register, each step after what it reads', async () => {
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(result.status).toBe('Succeeded');
+    expect(result.steps.map((step) => [step.name, step.type, step.status])).toEqual([
+      ['DataProfile', 'Processing', 'Succeeded'],
+      ['FeatureProcessing', 'Processing', 'Succeeded'],
+      ['Tune', 'Tuning', 'Succeeded'],
+      ['Evaluate', 'Processing', 'Succeeded'],
+      ['DataQualityBaseline', 'Processing', 'Succeeded'],
+      ['CheckMetric', 'Condition', 'Succeeded'],
+      ['RegisterModel', 'RegisterModel', 'Succeeded'],
+    ]);
+    expect(sagemaker.callsOf('Train')).toEqual([]);
+    const ran = result.steps.map((step) => step.name);
+    for (const step of allSteps(prod.definition).filter((candidate) => ran.includes(candidate.Name))) {
+      for (const upstream of stepsRead(step)) expect(ran.indexOf(upstream)).toBeLessThan(ran.indexOf(step.Name));
+    }
+  });
+
+  test('sends the tuning job request with the features of the run and the prod search', async () => {
+    // WHEN
+    const result = await run();
+
+    // THEN
+    const tune = sagemaker.argumentsOf('Tune');
+    const features = named(sagemaker.argumentsOf('FeatureProcessing').ProcessingOutputConfig.Outputs, 'OutputName', 'train').S3Output.S3Uri.replace(/\/train$/, '');
+    expect(features).toMatch(/\/features\/prod0001$/);
+    expect(tune.TrainingJobDefinition.InputDataConfig.map((channel: any) => [channel.ChannelName, channel.DataSource.S3DataSource.S3Uri])).toEqual([
+      ['train', `${features}/train`],
+      ['validation', `${features}/validation`],
+    ]);
+    expect(tune.TrainingJobDefinition.OutputDataConfig.S3OutputPath).toMatch(/^s3:\/\/[^/]+\/models\/prod0001$/);
+    expect(tune.HyperParameterTuningJobConfig).toMatchObject({
+      Strategy: 'Bayesian',
+      HyperParameterTuningJobObjective: { MetricName: 'validation:auc', Type: 'Maximize' },
+      ResourceLimits: { MaxNumberOfTrainingJobs: 20, MaxParallelTrainingJobs: 4 },
+      TrainingJobEarlyStoppingType: 'Auto',
+    });
+    // The fake answers as DescribeHyperParameterTuningJob does: the request echoed.
+    const properties = result.steps.find((step) => step.name === 'Tune')!.properties;
+    expect(properties.HyperParameterTuningJobConfig).toEqual(tune.HyperParameterTuningJobConfig);
+    expect(properties.TrainingJobDefinition).toEqual(tune.TrainingJobDefinition);
+  });
+
+  test("evaluates and registers the best job's model, and records its name, its tuned values and the data profile", async () => {
+    // WHEN
+    const result = await run();
+
+    // THEN the second of the three training jobs scored best (0.86), so it is first in the summaries
+    const properties = result.steps.find((step) => step.name === 'Tune')!.properties as Record<string, any>;
+    expect(properties.TrainingJobSummaries.map((summary: any) => summary.TrainingJobName)).toEqual(['prod0001-Tune-002', 'prod0001-Tune-001', 'prod0001-Tune-003']);
+    expect(properties.BestTrainingJob.TrainingJobName).toBe('prod0001-Tune-002');
+    const outputPath = sagemaker.argumentsOf('Tune').TrainingJobDefinition.OutputDataConfig.S3OutputPath;
+    const model = `${outputPath}/prod0001-Tune-002/output/model.tar.gz`;
+    expect(named(sagemaker.argumentsOf('Evaluate').ProcessingInputs, 'InputName', 'model').S3Input).toMatchObject({ S3Uri: model, LocalPath: '/opt/ml/processing/model' });
+    const register = sagemaker.argumentsOf('RegisterModel');
+    expect(register.InferenceSpecification.Containers[0].ModelDataUrl).toBe(model);
+    const profile = named(sagemaker.argumentsOf('DataProfile').ProcessingOutputConfig.Outputs, 'OutputName', 'profile').S3Output.S3Uri;
+    expect(profile).toMatch(/^s3:\/\/[^/]+\/profiles\/prod0001$/);
+    const baseline = named(sagemaker.argumentsOf('Evaluate').ProcessingOutputConfig.Outputs, 'OutputName', 'baseline').S3Output.S3Uri;
+    expect(register.CustomerMetadataProperties).toEqual({
+      InputDataUrl: sagemaker.argumentsOf('FeatureProcessing').ProcessingInputs[0].S3Input.S3Uri,
+      TriggerReason: 'manual',
+      PipelineExecutionId: 'prod0001',
+      BaselineDataUrl: baseline,
+      DataProfileUrl: profile,
+      BestTrainingJob: 'prod0001-Tune-002',
+      // Halfway through each prod range: the values the fake gave the second job.
+      'TunedHyperParameter:eta': '0.225',
+      'TunedHyperParameter:min_child_weight': '5.5',
+      'TunedHyperParameter:subsample': '0.8',
+      'TunedHyperParameter:max_depth': '6',
+      'TunedHyperParameter:num_round': '175',
+    });
+    expect(Object.entries(register.CustomerMetadataProperties).filter(([key]) => key.startsWith('TunedHyperParameter:'))).toEqual(
+      Object.entries(properties.BestTrainingJob.TunedHyperParameters).map(([name, value]) => [`TunedHyperParameter:${name}`, value]),
+    );
+  });
+
+  test('registers the model of whichever job ranks first', async () => {
+    // GIVEN the third job scores best
+    sagemaker.tuningScores = [0.8, 0.77, 0.91];
+
+    // WHEN
+    await run();
+
+    // THEN
+    const register = sagemaker.argumentsOf('RegisterModel');
+    expect(register.InferenceSpecification.Containers[0].ModelDataUrl).toMatch(/\/models\/prod0001\/prod0001-Tune-003\/output\/model\.tar\.gz$/);
+    expect(register.CustomerMetadataProperties).toMatchObject({ BestTrainingJob: 'prod0001-Tune-003', 'TunedHyperParameter:num_round': '238' });
+  });
+
+  test('fails the Tune step when no local runner exists for Tuning steps, and never skips it', async () => {
+    // WHEN
+    const result = await run({ runners: sagemaker.runners('Processing', 'Training', 'RegisterModel') });
+
+    // THEN
+    expect(result).toMatchObject({ status: 'Failed', failedStep: 'Tune' });
+    expect(result.steps.at(-1)).toMatchObject({ name: 'Tune', type: 'Tuning', status: 'Failed', attempts: 0 });
+    expect(result.failureReason).toMatch(/step "Tune" is a Tuning step and no local runner exists for Tuning steps \(runners: Processing, Training, RegisterModel\)/);
+    expect(result.notRun.map((step) => [step.name, step.reason])).toEqual([
+      ['Evaluate', 'it waits for "Tune", which failed'],
+      ['DataQualityBaseline', 'it waits for "Evaluate", which did not run'],
+      ['CheckMetric', 'it waits for "Evaluate", which did not run'],
+      // RegisterModel reads the best job's name and model of Tune itself.
+      ['RegisterModel', 'it waits for "Tune", which failed'],
+      ['MetricBelowThreshold', 'it waits for "CheckMetric", which did not run'],
+    ]);
+  });
+
+  test('retries the Tune step on capacity errors, as it retried Train', async () => {
+    // GIVEN
+    sagemaker.failures.Tune = [new StepRunnerError('ResourceLimitExceeded: no ml.m5.xlarge capacity', 'SageMaker.CAPACITY_ERROR')];
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(result.status).toBe('Succeeded');
+    expect(result.steps.find((step) => step.name === 'Tune')).toMatchObject({ status: 'Succeeded', attempts: 2 });
+    expect(clock.sleeps).toEqual([30]);
   });
 });
 
