@@ -663,6 +663,11 @@ export class TrainingPipeline extends Construct {
           // Grid search tries every combination of the categorical values: it takes no job count.
           ResourceLimits: { ...(grid ? {} : { MaxNumberOfTrainingJobs: tuning.maxJobs }), MaxParallelTrainingJobs: tuning.maxParallelJobs },
           TrainingJobEarlyStoppingType: tuning.earlyStopping ? 'Auto' : 'Off',
+          // Hyperband allocates "resources" (epochs) and cannot infer them from XGBoost's num_round,
+          // so it is given explicitly: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_HyperbandStrategyConfig.html
+          ...(tuning.strategy === 'Hyperband' && {
+            StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1, MaxResource: Number(hyperparameters.num_round ?? TrainingPipeline.DEFAULT_HYPERPARAMETERS.num_round) } },
+          }),
           ParameterRanges: {
             ContinuousParameterRanges: Object.entries(tuning.continuousRanges ?? {}).map(range),
             IntegerParameterRanges: Object.entries(tuning.integerRanges ?? {}).map(range),
@@ -846,7 +851,7 @@ function tuningProblems(tuning: TrainingTuning): string[] {
     if (!Number.isInteger(value) || value < 1 || value > max) problems.push(`tuning.${key} is ${value}: use a whole number from 1 to ${max}`);
   };
   wholeFrom('maxJobs', tuning.maxJobs, MAX_TUNING_JOBS);
-  wholeFrom('maxParallelJobs', tuning.maxParallelJobs, tuning.maxJobs >= 1 ? Math.min(tuning.maxJobs, 100) : 100);
+  wholeFrom('maxParallelJobs', tuning.maxParallelJobs, Number.isInteger(tuning.maxJobs) && tuning.maxJobs >= 1 ? Math.min(tuning.maxJobs, 100) : 100);
   const numeric = { continuousRanges: tuning.continuousRanges ?? {}, integerRanges: tuning.integerRanges ?? {} };
   const categorical = tuning.categoricalRanges ?? {};
   const count = Object.keys(numeric.continuousRanges).length + Object.keys(numeric.integerRanges).length + Object.keys(categorical).length;
@@ -858,11 +863,15 @@ function tuningProblems(tuning: TrainingTuning): string[] {
       if (kind === 'integerRanges' && !(Number.isInteger(min) && Number.isInteger(max))) problems.push(`tuning.integerRanges.${name} is ${min} to ${max}: use whole numbers`);
     }
   }
+  if (Object.keys(categorical).length > MAX_RANGES_PER_KIND) problems.push(`tuning.categoricalRanges has ${Object.keys(categorical).length} ranges: SageMaker takes at most ${MAX_RANGES_PER_KIND}`);
   for (const [name, values] of Object.entries(categorical)) {
     if (values.length === 0) problems.push(`tuning.categoricalRanges.${name} has no values: give at least one`);
   }
   if (tuning.strategy === 'Grid' && count !== Object.keys(categorical).length) {
     problems.push('tuning.strategy is Grid, which searches categorical ranges only: turn the numeric ranges into categoricalRanges or use another strategy');
+  }
+  if (tuning.strategy === 'Hyperband' && ['num_round', 'num-round'].some((name) => name in numeric.integerRanges || name in categorical)) {
+    problems.push('tuning ranges num_round with strategy Hyperband, which sets the rounds itself (they are its resource): remove the num_round range');
   }
   if (tuning.strategy === 'Hyperband' && tuning.earlyStopping) {
     problems.push('tuning.earlyStopping is true with strategy Hyperband, which stops jobs itself: set earlyStopping false');

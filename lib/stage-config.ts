@@ -165,6 +165,9 @@ const tuningConfig = z
         ctx.addIssue({ code: 'custom', path: ['ranges', name], message: `within what XGBoost accepts for ${name}: ${lower}${domain.max < Number.MAX_SAFE_INTEGER ? ` and at most ${domain.max}` : ''}` });
       }
     }
+    if (tuning.strategy === 'Hyperband' && 'num_round' in tuning.ranges) {
+      ctx.addIssue({ code: 'custom', path: ['ranges', 'num_round'], message: 'no num_round range with strategy Hyperband, which sets the rounds itself (they are its resource)' });
+    }
     if (tuning.strategy === 'Hyperband' && tuning.earlyStopping) {
       ctx.addIssue({ code: 'custom', path: ['earlyStopping'], message: 'false with strategy Hyperband, which stops jobs itself' });
     }

@@ -464,14 +464,17 @@ describe('what the published pipeline schema rejects in Tuning steps SageMaker a
     expect(validatePipelineDefinition(pipelineWith({ tuning: { ...TUNING, strategy: 'Random' } }).definition)).toEqual([]);
   });
 
-  test('Hyperband: rejected for its Strategy alone', () => {
-    const { definition } = pipelineWith({ tuning: { ...TUNING, strategy: 'Hyperband' } });
+  test('Hyperband: rejected for its Strategy and the StrategyConfig (MaxResource = num_round) the schema does not list', () => {
+    const { definition } = pipelineWith({ tuning: { ...TUNING, strategy: 'Hyperband', integerRanges: { max_depth: { min: 3, max: 6 } } } });
     const at = `/Steps/${indexOfTune(definition)}/Arguments/HyperParameterTuningJobConfig`;
+    const tune = definition.Steps.find((step: { Name: string }) => step.Name === 'Tune') as { Arguments: { HyperParameterTuningJobConfig: Record<string, unknown> } };
+    expect(tune.Arguments.HyperParameterTuningJobConfig.StrategyConfig).toEqual({ HyperbandStrategyConfig: { MinResource: 1, MaxResource: 50 } });
     for (const errors of [validatePipelineDefinition(definition), validateAgainstPublishedSchema(definition)]) {
       expect(errors).toContainEqual(`${at}/Strategy must be equal to one of the allowed values {"allowedValues":["Bayesian","Random"]}`);
+      expect(errors).toContainEqual(`${at} must NOT have additional properties {"additionalProperty":"StrategyConfig"}`);
     }
-    // Only the strategy: the same definition with Random in its place validates.
-    expect(validatePipelineDefinition(withConfig(definition, (config) => (config.Strategy = 'Random')))).toEqual([]);
+    // Only those two: with Random in its place and no StrategyConfig it validates.
+    expect(validatePipelineDefinition(withConfig(definition, (config) => ((config.Strategy = 'Random'), delete config.StrategyConfig)))).toEqual([]);
   });
 
   test('Grid: rejected for its Strategy and for the MaxNumberOfTrainingJobs it must not have', () => {

@@ -173,6 +173,11 @@ describe('stage config', () => {
       /^training\.tuning\.ranges\.eta: received .*; expected a \{ "values" \} range: strategy Grid searches categorical ranges only/,
     ],
     [
+      'Hyperband with a num_round range',
+      { training: { tuning: { enabled: true, strategy: 'Hyperband', ranges: { num_round: { min: 50, max: 200 } } } } },
+      /^training\.tuning\.ranges\.num_round: received .*; expected no num_round range with strategy Hyperband/,
+    ],
+    [
       'Hyperband with early stopping',
       { training: { tuning: { enabled: true, strategy: 'Hyperband', earlyStopping: true } } },
       /^training\.tuning\.earlyStopping: received true; expected false with strategy Hyperband/,
