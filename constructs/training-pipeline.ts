@@ -235,10 +235,9 @@ export interface TrainingTuning {
  * hyperparameter's value, as CustomerMetadataProperties (keys `TunedHyperParameter:<name>`).
  */
 function tunedMetadata(step: TuningStep, tuning: TrainingTuning): Record<string, Reference<string>> {
-  const names = [...Object.keys(tuning.continuousRanges ?? {}), ...Object.keys(tuning.integerRanges ?? {}), ...Object.keys(tuning.categoricalRanges ?? {})];
   return {
     BestTrainingJob: step.bestTrainingJobName,
-    ...Object.fromEntries(names.map((name) => [`TunedHyperParameter:${name}`, step.bestTunedHyperparameter(name)])),
+    ...Object.fromEntries(tunedNames(tuning).map((name) => [`TunedHyperParameter:${name}`, step.bestTunedHyperparameter(name)])),
   };
 }
 
@@ -552,24 +551,35 @@ export class TrainingPipeline extends Construct {
    * ml/profile.py on the run's raw data, in the XGBoost framework image: it ships matplotlib for
    * the charts, which the scikit-learn image does not.
    */
+  /**
+   * A job's Python script as an asset the role may read, with the `code` input that copies it into
+   * the container and the entrypoint that runs it there.
+   */
+  private jobScript(id: string, path: string) {
+    const script = new s3assets.Asset(this, id, { path });
+    script.grantRead(this.role);
+    const assetObjects = script.bucket.arnForObjects('*');
+    if (!this.wildcards.some(([resource]) => resource === assetObjects)) {
+      this.wildcards.push([assetObjects, 'Asset.grantRead: the CDK asset bucket holds the job scripts under content-hash names.']);
+    }
+    return {
+      input: processingInput('code', script.s3ObjectUrl, SCRIPT_DIR),
+      entrypoint: ['python3', `${SCRIPT_DIR}/${script.s3ObjectKey}`],
+    };
+  }
+
   private dataProfileStep(
     inputUrl: PipelineValue<string>,
     outputUrl: PipelineValue<string>,
     vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
     retryPolicies: RetryPolicy[],
   ): ProcessingStep {
-    const script = new s3assets.Asset(this, 'DataProfileScript', { path: packageFile('ml', 'profile.py') });
-    script.grantRead(this.role);
-    const codeDir = '/opt/ml/processing/input/code';
-    const input = (name: string, s3Uri: PipelineValue<string>, localPath: string) => ({
-      InputName: name,
-      S3Input: { S3Uri: s3Uri, LocalPath: localPath, S3DataType: 'S3Prefix' as const, S3InputMode: 'File' as const, S3DataDistributionType: 'FullyReplicated' as const },
-    });
+    const script = this.jobScript('DataProfileScript', packageFile('ml', 'profile.py'));
     return new ProcessingStep('DataProfile', {
       description: "Profiles the run's raw data: per-column statistics, charts, label balance and correlations (profile.html, profile.json).",
       arguments: {
-        AppSpecification: { ImageUri: SageMakerImage.xgboost().bind(this, this.role), ContainerEntrypoint: ['python3', `${codeDir}/${script.s3ObjectKey}`] },
-        ProcessingInputs: [input('raw', inputUrl, '/opt/ml/processing/input/raw'), input('code', script.s3ObjectUrl, codeDir)],
+        AppSpecification: { ImageUri: SageMakerImage.xgboost().bind(this, this.role), ContainerEntrypoint: script.entrypoint },
+        ProcessingInputs: [processingInput('raw', inputUrl, '/opt/ml/processing/input/raw'), script.input],
         ProcessingOutputConfig: {
           KmsKeyId: this.encryptionKey.keyArn,
           Outputs: [{ OutputName: 'profile', S3Output: { S3Uri: outputUrl, LocalPath: '/opt/ml/processing/profile', S3UploadMode: 'EndOfJob' } }],
@@ -592,26 +602,19 @@ export class TrainingPipeline extends Construct {
     vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
     retryPolicies: RetryPolicy[],
   ): ProcessingStep {
-    const script = new s3assets.Asset(this, 'EvaluationScript', { path: props.evaluationScriptPath ?? packageFile('ml', 'evaluation.py') });
-    script.grantRead(this.role);
-    this.wildcards.push([script.bucket.arnForObjects('*'), 'Asset.grantRead: the CDK asset bucket holds the job scripts under content-hash names.']);
-    const codeDir = '/opt/ml/processing/input/code';
-    const input = (name: string, s3Uri: PipelineValue<string>, localPath: string) => ({
-      InputName: name,
-      S3Input: { S3Uri: s3Uri, LocalPath: localPath, S3DataType: 'S3Prefix' as const, S3InputMode: 'File' as const, S3DataDistributionType: 'FullyReplicated' as const },
-    });
+    const script = this.jobScript('EvaluationScript', props.evaluationScriptPath ?? packageFile('ml', 'evaluation.py'));
     return new ProcessingStep('Evaluate', {
       description: 'Scores the model on the test split (evaluation.json) and puts its predictions into the data-quality baseline.',
       arguments: {
         AppSpecification: {
           ImageUri: (props.evaluationImage ?? SageMakerImage.xgboost()).bind(this, this.role),
-          ContainerEntrypoint: ['python3', `${codeDir}/${script.s3ObjectKey}`],
+          ContainerEntrypoint: script.entrypoint,
         },
         ProcessingInputs: [
-          input('model', modelUri, '/opt/ml/processing/model'),
-          input('test', features.outputS3Uri('test'), '/opt/ml/processing/test'),
-          input('baseline', features.outputS3Uri('baseline'), '/opt/ml/processing/baseline_input'),
-          input('code', script.s3ObjectUrl, codeDir),
+          processingInput('model', modelUri, '/opt/ml/processing/model'),
+          processingInput('test', features.outputS3Uri('test'), '/opt/ml/processing/test'),
+          processingInput('baseline', features.outputS3Uri('baseline'), '/opt/ml/processing/baseline_input'),
+          script.input,
         ],
         ProcessingOutputConfig: {
           KmsKeyId: this.encryptionKey.keyArn,
@@ -652,7 +655,7 @@ export class TrainingPipeline extends Construct {
       MaxValue: String(max),
       ScalingType: scaling ?? ('Auto' as const),
     });
-    const tuned = new Set([...Object.keys(tuning.continuousRanges ?? {}), ...Object.keys(tuning.integerRanges ?? {}), ...Object.keys(tuning.categoricalRanges ?? {})]);
+    const tuned = new Set(tunedNames(tuning));
     const grid = tuning.strategy === 'Grid';
     const step = new TuningStep('Tune', {
       description: `Tunes the hyperparameters (${tuning.strategy ?? 'Bayesian'}, up to ${tuning.maxJobs} training jobs), ranked by ${tuning.objective.metricName}.`,
@@ -839,6 +842,22 @@ function validateProps(scope: Construct, props: TrainingPipelineProps): void {
   }
   if (props.tuning) problems.push(...tuningProblems(props.tuning));
   if (problems.length > 0) throw new Error(`TrainingPipeline: ${problems.join('; ')}`);
+}
+
+/** The hyperparameters the tuning varies, in range order. */
+function tunedNames(tuning: TrainingTuning): string[] {
+  return [...Object.keys(tuning.continuousRanges ?? {}), ...Object.keys(tuning.integerRanges ?? {}), ...Object.keys(tuning.categoricalRanges ?? {})];
+}
+
+/** Where a processing job's script is copied in the container. */
+const SCRIPT_DIR = '/opt/ml/processing/input/code';
+
+/** A processing input that copies every object under an S3 prefix to `localPath` on each instance. */
+function processingInput(name: string, s3Uri: PipelineValue<string>, localPath: string) {
+  return {
+    InputName: name,
+    S3Input: { S3Uri: s3Uri, LocalPath: localPath, S3DataType: 'S3Prefix' as const, S3InputMode: 'File' as const, S3DataDistributionType: 'FullyReplicated' as const },
+  };
 }
 
 /** Limits of CreateHyperParameterTuningJob's ResourceLimits and ParameterRanges. */
