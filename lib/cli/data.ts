@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { packageFile } from '../../constructs/private/package-files';
 import { EXIT_CODE, ExitCode, UsageError } from './errors';
 import { CliIo, formatJson } from './output';
+import { scriptError } from '../local/python-script';
 import { findPython } from './python';
 import { GlobalOptions } from './session';
 
@@ -18,9 +19,9 @@ export function addDataCommands(program: Command, io: CliIo, cwd: string, env: N
     .option('--out <dir>', 'folder to write profile.html and profile.json into', 'profile')
     .option('--label-column <name>', 'the 0/1 label column', 'churn')
     .action((file: string, options: { out: string; labelColumn: string }, command: Command) => {
-      const input = isAbsolute(file) ? file : resolve(cwd, file);
+      const input = resolve(cwd, file);
       if (!existsSync(input)) throw new UsageError(`${file} does not exist`);
-      const out = isAbsolute(options.out) ? options.out : resolve(cwd, options.out);
+      const out = resolve(cwd, options.out);
       const python = findPython(env);
       const result = spawnSync(
         python,
@@ -29,8 +30,7 @@ export function addDataCommands(program: Command, io: CliIo, cwd: string, env: N
       );
       if (result.status !== 0) {
         // The script's own error line names the problem.
-        const line = result.stderr.trim().split('\n').filter((text) => / ERROR |error:/.test(text)).pop() ?? result.stderr.trim().split('\n').pop();
-        io.stderr(`cdk-mlops: data profile failed: ${(line ?? `exit code ${result.status}`).replace(/^.* ERROR [\w.]+: /, '')}\n`);
+        io.stderr(`cdk-mlops: data profile failed: ${scriptError(result.stderr)}\n`);
         setExitCode(result.status === 2 ? EXIT_CODE.USAGE : EXIT_CODE.FAILED);
         return;
       }

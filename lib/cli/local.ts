@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { packageFile } from '../../constructs/private/package-files';
 import { DEFAULT_CONFIG_DIR, loadStageConfig } from '../config-loader';
@@ -50,7 +50,7 @@ export function addLocalCommands(program: Command, io: CliIo, cwd: string, env: 
     .action(async (options: LocalRunOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const config = loadStageConfig(localConfigSource(globals, cwd));
-      const dataPath = options.data ? absolute(options.data, cwd) : SAMPLE_DATA;
+      const dataPath = options.data ? resolve(cwd, options.data) : SAMPLE_DATA;
       if (!existsSync(dataPath)) throw new UsageError(`--data: ${dataPath} does not exist`);
       const python = findPython(env);
       const json = globals.json === true;
@@ -90,14 +90,10 @@ export function addLocalCommands(program: Command, io: CliIo, cwd: string, env: 
 /** `--config FILE`, else `--stage NAME` from config/ under the working directory, else the package's config/. */
 function localConfigSource(options: GlobalOptions, cwd: string) {
   if (options.config !== undefined && options.stage !== undefined) throw new UsageError('give --stage or --config, not both');
-  if (options.config !== undefined) return { configFile: absolute(options.config, cwd) };
+  if (options.config !== undefined) return { configFile: resolve(cwd, options.config) };
   const stage = options.stage ?? DEFAULT_STAGE;
   const own = join(cwd, 'config', `${stage}.json`);
   return existsSync(own) ? { configFile: own } : { stage, configDir: DEFAULT_CONFIG_DIR };
-}
-
-function absolute(path: string, cwd: string): string {
-  return isAbsolute(path) ? path : resolve(cwd, path);
 }
 
 function collectParameter(value: string, previous: Record<string, string>): Record<string, string> {

@@ -32,6 +32,7 @@ import { StageConfig } from '../stage-config';
 import { ControlPlane, filesBelow, parseS3Uri } from './control-plane';
 import { LOCAL_ACCOUNT, LocalStage, synthesizeLocalStage } from './local-stage';
 import { EmulationLayer } from './emulation-layer';
+import { runPythonScript } from './python-script';
 import { MotoServer } from './moto-server';
 import { PipelineEvent, PipelineExecutionResult, runPipeline, StepExecutionResult } from './pipeline-executor';
 import { LOCAL_TUNING_JOBS, localStepRunners } from './step-runners';
@@ -354,7 +355,7 @@ async function monitor(plane: ControlPlane, stage: LocalStage, options: LocalLoo
   await plane.downloadPrefix(captureUri, join(dir, 'input', 'endpoint'));
   const output = join(dir, 'output');
   mkdirSync(output, { recursive: true });
-  await runProcess(options.python, [packageFile('ml', 'local', 'model_monitor.py')], {
+  await runPythonScript(options.python, [packageFile('ml', 'local', 'model_monitor.py')], {
     dataset_format: JSON.stringify({ sagemakerCaptureJson: { captureIndexNames: ['endpointInput', 'endpointOutput'] } }),
     dataset_source: join(dir, 'input', 'endpoint'),
     output_path: output,
@@ -521,21 +522,6 @@ function jsonLinesLog(path: string): DeployerLog {
   const write = (level: string) => (message: string, attributes: Record<string, unknown>) =>
     writeFileSync(path, `${JSON.stringify({ level, message, ...attributes })}\n`, { flag: 'a' });
   return { info: write('INFO'), warn: write('WARN'), error: write('ERROR') };
-}
-
-function runProcess(command: string, args: string[], environment: Record<string, string>, logPath: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      writeFileSync(logPath, output);
-      if (code === 0) resolve();
-      else reject(new Error(`${basename(args[0])} exited with code ${code}: ${output.trim().split('\n').pop()}`));
-    });
-  });
 }
 
 function stopwatch() {

@@ -18,13 +18,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateModelPackageCommand, type CreateModelPackageCommandInput, DescribeModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import type { JsonObject } from '../../constructs/pipeline-definition';
 import { packageFile } from '../../constructs/private/package-files';
 import { awsImageRepository } from '../../constructs/sagemaker-image';
-import { ControlPlane } from './control-plane';
+import { ControlPlane, parseS3Uri } from './control-plane';
+import { runPythonScript } from './python-script';
 import type { StepRunners, StepRunOutcome, StepRunRequest } from './pipeline-executor';
 
 /** Where the container paths of a job's instance live on this machine. */
@@ -111,7 +112,7 @@ async function runProcessing(options: LocalRunnerOptions, request: StepRunReques
 
     const environment = mapContainerPaths(root, { ...stringMap(args.Environment) });
     const command = entrypoint ? scriptCommand(root, entrypoint) : [packageFile('ml', 'local', 'model_monitor.py')];
-    await runPython(options, command, { ...environment, [CONTAINER_ROOT_VARIABLE]: root }, join(jobDir, `${host}.log`));
+    await runPythonScript(options.python, command, { ...environment, [CONTAINER_ROOT_VARIABLE]: root }, join(jobDir, `${host}.log`));
   }
 
   for (const output of outputs) {
@@ -223,13 +224,13 @@ async function trainOnce(
   );
 
   const hyperparameterArgs = Object.entries(hyperparameters).flatMap(([name, value]) => [`--${name}`, value]);
-  const stdout = await runPython(options, [packageFile('ml', 'train.py'), ...hyperparameterArgs], environment, join(jobDir, 'algo-1.log'));
+  const stdout = await runPythonScript(options.python, [packageFile('ml', 'train.py'), ...hyperparameterArgs], environment, join(jobDir, 'algo-1.log'));
 
   const archive = join(jobDir, 'model.tar.gz');
   await packFolder(environment.SM_MODEL_DIR, archive);
   const outputPath = string(object(definition.OutputDataConfig, 'OutputDataConfig').S3OutputPath, 'OutputDataConfig.S3OutputPath').replace(/\/+$/, '');
   const modelUri = `${outputPath}/${jobName}/output/model.tar.gz`;
-  await options.controlPlane.putFile(parseLocation(modelUri), archive);
+  await options.controlPlane.putFile(parseS3Uri(modelUri), archive);
   return { modelUri, metrics: finalMetrics(stdout) };
 }
 
@@ -344,12 +345,6 @@ function finalMetrics(stdout: string): JsonObject[] {
   return [...last].map(([MetricName, Value]) => ({ MetricName, Value }));
 }
 
-function parseLocation(uri: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match) throw new Error(`"${uri}" is not an S3 object URI`);
-  return { bucket: match[1], key: match[2] };
-}
-
 // ---------------------------------------------------------------------------------------------
 // RegisterModel
 // ---------------------------------------------------------------------------------------------
@@ -415,49 +410,6 @@ function stringMap(value: unknown): Record<string, string> {
 function writeJson(path: string, value: unknown): void {
   mkdirSync(join(path, '..'), { recursive: true });
   writeFileSync(path, JSON.stringify(value));
-}
-
-/**
- * Runs a Python script; its output goes to `logPath`. A non-zero exit fails the step with the
- * script's own error line, as SageMaker's FailureReason carries the algorithm's message.
- *
- * @returns the script's stdout
- */
-function runPython(options: LocalRunnerOptions, args: string[], environment: Record<string, string>, logPath: string): Promise<string> {
-  mkdirSync(join(logPath, '..'), { recursive: true });
-  const log = createWriteStream(logPath);
-  return new Promise((resolve, reject) => {
-    const child = spawn(options.python, args, {
-      env: { ...process.env, ...environment, PYTHONUNBUFFERED: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-      log.write(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-      log.write(chunk);
-    });
-    child.once('error', (err) => {
-      log.end();
-      reject(new Error(`cannot run ${options.python}: ${err.message}`));
-    });
-    child.once('close', (code) => {
-      log.end();
-      if (code === 0) return resolve(stdout);
-      reject(new Error(`AlgorithmError: ${scriptError(stderr)} (exit code ${code}; log ${logPath})`));
-    });
-  });
-}
-
-/** The script's error line: its last ERROR log line, else argparse's `error:` line, else its last line. */
-function scriptError(stderr: string): string {
-  const lines = stderr.split('\n').map((line) => line.trim()).filter(Boolean);
-  const error = [...lines].reverse().find((line) => / ERROR /.test(line) || /: error: /.test(line));
-  return (error ?? lines[lines.length - 1] ?? 'no output').replace(/^.* ERROR [\w.]+: /, '');
 }
 
 /** Packs the folder's files at the archive root, as SageMaker packs /opt/ml/model. */
