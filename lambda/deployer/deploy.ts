@@ -10,7 +10,6 @@ import {
   type DeploymentConfig,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
-  paginateListModelPackages,
   type ProductionVariant,
   type ProductionVariantInstanceType,
   type SageMakerClient,
@@ -38,6 +37,7 @@ import {
 } from './resources';
 import { deploymentResourceName, packageTags, TAG, VARIANT_NAME } from './naming';
 import { describeValue } from '../shared/describe-value';
+import { findNewestApprovedPackage, packageModelRequest, type PackageRef } from '../shared/model-packages';
 
 /** `detail` of "SageMaker Model Package State Change" (only the fields the deployer reads). */
 export interface ModelPackageStateChangeDetail {
@@ -110,10 +110,7 @@ type DeploymentStep =
   | 'deregister-autoscaling'
   | 'update-endpoint';
 
-export interface PackageRef {
-  readonly arn: string;
-  readonly version: number;
-}
+export type { PackageRef };
 
 type Trigger =
   | { readonly kind: 'approved' | 'rejected'; readonly packageArn: string; readonly packageVersion?: number }
@@ -400,31 +397,6 @@ async function checkForSilentRollback(
   throw new SilentRollbackError(endpointName, endpoint.configName, rolledBack?.arn);
 }
 
-async function findNewestApprovedPackage(
-  sagemaker: SageMakerClient,
-  groupName: string,
-): Promise<PackageRef | undefined> {
-  const pages = paginateListModelPackages(
-    { client: sagemaker },
-    {
-      ModelPackageGroupName: groupName,
-      ModelApprovalStatus: 'Approved',
-      SortBy: 'CreationTime',
-      SortOrder: 'Descending',
-    },
-  );
-  for await (const page of pages) {
-    // An approved package that is still being registered, or failed to, cannot be deployed.
-    const newest = page.ModelPackageSummaryList?.find((summary) => summary.ModelPackageStatus === 'Completed');
-    if (newest?.ModelPackageArn) {
-      // Versioned package ARNs end in the version.
-      const version = newest.ModelPackageVersion ?? Number(newest.ModelPackageArn.split('/').pop());
-      return { arn: newest.ModelPackageArn, version };
-    }
-  }
-  return undefined;
-}
-
 /** The result when nothing is to be deployed; undefined when the newest approved package must be. */
 function keepWithoutDeploying(
   trigger: Trigger,
@@ -498,16 +470,13 @@ function buildDeploymentRequest(
 ): DeploymentRequest {
   const instance = settings.variant.type === 'instance' ? settings.variant : undefined;
   const tags = packageTags(settings.endpointName, pkg);
-  const model: Omit<CreateModelCommandInput, 'ModelName'> = {
-    ExecutionRoleArn: settings.executionRoleArn,
-    PrimaryContainer: { ModelPackageName: pkg.arn },
+  const model: Omit<CreateModelCommandInput, 'ModelName'> = packageModelRequest(pkg, {
+    executionRoleArn: settings.executionRoleArn,
     // Serverless Inference supports neither network isolation nor a VPC (see environment.ts).
-    EnableNetworkIsolation: instance !== undefined,
-    VpcConfig: instance?.vpc
-      ? { Subnets: [...instance.vpc.subnetIds], SecurityGroupIds: [...instance.vpc.securityGroupIds] }
-      : undefined,
-    Tags: tags,
-  };
+    networkIsolation: instance !== undefined,
+    vpc: instance?.vpc,
+    tags,
+  });
   const variant = productionVariantFor(settings.variant, currentInstanceCount);
   const endpointConfig: Omit<CreateEndpointConfigCommandInput, 'EndpointConfigName'> = {
     KmsKeyId: settings.kmsKeyId,
