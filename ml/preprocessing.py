@@ -1,9 +1,16 @@
-"""Feature processing for the churn pipeline (SageMaker Processing, scikit-learn 1.2-1 container).
+"""Feature processing for the pipeline (SageMaker Processing, scikit-learn 1.2-1 container).
 
 Reads every *.csv under --input-dir (several files are fine: with more than one instance SageMaker
 shards the S3 objects across instances), splits the rows into train/validation/test with a
-seeded, label-stratified split, and writes what the built-in XGBoost algorithm reads: CSV, no
-header, label in the first column, numeric features only.
+seeded split, and writes what the built-in XGBoost algorithm reads: CSV, no header, label in the
+first column, numeric features only.
+
+--problem-type says what the label holds and how the rows are split:
+    binary       (default) 0/1; split stratified on the label, so every split holds both values
+    multiclass   whole numbers 0 to --num-classes - 1 (what multi:softmax trains on); split
+                 stratified on the label, so every split holds every class
+    regression   any finite number; split stratified on ten quantile bins of the label (fewer for
+                 small data), so every split spans the label's range; every split needs 2 rows
 
 Outputs under --output-dir:
     train/train.csv, validation/validation.csv, test/test.csv    label first, no header
@@ -30,6 +37,12 @@ logger = logging.getLogger("preprocessing")
 CONTAINER_ROOT = os.environ.get("CDK_MLOPS_CONTAINER_ROOT", "")
 
 SPLITS = ("train", "validation", "test")
+PROBLEM_TYPES = ("binary", "multiclass", "regression")
+# Regression splits are stratified on this many quantile bins of the label, at most one bin per
+# MIN_ROWS_PER_BIN rows, so each bin is large enough to reach every split.
+REGRESSION_BINS = 10
+MIN_ROWS_PER_BIN = 20
+MIN_REGRESSION_SPLIT_ROWS = 2
 
 
 class DataError(Exception):
@@ -37,10 +50,12 @@ class DataError(Exception):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description="Churn feature processing for SageMaker Processing.")
+    parser = argparse.ArgumentParser(description="Feature processing for SageMaker Processing.")
     parser.add_argument("--input-dir", default=CONTAINER_ROOT + "/opt/ml/processing/input")
     parser.add_argument("--output-dir", default=CONTAINER_ROOT + "/opt/ml/processing")
     parser.add_argument("--label-column", default="churn")
+    parser.add_argument("--problem-type", choices=PROBLEM_TYPES, default="binary")
+    parser.add_argument("--num-classes", type=int, help="number of classes K (multiclass only): labels 0 to K-1")
     parser.add_argument("--train-ratio", type=float, default=0.7)
     parser.add_argument("--validation-ratio", type=float, default=0.15)
     parser.add_argument("--seed", type=int, default=42)
@@ -57,6 +72,12 @@ def parse_args(argv=None):
             "--train-ratio and --validation-ratio must be above 0 and sum to less than 1, "
             "got %s and %s" % (args.train_ratio, args.validation_ratio)
         )
+    if args.problem_type == "multiclass" and args.num_classes is None:
+        parser.error("--problem-type multiclass needs --num-classes K (the labels are 0 to K-1)")
+    if args.problem_type == "multiclass" and args.num_classes < 2:
+        parser.error("--num-classes must be at least 2, got %d" % args.num_classes)
+    if args.problem_type != "multiclass" and args.num_classes is not None:
+        parser.error("--num-classes is only for --problem-type multiclass, got --problem-type %s" % args.problem_type)
     return args
 
 
@@ -88,7 +109,7 @@ def read_input(input_dir):
     return frame
 
 
-def clean_label(frame, label_column):
+def clean_label(frame, label_column, problem_type="binary", num_classes=None):
     if label_column not in frame.columns:
         raise DataError("label column '%s' not found; columns are %s" % (label_column, list(frame.columns)))
     missing = frame[label_column].isna()
@@ -96,24 +117,69 @@ def clean_label(frame, label_column):
         logger.warning("dropping %d row(s) with no '%s' value", int(missing.sum()), label_column)
         frame = frame[~missing].reset_index(drop=True)
     labels = pd.to_numeric(frame[label_column], errors="coerce")
-    invalid = frame[label_column][labels.isna() | ~labels.isin([0, 1])]
+    if problem_type == "binary":
+        labels = binary_labels(frame[label_column], labels, label_column)
+    elif problem_type == "multiclass":
+        labels = class_labels(frame[label_column], labels, label_column, num_classes)
+    else:
+        labels = regression_labels(frame[label_column], labels, label_column)
+    frame = frame.copy()
+    frame[label_column] = labels
+    return frame
+
+
+def examples(values):
+    """Up to five distinct offending values, as strings, for an error message."""
+    return sorted(values.astype(str).unique())[:5]
+
+
+def binary_labels(raw, labels, label_column):
+    invalid = raw[labels.isna() | ~labels.isin([0, 1])]
     if len(invalid):
         raise DataError(
             "label column '%s' must be binary (0 or 1); found other values such as %s"
-            % (label_column, sorted(invalid.astype(str).unique())[:5])
+            % (label_column, examples(invalid))
         )
     if labels.nunique() < 2:
         raise DataError(
             "label column '%s' is not binary: it needs both 0 and 1, found only %s"
             % (label_column, sorted(labels.unique().tolist()))
         )
-    frame = frame.copy()
-    frame[label_column] = labels.astype(int)
-    return frame
+    return labels.astype(int)
+
+
+def class_labels(raw, labels, label_column, num_classes):
+    # multi:softmax and multi:softprob read the label as the class index 0..num_class-1.
+    invalid = raw[labels.isna() | ~labels.isin(range(num_classes))]
+    if len(invalid):
+        raise DataError(
+            "label column '%s' must hold whole numbers 0 to %d for --num-classes %d; found other values such as %s"
+            % (label_column, num_classes - 1, num_classes, examples(invalid))
+        )
+    return labels.astype(int)
+
+
+def regression_labels(raw, labels, label_column):
+    invalid = raw[labels.isna() | ~np.isfinite(labels.fillna(0))]
+    if len(invalid):
+        raise DataError(
+            "label column '%s' must hold finite numbers for regression; found other values such as %s"
+            % (label_column, examples(invalid))
+        )
+    return labels.astype(float)
+
+
+def strata(labels, problem_type):
+    """What the split is stratified on: the label itself, or for regression its quantile bins."""
+    if problem_type != "regression":
+        return labels
+    bins = max(1, min(REGRESSION_BINS, len(labels) // MIN_ROWS_PER_BIN))
+    # Ranks, not values, so tied labels cannot collapse two bin edges into one.
+    return pd.Series(pd.qcut(labels.rank(method="first"), bins, labels=False), index=labels.index)
 
 
 def split_indices(labels, train_ratio, validation_ratio, seed):
-    """Stratified split, so every split keeps the churn rate and holds both label values."""
+    """Stratified split: each stratum (label value or label bin) is split in the same ratios."""
     rng = np.random.default_rng(seed)
     parts = {name: [] for name in SPLITS}
     for value in sorted(labels.unique()):
@@ -126,14 +192,32 @@ def split_indices(labels, train_ratio, validation_ratio, seed):
     return {name: rng.permutation(np.concatenate(chunks)) for name, chunks in parts.items()}
 
 
-def check_split(labels, indices, label_column):
-    for name in SPLITS:
-        if labels.iloc[indices[name]].nunique() < 2:
-            sizes = ", ".join("%s %d" % (split, len(indices[split])) for split in SPLITS)
-            raise DataError(
-                "too few rows to split: %d rows (%d with %s=1) give %s; every split needs rows with "
-                "both label values" % (len(labels), int(labels.sum()), label_column, sizes)
-            )
+def split_sizes(indices):
+    return ", ".join("%s %d" % (split, len(indices[split])) for split in SPLITS)
+
+
+def check_split(labels, indices, label_column, problem_type="binary", num_classes=None):
+    if problem_type == "binary":
+        for name in SPLITS:
+            if labels.iloc[indices[name]].nunique() < 2:
+                raise DataError(
+                    "too few rows to split: %d rows (%d with %s=1) give %s; every split needs rows with "
+                    "both label values" % (len(labels), int(labels.sum()), label_column, split_sizes(indices))
+                )
+    elif problem_type == "multiclass":
+        for value in range(num_classes):
+            counts = ", ".join("%s %d" % (name, int((labels.iloc[indices[name]] == value).sum())) for name in SPLITS)
+            if any((labels.iloc[indices[name]] == value).sum() == 0 for name in SPLITS):
+                raise DataError(
+                    "too few rows to split: class %s=%d has %d of %d rows, which give %s; every split needs "
+                    "rows of every class 0 to %d" % (label_column, value, int((labels == value).sum()), len(labels),
+                                                     counts, num_classes - 1)
+                )
+    elif min(len(indices[name]) for name in SPLITS) < MIN_REGRESSION_SPLIT_ROWS:
+        raise DataError(
+            "too few rows to split: %d rows give %s; every split needs at least %d rows"
+            % (len(labels), split_sizes(indices), MIN_REGRESSION_SPLIT_ROWS)
+        )
 
 
 def fit_features(train):
@@ -194,11 +278,12 @@ def baseline_frame(train, label_column):
     statistics.json and constraints.json take theirs from this header (same page), so the output column
     keeps the label's name: it is the model's churn prediction.
 
-    The built-in XGBoost binary:logistic endpoint returns one churn probability per row, which the
-    training data does not have (the model is trained after this step), so the 0/1 label stands in for
-    it. It is written as a float (0.0/1.0) so the analyzer infers the column as Fractional, the type of
-    the captured probabilities; as Integral it would fail the data_type_check of every monitoring run.
-    Its distribution (only 0 and 1) still differs from that of probabilities.
+    The built-in XGBoost endpoint returns one prediction per row (binary:logistic a probability,
+    multi:softmax a class index, reg:squarederror a value), which the training data does not have (the
+    model is trained after this step), so the label stands in for it; evaluation.py rewrites the column
+    with the model's predictions. It is written as a float (0.0/1.0) so the analyzer infers the column
+    as Fractional, the type of the captured probabilities; as Integral it would fail the data_type_check
+    of every monitoring run. Its distribution (only 0 and 1) still differs from that of probabilities.
     """
     features = [column for column in train.columns if column != label_column]
     baseline = train[[label_column] + features].copy()
@@ -207,10 +292,10 @@ def baseline_frame(train, label_column):
 
 
 def run(args):
-    frame = clean_label(read_input(args.input_dir), args.label_column)
+    frame = clean_label(read_input(args.input_dir), args.label_column, args.problem_type, args.num_classes)
     labels = frame[args.label_column]
-    indices = split_indices(labels, args.train_ratio, args.validation_ratio, args.seed)
-    check_split(labels, indices, args.label_column)
+    indices = split_indices(strata(labels, args.problem_type), args.train_ratio, args.validation_ratio, args.seed)
+    check_split(labels, indices, args.label_column, args.problem_type, args.num_classes)
     raw = {name: frame.iloc[idx].reset_index(drop=True) for name, idx in indices.items()}
     spec = fit_features(raw["train"].drop(columns=[args.label_column]))
     splits = {

@@ -155,3 +155,103 @@ def test_fails_on_ratios_that_leave_no_test_split(tmp_path):
 
     assert process.returncode == 2
     assert re.search(r"must be above 0 and sum to less than 1, got 0.8 and 0.2", process.stderr)
+
+
+def class_rows(count, classes=3, label=lambda i, k: i % k):
+    return pd.DataFrame({"length": [float(i % 17) for i in range(count)], "colour": ["red", "blue"] * (count // 2),
+                         "species": [label(i, classes) for i in range(count)]})
+
+
+def price_rows(count, price=lambda i: 100.0 + 3 * i):
+    return pd.DataFrame({"rooms": [i % 5 + 1 for i in range(count)], "district": ["north", "south"] * (count // 2),
+                         "price": [price(i) for i in range(count)]})
+
+
+def test_multiclass_splits_keep_every_class_in_every_split(tmp_path):
+    # GIVEN 90 rows of three classes
+    input_dir = write_input(tmp_path / "input", {"data.csv": class_rows(90)})
+
+    # WHEN processed as a multiclass problem
+    check_ok(preprocess(input_dir, tmp_path / "out", "--problem-type", "multiclass", "--num-classes", "3",
+                        "--label-column", "species"))
+
+    # THEN every split holds every class, as whole numbers, in the layout of the binary splits
+    for name in ("train", "validation", "test"):
+        split = read_split(tmp_path / "out", name)
+        assert sorted(split[0].unique()) == [0, 1, 2]
+        assert pd.api.types.is_integer_dtype(split[0])
+    baseline = pd.read_csv(tmp_path / "out" / "baseline" / "baseline.csv")
+    assert list(baseline.columns) == ["species", "length", "colour_blue", "colour_red"]
+    assert pd.api.types.is_float_dtype(baseline["species"])
+
+
+def test_regression_splits_are_seeded_and_span_the_label_range(tmp_path):
+    # GIVEN 200 rows with a numeric label
+    input_dir = write_input(tmp_path / "input", {"data.csv": price_rows(200)})
+
+    # WHEN processed twice as a regression problem
+    for out in ("a", "b"):
+        check_ok(preprocess(input_dir, tmp_path / out, "--problem-type", "regression", "--label-column", "price"))
+
+    # THEN the split ratios hold, each split spans the label's range (stratified on quantile bins)
+    sizes = {name: len(read_split(tmp_path / "a", name)) for name in ("train", "validation", "test")}
+    assert sizes == {"train": 140, "validation": 30, "test": 30}
+    for name in sizes:
+        labels = read_split(tmp_path / "a", name)[0]
+        assert pd.api.types.is_float_dtype(labels)
+        assert labels.min() < 160 and labels.max() > 640
+    # AND the same seed gives the same bytes
+    for name in OUTPUTS:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    baseline = pd.read_csv(tmp_path / "a" / "baseline" / "baseline.csv")
+    assert list(baseline.columns) == ["price", "rooms", "district_north", "district_south"]
+
+
+@pytest.mark.parametrize("files, args, message", [
+    pytest.param({"data.csv": class_rows(60, label=lambda i, k: [0, 1, 3][i % 3])},
+                 ["--problem-type", "multiclass", "--num-classes", "3"],
+                 r"label column 'species' must hold whole numbers 0 to 2 for --num-classes 3; "
+                 r"found other values such as \['3'\]", id="multiclass label out of range"),
+    pytest.param({"data.csv": class_rows(60, label=lambda i, k: ["cat", "dog", 1.5][i % 3])},
+                 ["--problem-type", "multiclass", "--num-classes", "3"],
+                 r"must hold whole numbers 0 to 2 for --num-classes 3; found other values such as \['1.5', 'cat', 'dog'\]",
+                 id="multiclass label not whole numbers"),
+    pytest.param({"data.csv": class_rows(60, label=lambda i, k: i % 2)},
+                 ["--problem-type", "multiclass", "--num-classes", "3"],
+                 r"too few rows to split: class species=2 has 0 of 60 rows, which give train 0, validation 0, test 0; "
+                 r"every split needs rows of every class 0 to 2", id="multiclass class absent"),
+    pytest.param({"data.csv": class_rows(60, label=lambda i, k: 2 if i < 3 else i % 2)},
+                 ["--problem-type", "multiclass", "--num-classes", "3"],
+                 r"too few rows to split: class species=2 has 3 of 60 rows, which give train 2, validation 0, test 1",
+                 id="multiclass class too rare"),
+    pytest.param({"data.csv": price_rows(40, price=lambda i: ["cheap", "inf", 5.0, 7.0][i % 4])},
+                 ["--problem-type", "regression", "--label-column", "price"],
+                 r"label column 'price' must hold finite numbers for regression; found other values such as "
+                 r"\['cheap', 'inf'\]", id="regression label not numeric"),
+    pytest.param({"data.csv": price_rows(6)}, ["--problem-type", "regression", "--label-column", "price"],
+                 r"too few rows to split: 6 rows give train 4, validation 1, test 1; every split needs at least 2 rows",
+                 id="regression too few rows"),
+])
+def test_fails_with_a_clear_message_on_unusable_labels_of_other_problem_types(tmp_path, files, args, message):
+    input_dir = write_input(tmp_path / "input", files)
+
+    process = preprocess(input_dir, tmp_path / "out", "--label-column", "species", *args)
+
+    assert process.returncode == 1
+    assert re.search(message, process.stderr), process.stderr
+    assert "Traceback" not in process.stderr
+    assert len([line for line in process.stderr.splitlines() if " ERROR " in line]) == 1
+    assert not (tmp_path / "out" / "train").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--problem-type", "multiclass"], r"--problem-type multiclass needs --num-classes K"),
+    (["--problem-type", "multiclass", "--num-classes", "1"], r"--num-classes must be at least 2, got 1"),
+    (["--num-classes", "3"], r"--num-classes is only for --problem-type multiclass, got --problem-type binary"),
+    (["--problem-type", "ordinal"], r"argument --problem-type: invalid choice: 'ordinal'"),
+])
+def test_fails_on_problem_type_arguments_that_do_not_fit(tmp_path, args, message):
+    process = preprocess(tmp_path, tmp_path / "out", *args)
+
+    assert process.returncode == 2
+    assert re.search(message, process.stderr), process.stderr
