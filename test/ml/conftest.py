@@ -14,6 +14,8 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ML_DIR = os.path.join(REPO, "ml")
 SAMPLE_CSV = os.path.join(ML_DIR, "data", "churn-sample.csv")
+REGRESSION_CSV = os.path.join(ML_DIR, "data", "delivery-sample.csv")
+REGRESSION_LABEL = "delivery_minutes"
 # The hyperparameters the pipeline uses for the built-in XGBoost algorithm, in its spelling.
 PIPELINE_HYPERPARAMETERS = ["--objective", "binary:logistic", "--num_round", "50", "--max_depth", "5", "--eta", "0.2"]
 # The analyzer environment of the pipeline's DataQualityBaseline step (constructs/training-pipeline.ts).
