@@ -6,8 +6,11 @@ SM_MODEL_DIR, which SageMaker packs into model.tar.gz), so evaluation.py works w
 
 Channels: SM_CHANNEL_TRAIN, SM_CHANNEL_VALIDATION (every *.csv in each). Hyperparameters arrive as
 arguments; the built-in algorithm's underscore spellings (--num_round) are accepted too, so one
-hyperparameter map serves both. Each round prints `train:auc=<v>` and `validation:auc=<v>` on
-stdout for a metric definition such as `validation:auc=([0-9\\.]+)`.
+hyperparameter map serves both. Each round prints `train:<metric>=<v>` and
+`validation:<metric>=<v>` on stdout, <metric> being --eval_metric (auc by default; merror or
+mlogloss with multi:softmax, rmse or mae with reg:squarederror), for a metric definition such as
+`validation:auc=([0-9\\.]+)`. A multi:softmax or multi:softprob objective needs --num_class, the
+number of classes (the labels are 0 to num_class - 1), as the built-in algorithm does.
 
 Self-contained on purpose: SageMaker ships only this file into the container.
 """
@@ -44,6 +47,8 @@ def parse_args(argv=None):
     # The built-in algorithm's hyperparameter; the pipeline sets it so the metric definitions find it.
     parser.add_argument("--eval-metric", "--eval_metric", dest="eval_metric", default="auc")
     parser.add_argument("--seed", type=int, default=42)
+    # The built-in algorithm's hyperparameter, required with multi:softmax and multi:softprob.
+    parser.add_argument("--num-class", "--num_class", dest="num_class", type=int)
     # The rest of the built-in algorithm's tunable hyperparameters; unset ones keep XGBoost's defaults.
     for name in TUNABLE_FLOATS:
         parser.add_argument("--" + name.replace("_", "-"), "--" + name, dest=name, type=float)
@@ -56,6 +61,10 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.num_round < 1:
         parser.error("--num-round must be at least 1, got %d" % args.num_round)
+    if args.objective.startswith("multi:") and args.num_class is None:
+        parser.error("--objective %s needs --num_class (the number of classes)" % args.objective)
+    if args.num_class is not None and args.num_class < 2:
+        parser.error("--num_class must be at least 2, got %d" % args.num_class)
     return args
 
 
@@ -95,18 +104,29 @@ def train(args, train_data, validation_data):
         "eval_metric": args.eval_metric,
         "seed": args.seed,
     }
-    for name in TUNABLE_FLOATS + ("max_delta_step",):
+    for name in TUNABLE_FLOATS + ("max_delta_step", "num_class"):
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
     logger.info("training with %s for %d rounds", params, args.num_round)
-    return xgb.train(
-        params,
-        train_data,
-        num_boost_round=args.num_round,
-        evals=[(train_data, "train"), (validation_data, "validation")],
-        verbose_eval=False,
-        callbacks=[PrintMetrics()],
-    )
+    try:
+        return xgb.train(
+            params,
+            train_data,
+            num_boost_round=args.num_round,
+            evals=[(train_data, "train"), (validation_data, "validation")],
+            verbose_eval=False,
+            callbacks=[PrintMetrics()],
+        )
+    except xgb.core.XGBoostError as error:
+        # Labels the objective cannot take (a class index of num_class or more, a binary:logistic
+        # label outside [0, 1]) and unknown metric names end up here; the first line says which.
+        raise DataError("XGBoost refused to train with %s: %s" % (params, xgboost_reason(error)))
+
+
+def xgboost_reason(error):
+    """The readable part of an XGBoostError: its first line without the source location prefix."""
+    line = str(error).strip().splitlines()[0]
+    return line.split(": ", 1)[1] if line.startswith("[") and ": " in line else line
 
 
 def run(args):

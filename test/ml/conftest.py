@@ -9,6 +9,8 @@ import types
 import urllib.error
 import urllib.request
 
+import numpy as np
+import pandas as pd
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -83,6 +85,71 @@ def trained_model(tmp_path_factory, processing_dir):
     }))
     pack_model(model_dir)
     return model_dir, process
+
+
+# The built-in algorithm's hyperparameters for the other problem types, in its spelling.
+REGRESSION_HYPERPARAMETERS = ["--objective", "reg:squarederror", "--eval_metric", "rmse"]
+MULTICLASS_HYPERPARAMETERS = ["--objective", "multi:softmax", "--num_class", "3", "--eval_metric", "merror"]
+MULTICLASS_LABEL = "plan"
+
+
+def multiclass_frame(rows=600, seed=7):
+    """A synthetic three-class problem: the plan (0 basic, 1 plus, 2 premium) a customer picks, from
+    income, household size and region, plus noise; a few incomes blank."""
+    rng = np.random.default_rng(seed)
+    income = rng.normal(50, 15, rows).round(1)
+    household = rng.integers(1, 6, rows)
+    region = rng.choice(["east", "north", "west"], rows)
+    scores = np.stack([
+        np.zeros(rows),
+        0.08 * (income - 48) + 0.4 * (household - 3) + np.where(region == "north", 0.5, 0.0),
+        0.16 * (income - 50) + 0.2 * (household - 3) + np.where(region == "west", 0.8, 0.0),
+    ], axis=1) + rng.gumbel(0, 0.5, (rows, 3))
+    frame = pd.DataFrame({"income": income, "household": household, "region": region,
+                          MULTICLASS_LABEL: scores.argmax(axis=1)})
+    frame.loc[rng.random(rows) < 0.03, "income"] = np.nan
+    return frame
+
+
+def train(processing_dir, model_dir, *hyperparameters):
+    process = check_ok(run_script("train.py", *hyperparameters, env={
+        "SM_CHANNEL_TRAIN": str(processing_dir / "train"),
+        "SM_CHANNEL_VALIDATION": str(processing_dir / "validation"),
+        "SM_MODEL_DIR": str(model_dir),
+    }))
+    pack_model(model_dir)
+    return model_dir, process
+
+
+@pytest.fixture(scope="session")
+def regression_processing_dir(tmp_path_factory):
+    """/opt/ml/processing after preprocessing the regression sample."""
+    root = tmp_path_factory.mktemp("regression")
+    (root / "input").mkdir()
+    (root / "input" / "delivery-sample.csv").write_bytes(open(REGRESSION_CSV, "rb").read())
+    check_ok(preprocess(root / "input", root, "--problem-type", "regression", "--label-column", REGRESSION_LABEL))
+    return root
+
+
+@pytest.fixture(scope="session")
+def regression_model(tmp_path_factory, regression_processing_dir):
+    return train(regression_processing_dir, tmp_path_factory.mktemp("regression-model"), *REGRESSION_HYPERPARAMETERS)
+
+
+@pytest.fixture(scope="session")
+def multiclass_processing_dir(tmp_path_factory):
+    """/opt/ml/processing after preprocessing the synthetic three-class data set."""
+    root = tmp_path_factory.mktemp("multiclass")
+    (root / "input").mkdir()
+    multiclass_frame().to_csv(root / "input" / "plans.csv", index=False)
+    check_ok(preprocess(root / "input", root, "--problem-type", "multiclass", "--num-classes", "3",
+                        "--label-column", MULTICLASS_LABEL))
+    return root
+
+
+@pytest.fixture(scope="session")
+def multiclass_model(tmp_path_factory, multiclass_processing_dir):
+    return train(multiclass_processing_dir, tmp_path_factory.mktemp("multiclass-model"), *MULTICLASS_HYPERPARAMETERS)
 
 
 def monitor(source, output, baseline=None, dataset_format=None):
