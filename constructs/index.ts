@@ -11,3 +11,7 @@ export * from './naming';
 export * from './instance-types';
 export * from './xgboost-tuning';
 export * from './exploration-workspace';
+export { BIAS_METRICS, COMPARISONS, METRICS_SECTION, MODEL_METRICS, PROBLEM_TYPES } from '../lambda/shared/model-metrics';
+export type { BiasMetric, Comparison, MetricDirection, ProblemType } from '../lambda/shared/model-metrics';
+export { RISK_RATINGS } from '../lambda/review-gate/environment';
+export type { ReviewCheckInput, RiskRating } from '../lambda/review-gate/environment';

@@ -72,7 +72,43 @@ const MODEL_MONITOR_IMAGE_ACCOUNTS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The repository of one of AWS's own SageMaker images (framework or Model Monitor) that
+ * Accounts of the SageMaker Clarify processing image by region, from the SageMaker Python SDK's
+ * image_uri_config (clarify.json, version 1.0).
+ */
+const CLARIFY_IMAGE_ACCOUNTS: Readonly<Record<string, string>> = {
+  'af-south-1': '811711786498',
+  'ap-east-1': '098760798382',
+  'ap-northeast-1': '377024640650',
+  'ap-northeast-2': '263625296855',
+  'ap-northeast-3': '364406365360',
+  'ap-south-1': '452307495513',
+  'ap-southeast-1': '834264404009',
+  'ap-southeast-2': '007051062584',
+  'ca-central-1': '675030665977',
+  'cn-north-1': '122526803553',
+  'cn-northwest-1': '122578899357',
+  'eu-central-1': '017069133835',
+  'eu-north-1': '763603941244',
+  'eu-south-1': '638885417683',
+  'eu-west-1': '131013547314',
+  'eu-west-2': '440796970383',
+  'eu-west-3': '341593696636',
+  'me-south-1': '835444307964',
+  'sa-east-1': '520018980103',
+  'us-east-1': '205585389593',
+  'us-east-2': '211330385671',
+  'us-west-1': '740489534195',
+  'us-west-2': '306415355426',
+};
+
+/** The region tables of AWS's own images by repository; framework images share one. */
+const IMAGE_ACCOUNTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'sagemaker-model-monitor-analyzer': MODEL_MONITOR_IMAGE_ACCOUNTS,
+  'sagemaker-clarify-processing': CLARIFY_IMAGE_ACCOUNTS,
+};
+
+/**
+ * The repository of one of AWS's own SageMaker images (framework, Model Monitor or Clarify) that
  * `imageUri` names, with the account checked against the image's account in that region;
  * undefined for any other image, such as a repository of the same name in another account.
  */
@@ -80,7 +116,7 @@ export function awsImageRepository(imageUri: string): string | undefined {
   const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(imageUri);
   if (!match) return undefined;
   const [, account, region, repository] = match;
-  const accounts = repository === 'sagemaker-model-monitor-analyzer' ? MODEL_MONITOR_IMAGE_ACCOUNTS : FRAMEWORK_IMAGE_ACCOUNTS;
+  const accounts = IMAGE_ACCOUNTS[repository] ?? FRAMEWORK_IMAGE_ACCOUNTS;
   return accounts[region] === account ? repository : undefined;
 }
 
@@ -99,6 +135,11 @@ export abstract class SageMakerImage {
   /** The Model Monitor analyzer: computes data-quality baselines and checks captured data against them. */
   public static modelMonitorAnalyzer(): SageMakerImage {
     return new FrameworkImage('sagemaker-model-monitor-analyzer', 'latest', MODEL_MONITOR_IMAGE_ACCOUNTS);
+  }
+
+  /** The SageMaker Clarify processing image: bias metrics and explanations. */
+  public static clarify(): SageMakerImage {
+    return new FrameworkImage('sagemaker-clarify-processing', '1.0', CLARIFY_IMAGE_ACCOUNTS);
   }
 
   /** An image by URI, such as `123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/train:1.4`. */

@@ -1,8 +1,12 @@
-import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -18,12 +22,11 @@ import {
   ExecutionVariable,
   FailStep,
   join,
-  jsonGet,
+  LambdaStep,
   PipelineDefinition,
   PipelineParameter,
   PipelineValue,
   ProcessingStep,
-  PropertyFile,
   RegisterModelStep,
   Reference,
   RetryExceptionType,
@@ -33,8 +36,12 @@ import {
   TuningStep,
 } from './pipeline-definition';
 import { PIPELINE_PARAMETER } from '../lambda/retraining-governor/environment';
+import { checkProblems, describeCheckProblems, HEADLINE_METRIC, REVIEW_OUTPUT, REVIEW_REQUEST, resolveChecks, ReviewCheckInput, RiskRating } from '../lambda/review-gate/environment';
+import { BIAS_METRICS, BiasMetric, isBiasMetric, PROBLEM_TYPES, ProblemType } from '../lambda/shared/model-metrics';
 import { FeatureOutput, FeatureProcessing } from './feature-processing';
 import { IModelRegistry, ModelApprovalStatus } from './model-registry';
+import { ReviewGate } from './review-gate';
+import { SecureFunction } from './secure-function';
 import { SageMakerImage } from './sagemaker-image';
 
 /** Properties of {@link TrainingPipeline}. */
@@ -88,8 +95,29 @@ export interface TrainingPipelineProps {
   readonly trainingImage?: SageMakerImage;
 
   /**
+   * What the model predicts: `binary` (a probability of class 1), `multiclass` (a class index) or
+   * `regression` (a value). Sets the XGBoost objective, what the evaluation writes and which
+   * metrics the review may check.
+   * @default 'binary'
+   */
+  readonly problemType?: ProblemType;
+
+  /**
+   * Classes of a multiclass model (labels 0 to numClasses - 1); required with `problemType: 'multiclass'`.
+   * @default - none
+   */
+  readonly numClasses?: number;
+
+  /**
+   * The label column of the raw data, for the data profile and the bias report (the feature
+   * step's script takes its own `--label-column`).
+   * @default 'churn'
+   */
+  readonly labelColumn?: string;
+
+  /**
    * Hyperparameters of the training job.
-   * @default - binary:logistic, 50 rounds, max depth 5, eta 0.2, evaluated on AUC
+   * @default - TrainingPipeline.defaultHyperparameters(problemType, numClasses): 50 rounds, max depth 5, eta 0.2 and the problem type's objective and metric
    */
   readonly hyperparameters?: Record<string, string>;
 
@@ -154,17 +182,24 @@ export interface TrainingPipelineProps {
   readonly evaluationImage?: SageMakerImage;
 
   /**
-   * Metric in evaluation.json (`binary_classification_metrics.<name>.value`) that gates registration.
-   * @default 'auc'
+   * The review gate between evaluation and registration: checks that must all hold, and the
+   * champion/challenger comparison.
+   * @default - binary: auc >= 0.75, no champion check; other problem types must say
    */
-  readonly metricName?: string;
+  readonly review?: TrainingReview;
 
   /**
-   * Models are registered only when the metric is at least this (a run's `MetricThreshold`
-   * parameter can override it).
-   * @default 0.75
+   * A pre-training bias report (SageMaker Clarify) on the run's raw data, registered with the
+   * package (`ModelMetrics.Bias`); its metrics become checkable by the review.
+   * @default - no bias report
    */
-  readonly metricThreshold?: number;
+  readonly bias?: BiasReport;
+
+  /** @default logs.RetentionDays.ONE_YEAR - of the review gate's function */
+  readonly logRetention?: logs.RetentionDays;
+
+  /** @default RemovalPolicy.RETAIN - of the review gate's log group */
+  readonly removalPolicy?: RemovalPolicy;
 
   /**
    * Run the jobs inside this VPC (private subnets) instead of SageMaker's network.
@@ -193,6 +228,40 @@ export interface TrainingPipelineProps {
    * @default - no step caching
    */
   readonly stepCacheExpiry?: Duration;
+}
+
+/** The review gate of `TrainingPipeline`. */
+export interface TrainingReview {
+  /**
+   * Checks that must all hold, each a metric of the problem type (see MODEL_METRICS) or a bias
+   * metric (see BIAS_METRICS, bounding its absolute value), a threshold, and optionally the
+   * comparison (default: the metric's good direction, `>=` or `<=`). The first is a model metric:
+   * the run's `MetricThreshold` parameter overrides its threshold and the champion check uses it.
+   */
+  readonly checks: readonly ReviewCheckInput[];
+  /**
+   * The candidate may be worse than the champion (the group's newest approved package, from its
+   * registered evaluation report) by at most this much on the first check's metric. A first model,
+   * with no champion, passes.
+   * @default - no champion check
+   */
+  readonly championMargin?: number;
+  /** @default '' - what the model is for, on its model card */
+  readonly intendedUse?: string;
+  /** @default 'Unknown' - the model card's risk rating */
+  readonly riskRating?: RiskRating;
+}
+
+/** A pre-training bias report of `TrainingPipeline` (SageMaker Clarify on the raw data). */
+export interface BiasReport {
+  /** The column of the sensitive attribute, such as `age`. */
+  readonly facet: string;
+  /** Values of the facet that form the sensitive group; one number is a threshold (values above it). */
+  readonly facetValues: readonly (string | number)[];
+  /** @default [1] - label values of the positive outcome; one number is a threshold */
+  readonly labelValues?: readonly (string | number)[];
+  /** @default ['CI', 'DPL'] */
+  readonly metrics?: readonly BiasMetric[];
 }
 
 /** A search range of a numeric hyperparameter. */
@@ -247,36 +316,60 @@ export const TRAINING_PIPELINE_PARAMETERS = {
   PROCESSING_INSTANCE_TYPE: 'ProcessingInstanceType',
   PROCESSING_INSTANCE_COUNT: 'ProcessingInstanceCount',
   TRAINING_INSTANCE_TYPE: 'TrainingInstanceType',
+  /** Overrides the threshold of the review's first check. */
   METRIC_THRESHOLD: 'MetricThreshold',
   MODEL_APPROVAL_STATUS: 'ModelApprovalStatus',
 } as const;
 
 /**
- * A SageMaker pipeline that turns raw data into a registered, evaluated model: feature processing
- * → training → evaluation → condition on a metric → register model package (else fail, naming the
- * metric and threshold). Jobs run network-isolated with encrypted volumes, outputs and
- * inter-container traffic, under a least-privilege execution role.
+ * A SageMaker pipeline that turns raw data into a registered, reviewed model: data profile →
+ * feature processing → (bias report) → training or tuning → evaluation → data-quality baseline →
+ * review (every check, and the champion) → register the model package with its model card, else
+ * fail naming every check that failed. Jobs run network-isolated with encrypted volumes, outputs
+ * and inter-container traffic, under a least-privilege execution role.
  */
 export class TrainingPipeline extends Construct {
   /** The key that encrypts what this construct stores. */
   public readonly encryptionKey: kms.IKey;
   /** Step names, in run order, without tuning (see `stepNames`). */
-  public static readonly STEP_NAMES = ['DataProfile', FeatureProcessing.STEP_NAME, 'Train', 'Evaluate', 'DataQualityBaseline', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold'];
-  /** The training job's hyperparameters unless `hyperparameters` says otherwise. */
-  public static readonly DEFAULT_HYPERPARAMETERS: Readonly<Record<string, string>> = {
-    objective: 'binary:logistic',
-    num_round: '50',
-    max_depth: '5',
-    eta: '0.2',
-    eval_metric: 'auc',
-  };
-  /** This pipeline's step names, in run order: `Tune` in place of `Train` when tuning is configured. */
+  public static readonly STEP_NAMES = [
+    'DataProfile',
+    FeatureProcessing.STEP_NAME,
+    'BiasReport',
+    'Train',
+    'Evaluate',
+    'DataQualityBaseline',
+    'Review',
+    'CheckReview',
+    'RegisterModel',
+    'ReviewFailed',
+  ];
+
+  /**
+   * The training job's hyperparameters unless `hyperparameters` says otherwise: the built-in
+   * XGBoost objective and evaluation metric of the problem type
+   * (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost_hyperparameters.html), 50 rounds,
+   * max depth 5, eta 0.2. multi:softmax answers the class index, the one column the endpoint
+   * captures and the data-quality baseline expects.
+   */
+  public static defaultHyperparameters(problemType: ProblemType = 'binary', numClasses?: number): Record<string, string> {
+    const objective: Record<ProblemType, Record<string, string>> = {
+      binary: { objective: 'binary:logistic', eval_metric: 'auc' },
+      multiclass: { objective: 'multi:softmax', num_class: String(numClasses ?? ''), eval_metric: 'merror' },
+      regression: { objective: 'reg:squarederror', eval_metric: 'rmse' },
+    };
+    return { num_round: '50', max_depth: '5', eta: '0.2', ...objective[problemType] };
+  }
+
+  /** This pipeline's step names, in run order: `Tune` in place of `Train` when tuning is configured, no `DataProfile` or `BiasReport` when off. */
   public readonly stepNames: string[];
 
   public readonly pipelineName: string;
   public readonly pipelineArn: string;
   /** The role SageMaker runs the pipeline and its jobs with. */
   public readonly role: iam.Role;
+  /** The function of the Review step (the review gate). */
+  public readonly reviewFunction: SecureFunction;
   /** The definition, for inspection (step graph, parameters). */
   public readonly definition: PipelineDefinition;
   /** Wildcard resources granted on purpose, with why, acknowledged once the role is complete. */
@@ -287,9 +380,15 @@ export class TrainingPipeline extends Construct {
     this.encryptionKey = keyOrBucketKey('TrainingPipeline', props.encryptionKey, props.artifactsBucket, 'artifactsBucket');
     validateProps(this, props);
     const stack = Stack.of(this);
-    const metricName = props.metricName ?? 'auc';
-    const metricPath = `binary_classification_metrics.${metricName}.value`;
-    const featureProcessing = props.featureProcessing ?? new FeatureProcessing(this, 'FeatureProcessing');
+    const problemType = props.problemType ?? 'binary';
+    const labelColumn = props.labelColumn ?? 'churn';
+    const review = props.review ?? { checks: [{ metric: 'auc', threshold: 0.75 }] };
+    const checks = resolveChecks(problemType, review.checks);
+    const featureProcessing =
+      props.featureProcessing ??
+      new FeatureProcessing(this, 'FeatureProcessing', {
+        scriptArguments: ['--label-column', labelColumn, '--problem-type', problemType, ...(props.numClasses ? ['--num-classes', String(props.numClasses)] : [])],
+      });
     const kmsKeyArn = this.encryptionKey.keyArn;
 
     this.role = new iam.Role(this, 'ExecutionRole', {
@@ -313,7 +412,7 @@ export class TrainingPipeline extends Construct {
         defaultValue: props.trainingInstanceType ?? 'ml.m5.xlarge',
       }),
       metricThreshold: PipelineParameter.float(TRAINING_PIPELINE_PARAMETERS.METRIC_THRESHOLD, {
-        defaultValue: props.metricThreshold ?? 0.75,
+        defaultValue: checks[0]?.threshold ?? 0,
       }),
       modelApprovalStatus: PipelineParameter.string(TRAINING_PIPELINE_PARAMETERS.MODEL_APPROVAL_STATUS, {
         defaultValue: props.modelApprovalStatus ?? ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
@@ -358,7 +457,7 @@ export class TrainingPipeline extends Construct {
         S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: features.outputS3Uri(name), S3DataDistributionType: 'FullyReplicated' as const },
       },
     });
-    const hyperparameters = props.hyperparameters ?? TrainingPipeline.DEFAULT_HYPERPARAMETERS;
+    const hyperparameters = props.hyperparameters ?? TrainingPipeline.defaultHyperparameters(problemType, props.numClasses);
     const modelsPath = perRunParts(props.artifactsBucket, 'models');
     const trainingJob = {
       AlgorithmSpecification: { TrainingImage: trainingImage, TrainingInputMode: 'File' as const },
@@ -392,18 +491,65 @@ export class TrainingPipeline extends Construct {
           });
           return { train: step, modelUri: step.modelArtifactsS3Uri };
         })();
-    const profile = props.dataProfile === false ? undefined : this.dataProfileStep(parameters.inputDataUrl, perRun(props.artifactsBucket, 'profiles'), vpcConfig, retryPolicies);
-    this.stepNames = TrainingPipeline.STEP_NAMES.filter((name) => profile || name !== 'DataProfile').map((name) => (name === 'Train' ? train.name : name));
+    const profile =
+      props.dataProfile === false ? undefined : this.dataProfileStep(parameters.inputDataUrl, perRun(props.artifactsBucket, 'profiles'), labelColumn, vpcConfig, retryPolicies);
+    const bias = props.bias ? this.biasReportStep(props.bias, labelColumn, parameters.inputDataUrl, perRun(props.artifactsBucket, 'bias'), vpcConfig, retryPolicies) : undefined;
+    this.stepNames = TrainingPipeline.STEP_NAMES.filter((name) => (profile || name !== 'DataProfile') && (bias || name !== 'BiasReport')).map((name) =>
+      name === 'Train' ? train.name : name,
+    );
 
-    const report = new PropertyFile({ name: 'EvaluationReport', outputName: 'evaluation', filePath: 'evaluation.json' });
-    const evaluate = this.evaluationStep(props, features, modelUri, report, {
+    const evaluate = this.evaluationStep(props, problemType, features, modelUri, {
       evaluation: perRun(props.artifactsBucket, 'evaluation'),
       baseline: perRun(props.dataBucket, props.featuresPrefix ?? 'features/', 'prediction-baseline'),
     }, vpcConfig, retryPolicies);
     const baseline = this.dataQualityBaselineStep(evaluate, perRun(props.artifactsBucket, 'baselines'), vpcConfig, retryPolicies);
+    const evaluationReport = join('/', [evaluate.outputS3Uri('evaluation'), 'evaluation.json']);
+    const biasReport = bias && join('/', [bias.outputS3Uri('analysis'), 'analysis.json']);
+
+    const gate = new ReviewGate(this, 'ReviewGate', {
+      modelRegistry: props.modelRegistry,
+      artifactsBucket: props.artifactsBucket,
+      encryptionKey: this.encryptionKey,
+      policy: {
+        problemType,
+        checks,
+        ...(review.championMargin !== undefined && { championMargin: review.championMargin }),
+        modelCard: { intendedUse: review.intendedUse ?? '', riskRating: review.riskRating ?? 'Unknown' },
+      },
+      reportPrefixes: ['evaluation/', 'bias/'],
+      reviewPrefix: 'review/',
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    gate.grantInvoke(this.role);
+    this.wildcards.push([`${gate.handler.function.functionArn}:*`, 'Function.grantInvoke: the review gate function and its versions and aliases, which the Review step invokes.']);
+    this.reviewFunction = gate.handler;
+    const reviewStep = new LambdaStep('Review', {
+      description: `Checks the model (${checks.map((check) => `${check.metric} ${check.comparison} ${check.threshold}`).join(', ')}${review.championMargin !== undefined ? `, not worse than the champion by more than ${review.championMargin}` : ''}) and writes its model card.`,
+      functionArn: gate.handler.function.functionArn,
+      arguments: {
+        [REVIEW_REQUEST.EVALUATION_REPORT_URL]: evaluationReport,
+        [REVIEW_REQUEST.BIAS_REPORT_URL]: biasReport ?? '',
+        [REVIEW_REQUEST.REVIEW_OUTPUT_URL]: perRun(props.artifactsBucket, 'review'),
+        [REVIEW_REQUEST.FIRST_CHECK_THRESHOLD]: parameters.metricThreshold,
+        [REVIEW_REQUEST.INPUT_DATA_URL]: parameters.inputDataUrl,
+        [REVIEW_REQUEST.MODEL_DATA_URL]: modelUri,
+        [REVIEW_REQUEST.PIPELINE_EXECUTION_ID]: ExecutionVariable.PIPELINE_EXECUTION_ID,
+        [REVIEW_REQUEST.TRIGGER_REASON]: parameters.triggerReason,
+      },
+      outputs: {
+        [REVIEW_OUTPUT.PASSED]: 'Boolean',
+        [REVIEW_OUTPUT.SUMMARY]: 'String',
+        [REVIEW_OUTPUT.FAILURE_MESSAGE]: 'String',
+        [REVIEW_OUTPUT.REPORT_URL]: 'String',
+        [REVIEW_OUTPUT.MODEL_CARD]: 'String',
+      },
+      // The gate reads what the baseline step needs to have finished for registration anyway.
+      dependsOn: [baseline],
+    });
 
     const register = new RegisterModelStep('RegisterModel', {
-      description: 'Registers the model with its metrics and the exact data it was trained on.',
+      description: 'Registers the model with its metrics, model card and the exact data it was trained on.',
       arguments: {
         ModelPackageGroupName: props.modelRegistry.modelPackageGroupName,
         ModelPackageDescription: join(' ', ['Trained on', parameters.inputDataUrl, 'by run', ExecutionVariable.PIPELINE_EXECUTION_ID, 'because', parameters.triggerReason]),
@@ -415,37 +561,40 @@ export class TrainingPipeline extends Construct {
         },
         ModelMetrics: {
           ModelQuality: {
-            Statistics: { ContentType: 'application/json', S3Uri: join('/', [evaluate.outputS3Uri('evaluation'), 'evaluation.json']) },
+            Statistics: { ContentType: 'application/json', S3Uri: evaluationReport },
           },
           // The deployer points the endpoint's Model Monitor schedule at this baseline.
           ModelDataQuality: {
             Statistics: { ContentType: 'application/json', S3Uri: join('/', [baseline.outputS3Uri('baseline'), 'statistics.json']) },
             Constraints: { ContentType: 'application/json', S3Uri: join('/', [baseline.outputS3Uri('baseline'), 'constraints.json']) },
           },
+          ...(biasReport && { Bias: { PreTrainingReport: { ContentType: 'application/json', S3Uri: biasReport } } }),
         },
+        // The model package's own card: https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-details.html
+        ModelCard: { ModelCardContent: reviewStep.output(REVIEW_OUTPUT.MODEL_CARD), ModelCardStatus: 'Draft' },
         CustomerMetadataProperties: {
           InputDataUrl: parameters.inputDataUrl,
           TriggerReason: parameters.triggerReason,
           PipelineExecutionId: ExecutionVariable.PIPELINE_EXECUTION_ID,
           BaselineDataUrl: evaluate.outputS3Uri('baseline'),
+          ReviewSummary: reviewStep.output(REVIEW_OUTPUT.SUMMARY),
+          ReviewReportUrl: reviewStep.output(REVIEW_OUTPUT.REPORT_URL),
           ...(profile && { DataProfileUrl: profile.outputS3Uri('profile') }),
           ...(train instanceof TuningStep && props.tuning ? tunedMetadata(train, props.tuning) : {}),
         },
       },
     });
-    const fail = new FailStep('MetricBelowThreshold', {
-      errorMessage: join(' ', [`The model's ${metricName} (${metricPath} in evaluation.json) is below the threshold`, parameters.metricThreshold, '- not registered.']),
-    });
-    const check = new ConditionStep('CheckMetric', {
-      description: `Registers the model only when its ${metricName} is at least the threshold.`,
-      conditions: [Condition.greaterThanOrEqualTo(jsonGet<number>(report, metricPath), parameters.metricThreshold)],
+    const fail = new FailStep('ReviewFailed', { errorMessage: reviewStep.output(REVIEW_OUTPUT.FAILURE_MESSAGE) });
+    const check = new ConditionStep('CheckReview', {
+      description: 'Registers the model only when every review check held.',
+      conditions: [Condition.equals(reviewStep.output<boolean>(REVIEW_OUTPUT.PASSED), true)],
       ifSteps: [register],
       elseSteps: [fail],
     });
 
     this.definition = new PipelineDefinition({
       parameters: Object.values(parameters),
-      steps: [...(profile ? [profile] : []), features, train, evaluate, baseline, check],
+      steps: [...(profile ? [profile] : []), features, ...(bias ? [bias] : []), train, evaluate, baseline, reviewStep, check],
     });
 
     const pipeline = new sagemaker.CfnPipeline(this, 'Resource', {
@@ -571,6 +720,7 @@ export class TrainingPipeline extends Construct {
   private dataProfileStep(
     inputUrl: PipelineValue<string>,
     outputUrl: PipelineValue<string>,
+    labelColumn: string,
     vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
     retryPolicies: RetryPolicy[],
   ): ProcessingStep {
@@ -578,7 +728,7 @@ export class TrainingPipeline extends Construct {
     return new ProcessingStep('DataProfile', {
       description: "Profiles the run's raw data: per-column statistics, charts, label balance and correlations (profile.html, profile.json).",
       arguments: {
-        AppSpecification: { ImageUri: SageMakerImage.xgboost().bind(this, this.role), ContainerEntrypoint: script.entrypoint },
+        AppSpecification: { ImageUri: SageMakerImage.xgboost().bind(this, this.role), ContainerEntrypoint: script.entrypoint, ContainerArguments: ['--label-column', labelColumn] },
         ProcessingInputs: [processingInput('raw', inputUrl, '/opt/ml/processing/input/raw'), script.input],
         ProcessingOutputConfig: {
           KmsKeyId: this.encryptionKey.keyArn,
@@ -595,9 +745,9 @@ export class TrainingPipeline extends Construct {
 
   private evaluationStep(
     props: TrainingPipelineProps,
+    problemType: ProblemType,
     features: ProcessingStep,
     modelUri: PipelineValue<string>,
-    report: PropertyFile,
     outputUrls: { readonly evaluation: PipelineValue<string>; readonly baseline: PipelineValue<string> },
     vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
     retryPolicies: RetryPolicy[],
@@ -609,6 +759,7 @@ export class TrainingPipeline extends Construct {
         AppSpecification: {
           ImageUri: (props.evaluationImage ?? SageMakerImage.xgboost()).bind(this, this.role),
           ContainerEntrypoint: script.entrypoint,
+          ContainerArguments: ['--problem-type', problemType],
         },
         ProcessingInputs: [
           processingInput('model', modelUri, '/opt/ml/processing/model'),
@@ -631,7 +782,53 @@ export class TrainingPipeline extends Construct {
         StoppingCondition: { MaxRuntimeInSeconds: 1800 },
         RoleArn: this.role.roleArn,
       },
-      propertyFiles: [report],
+      retryPolicies,
+    });
+  }
+
+  /**
+   * SageMaker Clarify's pre-training bias analysis of the run's raw data: the analysis
+   * configuration is written at synth and shipped as an asset, the dataset is the raw CSV (with
+   * its header row), and analysis.json lands under `bias/<execution>/`.
+   * https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-configure-analysis.html
+   */
+  private biasReportStep(
+    bias: BiasReport,
+    labelColumn: string,
+    inputUrl: PipelineValue<string>,
+    outputUrl: PipelineValue<string>,
+    vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
+    retryPolicies: RetryPolicy[],
+  ): ProcessingStep {
+    const analysisConfig = {
+      dataset_type: 'text/csv',
+      label: labelColumn,
+      label_values_or_threshold: [...(bias.labelValues ?? [1])],
+      facet: [{ name_or_index: bias.facet, value_or_threshold: [...bias.facetValues] }],
+      methods: { pre_training_bias: { methods: [...(bias.metrics ?? ['CI', 'DPL'])] } },
+    };
+    const folder = mkdtempSync(joinPath(tmpdir(), 'cdk-mlops-clarify-'));
+    writeFileSync(joinPath(folder, 'analysis_config.json'), JSON.stringify(analysisConfig, null, 2));
+    const config = new s3assets.Asset(this, 'BiasAnalysisConfig', { path: joinPath(folder, 'analysis_config.json') });
+    config.grantRead(this.role);
+    const kmsKeyArn = this.encryptionKey.keyArn;
+    return new ProcessingStep('BiasReport', {
+      description: `Measures pre-training bias of ${labelColumn} across ${bias.facet} (${analysisConfig.methods.pre_training_bias.methods.join(', ')}) with SageMaker Clarify.`,
+      arguments: {
+        AppSpecification: { ImageUri: SageMakerImage.clarify().bind(this, this.role) },
+        ProcessingInputs: [
+          processingInput('dataset', inputUrl, '/opt/ml/processing/input/data'),
+          processingInput('analysis_config', config.s3ObjectUrl, '/opt/ml/processing/input/config'),
+        ],
+        ProcessingOutputConfig: {
+          KmsKeyId: kmsKeyArn,
+          Outputs: [{ OutputName: 'analysis', S3Output: { S3Uri: outputUrl, LocalPath: '/opt/ml/processing/output', S3UploadMode: 'EndOfJob' } }],
+        },
+        ProcessingResources: { ClusterConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 30, VolumeKmsKeyId: kmsKeyArn } },
+        NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: vpcConfig },
+        StoppingCondition: { MaxRuntimeInSeconds: 1800 },
+        RoleArn: this.role.roleArn,
+      },
       retryPolicies,
     });
   }
@@ -669,7 +866,7 @@ export class TrainingPipeline extends Construct {
           // Hyperband allocates "resources" (epochs) and cannot infer them from XGBoost's num_round,
           // so it is given explicitly: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_HyperbandStrategyConfig.html
           ...(tuning.strategy === 'Hyperband' && {
-            StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1, MaxResource: Number(hyperparameters.num_round ?? TrainingPipeline.DEFAULT_HYPERPARAMETERS.num_round) } },
+            StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1, MaxResource: Number(hyperparameters.num_round ?? TrainingPipeline.defaultHyperparameters().num_round) } },
           }),
           ParameterRanges: {
             ContinuousParameterRanges: Object.entries(tuning.continuousRanges ?? {}).map(range),
@@ -818,11 +1015,17 @@ function validateProps(scope: Construct, props: TrainingPipelineProps): void {
   if (!Token.isUnresolved(name) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/.test(name)) {
     problems.push(`pipelineName "${name}" is invalid: use 1-256 letters, digits and hyphens, starting and ending with a letter or digit`);
   }
-  if (props.metricName !== undefined && !/^[a-z0-9_]+$/.test(props.metricName)) {
-    problems.push(`metricName "${props.metricName}" is invalid: name a metric of evaluation.json such as "auc" (lower-case letters, digits, underscores)`);
+  const problemType = props.problemType ?? 'binary';
+  if (!PROBLEM_TYPES.includes(problemType)) {
+    problems.push(`problemType is "${problemType}": use one of ${PROBLEM_TYPES.join(', ')}`);
+  } else {
+    problems.push(...reviewProblems(problemType, props));
   }
-  if (props.metricThreshold !== undefined && !Number.isFinite(props.metricThreshold)) {
-    problems.push(`metricThreshold is ${props.metricThreshold}: use a finite number`);
+  if (problemType === 'multiclass' && !(Number.isInteger(props.numClasses) && props.numClasses! >= 3)) {
+    problems.push(`numClasses is ${props.numClasses}: a multiclass model needs a whole number of classes of at least 3 (two classes: use problemType "binary")`);
+  }
+  if (problemType !== 'multiclass' && props.numClasses !== undefined) {
+    problems.push(`numClasses is set but problemType is "${problemType}": numClasses applies to multiclass models only`);
   }
   const instanceTypeProblem = props.trainingInstanceType === undefined ? undefined : checkInstanceType(scope, 'training', 'trainingInstanceType', props.trainingInstanceType);
   if (instanceTypeProblem) problems.push(instanceTypeProblem);
@@ -842,6 +1045,27 @@ function validateProps(scope: Construct, props: TrainingPipelineProps): void {
   }
   if (props.tuning) problems.push(...tuningProblems(props.tuning));
   if (problems.length > 0) throw new Error(`TrainingPipeline: ${problems.join('; ')}`);
+}
+
+function reviewProblems(problemType: ProblemType, props: TrainingPipelineProps): string[] {
+  if (!props.review) {
+    return problemType === 'binary' ? [] : [`review is not set: a ${problemType} model has no default check, so give review.checks, such as [{ metric: '${HEADLINE_METRIC[problemType]}', threshold: ... }]`];
+  }
+  const problems = describeCheckProblems(checkProblems(problemType, props.review.checks, props.bias !== undefined), 'review.checks');
+  const margin = props.review.championMargin;
+  if (margin !== undefined && !(Number.isFinite(margin) && margin >= 0)) problems.push(`review.championMargin is ${margin}: use a number of at least 0`);
+  const bias = props.bias;
+  if (bias) {
+    if (bias.facetValues.length === 0) problems.push('bias.facetValues is empty: name the facet values of the sensitive group, or one numeric threshold');
+    for (const metric of bias.metrics ?? []) {
+      if (!BIAS_METRICS.includes(metric)) problems.push(`bias.metrics has "${metric}": use ${BIAS_METRICS.join(', ')}`);
+    }
+    const computed = bias.metrics ?? ['CI', 'DPL'];
+    for (const check of props.review.checks) {
+      if (isBiasMetric(check.metric) && !computed.includes(check.metric)) problems.push(`review.checks gates on ${check.metric}, which bias.metrics does not compute (${computed.join(', ')})`);
+    }
+  }
+  return problems;
 }
 
 /** The hyperparameters the tuning varies, in range order. */

@@ -4,17 +4,24 @@
  * Computed by the XGBoost Algorithm", "Tunable XGBoost Hyperparameters"). The algorithm emits
  * `validation:<eval_metric>`, so the objective metric also sets the `eval_metric` hyperparameter.
  */
+import type { ProblemType } from '../lambda/shared/model-metrics';
 
-/** Objective metrics of a binary classifier (`binary:logistic`), with their direction. */
-export const XGBOOST_BINARY_OBJECTIVE_METRICS = {
-  'validation:accuracy': 'Maximize',
-  'validation:auc': 'Maximize',
-  'validation:aucpr': 'Maximize',
-  'validation:error': 'Minimize',
-  'validation:f1': 'Maximize',
-  'validation:logloss': 'Minimize',
-} as const;
-export type XgboostObjectiveMetric = keyof typeof XGBOOST_BINARY_OBJECTIVE_METRICS;
+/**
+ * Objective metrics by problem type (binary:logistic, multi:softmax, reg:squarederror), with
+ * their direction; the first of each is the default.
+ */
+export const XGBOOST_OBJECTIVE_METRICS = {
+  binary: {
+    'validation:auc': 'Maximize',
+    'validation:accuracy': 'Maximize',
+    'validation:aucpr': 'Maximize',
+    'validation:error': 'Minimize',
+    'validation:f1': 'Maximize',
+    'validation:logloss': 'Minimize',
+  },
+  multiclass: { 'validation:merror': 'Minimize', 'validation:mlogloss': 'Minimize' },
+  regression: { 'validation:rmse': 'Minimize', 'validation:mae': 'Minimize', 'validation:mse': 'Minimize' },
+} as const satisfies Record<ProblemType, Record<string, 'Maximize' | 'Minimize'>>;
 
 /** A tunable hyperparameter: its range type and the values XGBoost accepts. */
 export interface TunableHyperparameter {

@@ -99,6 +99,12 @@ export function parseStageConfig(raw: unknown, origin = 'stage config'): StageCo
   );
 }
 
+/** Keys earlier versions read, and where their setting went. */
+const MOVED_KEYS: Readonly<Record<string, string>> = {
+  'training.metricName': 'moved: the review gate now holds the checks; write review.checks: [{ "metric": <this value>, "threshold": <training.metricThreshold> }]',
+  'training.metricThreshold': 'moved: write it as the threshold of the first check in review.checks: [{ "metric": <training.metricName or "auc">, "threshold": <this value> }]',
+};
+
 /** Phrases zod's built-in checks as "what is expected"; messages set in the schema win over this. */
 function describeExpectation(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
@@ -117,7 +123,10 @@ function describeExpectation(issue: z.core.$ZodRawIssue): string | undefined {
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key; remove it or check its spelling against config/schema.json`);
+    return issue.keys.map((key) => {
+      const at = formatPath([...issue.path, key]);
+      return `${at}: ${MOVED_KEYS[at] ?? 'unknown key; remove it or check its spelling against config/schema.json'}`;
+    });
   }
   return [`${formatPath(issue.path)}: received ${formatValue(valueAt(raw, issue.path))}; expected ${issue.message}`];
 }

@@ -17,7 +17,7 @@ import {
   TrainingPipeline,
   TrainingPipelineProps,
   TrafficShift,
-  XGBOOST_BINARY_OBJECTIVE_METRICS,
+  XGBOOST_OBJECTIVE_METRICS,
   XGBOOST_TUNABLE_HYPERPARAMETERS,
 } from '../constructs';
 import { resourceNames } from '../constructs/naming';
@@ -30,10 +30,14 @@ export interface MlopsStackProps extends StackProps {
 }
 
 /**
- * The stage's tuning as TrainingPipeline props: the ranges by kind, the objective's direction, and
- * the hyperparameters with `eval_metric` set to the objective's metric so the algorithm emits it.
+ * The stage's tuning as TrainingPipeline props: the ranges by kind, the objective (by default the
+ * problem type's first) with its direction, and the hyperparameters with `eval_metric` set to the
+ * objective's metric so the algorithm emits it.
  */
-function tuningProps(tuning: StageConfig['training']['tuning']): Pick<TrainingPipelineProps, 'tuning' | 'hyperparameters'> {
+function tuningProps(training: StageConfig['training']): Pick<TrainingPipelineProps, 'tuning' | 'hyperparameters'> {
+  const { tuning, problemType } = training;
+  const objectives: Readonly<Record<string, 'Maximize' | 'Minimize'>> = XGBOOST_OBJECTIVE_METRICS[problemType];
+  const objectiveMetric = tuning.objectiveMetric ?? Object.keys(objectives)[0];
   const ranges = Object.entries(tuning.ranges);
   const numeric = (kind: 'continuous' | 'integer') =>
     Object.fromEntries(
@@ -42,12 +46,12 @@ function tuningProps(tuning: StageConfig['training']['tuning']): Pick<TrainingPi
       ),
     );
   return {
-    hyperparameters: { ...TrainingPipeline.DEFAULT_HYPERPARAMETERS, eval_metric: tuning.objectiveMetric.replace(/^validation:/, '') },
+    hyperparameters: { ...TrainingPipeline.defaultHyperparameters(problemType, training.numClasses), eval_metric: objectiveMetric.replace(/^validation:/, '') },
     tuning: {
       strategy: tuning.strategy,
       maxJobs: tuning.maxJobs,
       maxParallelJobs: tuning.maxParallelJobs,
-      objective: { metricName: tuning.objectiveMetric, type: XGBOOST_BINARY_OBJECTIVE_METRICS[tuning.objectiveMetric] },
+      objective: { metricName: objectiveMetric, type: objectives[objectiveMetric] },
       continuousRanges: numeric('continuous'),
       integerRanges: numeric('integer'),
       categoricalRanges: Object.fromEntries(ranges.flatMap(([name, range]) => ('values' in range ? [[name, range.values]] : []))),
@@ -118,16 +122,33 @@ export class MlopsStack extends Stack {
       featureProcessing: new FeatureProcessing(this, 'FeatureProcessing', {
         instanceType: training.processingInstanceType,
         instanceCount: training.processingInstanceCount,
+        scriptArguments: [
+          '--label-column',
+          training.labelColumn,
+          '--problem-type',
+          training.problemType,
+          ...(training.numClasses !== undefined ? ['--num-classes', String(training.numClasses)] : []),
+        ],
       }),
+      problemType: training.problemType,
+      numClasses: training.numClasses,
+      labelColumn: training.labelColumn,
       trainingInstanceType: training.trainingInstanceType,
       trainingInstanceCount: training.trainingInstanceCount,
       maxRuntime: Duration.minutes(training.maxRuntimeMinutes),
       useSpotInstances: training.useSpotInstances,
       maxWait: training.useSpotInstances ? Duration.minutes(training.maxWaitMinutes) : undefined,
       checkpointPrefix: training.useSpotInstances ? 'checkpoints/' : undefined,
-      metricName: training.metricName,
-      metricThreshold: training.metricThreshold,
-      ...(training.tuning.enabled && tuningProps(training.tuning)),
+      review: {
+        checks: config.review.checks,
+        championMargin: config.review.championMargin,
+        intendedUse: config.review.modelCard.intendedUse,
+        riskRating: config.review.modelCard.riskRating,
+      },
+      bias: config.review.bias,
+      ...(training.tuning.enabled && tuningProps(training)),
+      logRetention,
+      removalPolicy,
     });
     this.pipeline.node.addDependency(this.registry);
 
@@ -175,6 +196,7 @@ export class MlopsStack extends Stack {
       logRetention,
     });
     this.monitoring.watchFunction('Deployer', this.endpoint.deployer.function, this.endpoint.deployer.deadLetterQueue);
+    this.monitoring.watchFunction('ReviewGate', this.pipeline.reviewFunction.function, this.pipeline.reviewFunction.deadLetterQueue);
 
     const { retraining } = config;
     this.retraining = new RetrainingSchedule(this, 'Retraining', {

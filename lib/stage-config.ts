@@ -10,7 +10,9 @@ import {
   suggestInstanceTypes,
 } from '../constructs/instance-types';
 import { NAME_PREFIX_MAX_LENGTH, resourceNames, sageMakerNameProblem } from '../constructs/naming';
-import { XGBOOST_BINARY_OBJECTIVE_METRICS, XGBOOST_TUNABLE_HYPERPARAMETERS, XgboostObjectiveMetric } from '../constructs/xgboost-tuning';
+import { XGBOOST_OBJECTIVE_METRICS, XGBOOST_TUNABLE_HYPERPARAMETERS } from '../constructs/xgboost-tuning';
+import { checkProblems, RISK_RATINGS } from '../lambda/review-gate/environment';
+import { BIAS_METRICS, COMPARISONS, isBiasMetric, PROBLEM_TYPES } from '../lambda/shared/model-metrics';
 import { firesMoreOftenThanHourly, scheduleExpressionProblem } from './schedule-expression';
 
 /**
@@ -26,9 +28,6 @@ export const LOG_RETENTION_DAYS = [
 
 /** Memory sizes a serverless endpoint variant accepts. */
 export const SERVERLESS_MEMORY_SIZES_MB = [1024, 2048, 3072, 4096, 5120, 6144] as const;
-
-/** Metrics the shipped evaluation script writes under `binary_classification_metrics`. */
-export const EVALUATION_METRICS = ['auc', 'accuracy', 'precision', 'recall', 'f1'] as const;
 
 const LOWER_CASE_NAME = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -102,7 +101,7 @@ const storageConfig = z
   .describe('Buckets and their life cycle.');
 
 const TUNABLE = Object.keys(XGBOOST_TUNABLE_HYPERPARAMETERS);
-const OBJECTIVE_METRICS = Object.keys(XGBOOST_BINARY_OBJECTIVE_METRICS) as [XgboostObjectiveMetric, ...XgboostObjectiveMetric[]];
+const OBJECTIVE_METRICS = [...new Set(Object.values(XGBOOST_OBJECTIVE_METRICS).flatMap((metrics) => Object.keys(metrics)))] as [string, ...string[]];
 
 const numericRange = z
   .strictObject({
@@ -130,9 +129,13 @@ const tuningConfig = z
     maxJobs: count('Training jobs of one tuning run in all.', 500, 10),
     maxParallelJobs: count('Training jobs of one tuning run at a time; at most maxJobs.', 100, 2),
     objectiveMetric: z
-      .enum(OBJECTIVE_METRICS, { error: `one of ${OBJECTIVE_METRICS.join(', ')} (what built-in XGBoost emits for a binary classifier)` })
-      .default('validation:auc')
-      .describe('Metric the jobs are ranked by; it also sets the eval_metric hyperparameter, so the algorithm emits it.'),
+      .enum(OBJECTIVE_METRICS, { error: `one of ${OBJECTIVE_METRICS.join(', ')} (what built-in XGBoost emits)` })
+      .optional()
+      .describe(
+        `Metric the jobs are ranked by; it also sets the eval_metric hyperparameter, so the algorithm emits it. Default by training.problemType: ${Object.entries(XGBOOST_OBJECTIVE_METRICS)
+          .map(([type, metrics]) => `${type} ${Object.keys(metrics)[0]}`)
+          .join(', ')}.`,
+      ),
     earlyStopping: z.boolean().default(false).describe('Stop jobs unlikely to beat the best so far (not with Hyperband).'),
     ranges: z
       .record(z.string(), z.union([numericRange, categoricalRange], { error: '{ "min", "max" } or { "values" }' }))
@@ -198,16 +201,37 @@ const trainingConfig = z
       40320,
       120,
     ),
-    metricName: z
-      .enum(EVALUATION_METRICS, { error: `one of ${EVALUATION_METRICS.join(', ')}` })
-      .default('auc')
-      .describe('Evaluation metric (binary_classification_metrics.<name>.value) that gates registration.'),
-    metricThreshold: z
-      .number({ error: 'a finite number' })
-      .default(0.75)
-      .describe('The model is registered only when the metric is at least this value.'),
+    problemType: z
+      .enum(PROBLEM_TYPES, { error: PROBLEM_TYPES.join(', ') })
+      .default('binary')
+      .describe('What the model predicts: binary (probability of class 1), multiclass (class index 0..numClasses-1) or regression (a value); sets the XGBoost objective, the evaluation metrics and what review.checks may check.'),
+    numClasses: z
+      .number()
+      .int({ error: 'a whole number' })
+      .min(3, { error: 'at least 3 (two classes: problemType binary)' })
+      .max(1000, { error: 'at most 1000' })
+      .optional()
+      .describe('Classes of a multiclass model; required with problemType multiclass, refused otherwise.'),
+    labelColumn: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_ -]{0,127}$/, { error: 'a column name: letters, digits, spaces, underscores and hyphens, starting with a letter or underscore' })
+      .default('churn')
+      .describe('The label column of the raw CSV data.'),
     tuning: tuningConfig.prefault({}),
   })
+  .superRefine((training, ctx) => {
+    if (training.problemType === 'multiclass' && training.numClasses === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['numClasses'], message: 'a whole number of at least 3 with problemType multiclass' });
+    }
+    if (training.problemType !== 'multiclass' && training.numClasses !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['numClasses'], message: `no value with problemType ${training.problemType} (it applies to multiclass only)` });
+    }
+    const objective = training.tuning.objectiveMetric;
+    const allowed = Object.keys(XGBOOST_OBJECTIVE_METRICS[training.problemType]);
+    if (objective !== undefined && !allowed.includes(objective)) {
+      ctx.addIssue({ code: 'custom', path: ['tuning', 'objectiveMetric'], message: `one of ${allowed.join(', ')} (what built-in XGBoost emits for problemType ${training.problemType})` });
+    }
+  }, whenParsed('problemType', 'numClasses', 'tuning.objectiveMetric'))
   .superRefine((training, ctx) => {
     if (training.useSpotInstances && training.maxWaitMinutes < training.maxRuntimeMinutes) {
       ctx.addIssue({
@@ -217,7 +241,60 @@ const trainingConfig = z
       });
     }
   }, whenParsed('useSpotInstances', 'maxWaitMinutes', 'maxRuntimeMinutes'))
-  .describe('The SageMaker pipeline: feature processing, training, evaluation and the registration gate.');
+  .describe('The SageMaker pipeline: what it learns, feature processing, training and tuning.');
+
+const reviewCheck = z
+  .strictObject({
+    metric: z.string({ error: 'a metric name' }).describe('A metric of training.problemType (auc, rmse, ...) or a bias metric (CI, DPL, ...) of review.bias.'),
+    threshold: z.number({ error: 'a finite number' }).describe('The value the metric is compared with.'),
+    comparison: z
+      .enum(COMPARISONS, { error: COMPARISONS.join(', ') })
+      .optional()
+      .describe('Default: the metric\'s good direction, >= for metrics better higher (auc, r2), <= for metrics better lower (rmse, mae) and for bias metrics (|value| <= threshold). > and < make the bound strict; the other direction is refused.'),
+  })
+  .describe('One check of the review gate.');
+
+const biasConfig = z
+  .strictObject({
+    facet: z.string().min(1, { error: 'a column name' }).describe('Column of the sensitive attribute in the raw data, such as age.'),
+    facetValues: z
+      .array(z.union([z.string(), z.number()], { error: 'a string or a number' }))
+      .min(1, { error: 'at least one value' })
+      .describe('Facet values of the sensitive group; one number is a threshold (values above it).'),
+    labelValues: z
+      .array(z.union([z.string(), z.number()], { error: 'a string or a number' }))
+      .min(1, { error: 'at least one value' })
+      .default([1])
+      .describe('Label values of the positive outcome; one number is a threshold.'),
+    metrics: z
+      .array(z.enum(BIAS_METRICS, { error: BIAS_METRICS.join(', ') }))
+      .min(1, { error: 'at least one metric' })
+      .default(['CI', 'DPL'])
+      .describe(`Pre-training bias metrics SageMaker Clarify computes (${BIAS_METRICS.join(', ')}).`),
+  })
+  .describe('A pre-training bias report (SageMaker Clarify) registered with each model; its metrics can be checked in review.checks.');
+
+const reviewConfig = z
+  .strictObject({
+    checks: z
+      .array(reviewCheck)
+      .default([{ metric: 'auc', threshold: 0.75 }])
+      .describe('Checks that must all hold for a model to be registered, such as [{ "metric": "rmse", "threshold": 5.0 }]. The first names a model metric: the champion check uses it and the MetricThreshold pipeline parameter overrides its threshold.'),
+    championMargin: z
+      .number({ error: 'a number' })
+      .min(0, { error: 'at least 0' })
+      .optional()
+      .describe('The candidate may be worse than the newest approved model by at most this much on the first check\'s metric (read from its registered evaluation report); unset: no champion check. A first model passes.'),
+    bias: biasConfig.optional(),
+    modelCard: z
+      .strictObject({
+        intendedUse: z.string().max(2048, { error: 'at most 2048 characters' }).default('').describe('What the model is for and what not, on every model card.'),
+        riskRating: z.enum(RISK_RATINGS, { error: RISK_RATINGS.join(', ') }).default('Unknown').describe('The model card\'s risk rating.'),
+      })
+      .prefault({})
+      .describe('The model card every registered package carries.'),
+  })
+  .describe('The review gate between evaluation and registration, and what each registered model records.');
 
 const approvalConfig = z
   .strictObject({
@@ -396,6 +473,7 @@ export const stageConfigSchema = z
       ),
     storage: storageConfig.prefault({}),
     training: trainingConfig.prefault({}),
+    review: reviewConfig.prefault({}),
     approval: approvalConfig.prefault({}),
     endpoint: endpointConfig.prefault({}),
     monitoring: monitoringConfig.prefault({}),
@@ -453,6 +531,23 @@ export const stageConfigSchema = z
         }
       },
       whenParsed('retraining.onDrift', 'endpoint.variant'),
+    ),
+  )
+  .check(
+    z.superRefine(
+      (config, ctx) => {
+        const { problemType } = config.training;
+        const { checks, bias } = config.review;
+        for (const problem of checkProblems(problemType, checks, bias !== undefined)) {
+          ctx.addIssue({ code: 'custom', path: ['review', 'checks', ...problem.path], message: problem.expected });
+        }
+        for (const [index, check] of checks.entries()) {
+          if (isBiasMetric(check.metric) && bias && !bias.metrics.includes(check.metric)) {
+            ctx.addIssue({ code: 'custom', path: ['review', 'checks', index, 'metric'], message: `a metric review.bias.metrics computes (${bias.metrics.join(', ')}), or add ${check.metric} there` });
+          }
+        }
+      },
+      whenParsed('training.problemType', 'review.checks', 'review.bias'),
     ),
   )
   .describe('One stage of a cdk-mlops environment.');

@@ -30,7 +30,7 @@ import {
  * The step kinds this builder produces. A new kind (Tuning, QualityCheck, ...) joins this union
  * with its own `Step` subclass; job kinds extend `JobStep`.
  */
-export type StepType = 'Processing' | 'Training' | 'Tuning' | 'Condition' | 'RegisterModel' | 'Fail';
+export type StepType = 'Processing' | 'Training' | 'Tuning' | 'Lambda' | 'Condition' | 'RegisterModel' | 'Fail';
 
 /** Step caching as it appears in a step's `CacheConfig`. */
 export interface CacheConfigJson {
@@ -73,6 +73,21 @@ export interface StepJson {
   readonly CacheConfig?: CacheConfigJson;
   /** JSON files a processing step's outputs hold, for `Std:JsonGet`. */
   readonly PropertyFiles?: readonly PropertyFileJson[];
+  /** The function a Lambda step invokes. */
+  readonly FunctionArn?: string;
+  /** The keys of a Lambda step's answer that later steps read. */
+  readonly OutputParameters?: readonly LambdaOutputJson[];
+}
+
+/** The type of a Lambda step's output parameter. */
+export type LambdaOutputType = 'String' | 'Integer' | 'Boolean' | 'Float';
+
+/** A Lambda step's output parameter as it appears in its `OutputParameters`. */
+export interface LambdaOutputJson {
+  /** The key of the function's answer. */
+  readonly OutputName: string;
+  /** Its type. */
+  readonly OutputType: LambdaOutputType;
 }
 
 /** Options every step takes. */
@@ -196,7 +211,7 @@ export abstract class Step {
   protected abstract renderArguments(context: RenderContext): StepArgumentsJson;
 
   /** Kind-specific top-level fields, such as `CacheConfig`. */
-  protected renderExtras(): Pick<StepJson, 'CacheConfig' | 'PropertyFiles'> {
+  protected renderExtras(): Pick<StepJson, 'CacheConfig' | 'PropertyFiles' | 'FunctionArn' | 'OutputParameters'> {
     return {};
   }
 }
@@ -403,6 +418,80 @@ export class TuningStep extends JobStep<TuningJobArguments> {
         found.problems.push(`${label} range of ${String(range.Name)} is ${range.MinValue} to ${range.MaxValue}: MinValue must be a number below MaxValue`);
       }
     }
+  }
+}
+
+/** Properties of a `LambdaStep`. */
+export interface LambdaStepProps extends StepProps {
+  /** ARN of the function to invoke; the pipeline's role needs lambda:InvokeFunction on it. */
+  readonly functionArn: string;
+  /**
+   * The event the function receives: each value a literal or an expression (parameters, step
+   * properties), which SageMaker resolves before invoking.
+   *
+   * @default - an empty event
+   */
+  readonly arguments?: Readonly<Record<string, PipelineValue<PrimitiveValue>>>;
+  /**
+   * Keys of the function's answer that later steps read with `output(name)`, and their types.
+   *
+   * @default - none
+   */
+  readonly outputs?: Readonly<Record<string, LambdaOutputType>>;
+}
+
+/**
+ * A step that invokes a Lambda function synchronously and exposes keys of its answer as
+ * `Steps.<name>.OutputParameters['<key>']`. SageMaker Pipelines does not retry it.
+ *
+ * @see https://docs.aws.amazon.com/sagemaker/latest/dg/build-and-manage-steps-types.html#step-type-lambda
+ */
+export class LambdaStep extends Step {
+  /** `Lambda`. */
+  public readonly type = 'Lambda';
+  /** ARN of the function. */
+  public readonly functionArn: string;
+  /** The event the function receives. */
+  public readonly arguments: Readonly<Record<string, PipelineValue<PrimitiveValue>>>;
+  /** The answer's keys later steps read, and their types. */
+  public readonly outputs: Readonly<Record<string, LambdaOutputType>>;
+
+  constructor(name: string, props: LambdaStepProps) {
+    super(name, props);
+    this.functionArn = props.functionArn;
+    this.arguments = props.arguments ?? {};
+    this.outputs = props.outputs ?? {};
+  }
+
+  /**
+   * A key of the function's answer, resolved when the step has run:
+   * `Steps.<name>.OutputParameters['<key>']`.
+   */
+  public output<T extends PrimitiveValue = string>(name: string): Reference<T> {
+    if (!(name in this.outputs)) {
+      throw new Error(`Lambda step "${this.name}" has no output "${name}": declare it in outputs (${Object.keys(this.outputs).join(', ') || 'none'})`);
+    }
+    return new StepProperty<T>(this, `OutputParameters['${name}']`);
+  }
+
+  protected inspectContent(label: string, found: ValueInspection): void {
+    inspectValue(this.arguments, 'Arguments', label, found);
+    for (const name of Object.keys(this.outputs)) {
+      if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) found.problems.push(`${label} output "${name}" is invalid: use 1-64 letters, digits and underscores`);
+    }
+  }
+
+  protected renderArguments(context: RenderContext): JsonObject {
+    return renderObject(this.arguments, context);
+  }
+
+  protected override renderExtras(): Pick<StepJson, 'FunctionArn' | 'OutputParameters'> {
+    return {
+      FunctionArn: this.functionArn,
+      ...(Object.keys(this.outputs).length > 0 && {
+        OutputParameters: Object.entries(this.outputs).map(([OutputName, OutputType]) => ({ OutputName, OutputType })),
+      }),
+    };
   }
 }
 

@@ -35,7 +35,7 @@ export function renderConfigValidation(validation: ConfigValidation): string {
   );
 }
 
-/** One line per setting, `training.metricName  auc`, defaults included. */
+/** One line per setting, `training.problemType  binary`, defaults included. */
 export function renderConfig(config: StageConfig): string {
   return formatTable(['SETTING', 'VALUE'], flatten(config));
 }

@@ -1,3 +1,4 @@
+import { METRICS_SECTION } from '../../lambda/shared/model-metrics';
 import {
   DescribeModelPackageCommand,
   DescribeModelPackageCommandOutput,
@@ -13,7 +14,7 @@ import { RefusedError, UsageError } from './errors';
 import { cell, formatAge, formatSection, formatTable } from './output';
 
 /**
- * The key metric of a package: `binary_classification_metrics.<training.metricName>.value` of the
+ * The key metric of a package: `<section>.<metric>.value` (the first review check's metric) of the
  * evaluation report the pipeline registered as the package's ModelQuality statistics.
  */
 export interface PackageMetric {
@@ -258,7 +259,8 @@ async function readKeyMetric(s3: S3Client, reportUri: string | undefined, metric
   try {
     const report = await s3.send(new GetObjectCommand({ Bucket: location[1], Key: location[2] }));
     const metrics = JSON.parse((await report.Body?.transformToString()) ?? '{}');
-    const value: unknown = metrics?.binary_classification_metrics?.[metricName]?.value;
+    // The metric under whichever problem type's section the evaluation wrote.
+    const value: unknown = Object.values(METRICS_SECTION).map((section) => metrics?.[section]?.[metricName]?.value).find((found) => found !== undefined);
     return typeof value === 'number' && Number.isFinite(value) ? String(Number(value.toFixed(4))) : null;
   } catch {
     return null;

@@ -72,7 +72,7 @@ const DEFAULT_MODEL_LIST_LIMIT = 20;
 const PIPELINE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 const PIPELINE_NAME_MAX_LENGTH = 256;
 const ALARM_NAME_PREFIX_MAX_LENGTH = 255;
-// TrainingPipeline's rule for metricName: a key of binary_classification_metrics in evaluation.json.
+// A metric key of evaluation.json (auc, rmse, weighted_f1, ...).
 const METRIC_NAME_PATTERN = /^[a-z0-9_]+$/;
 
 /** Runs one command line (without `node` and the script) and returns the exit code. */
@@ -116,7 +116,7 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
       "status lists the alarms in ALARM whose names start with this; your stack's name and a hyphen (default: <project>-<stage>-)",
       parseAlarmNamePrefix,
     )
-    .option('--metric-name <name>', `key metric of the versions in evaluation.json (default: the config's training.metricName, else ${DEFAULT_METRIC_NAME})`, parseMetricName)
+    .option('--metric-name <name>', `key metric of the versions in evaluation.json (default: the metric of the config's first review check, else ${DEFAULT_METRIC_NAME})`, parseMetricName)
     .option('--region <region>', "AWS region (default: AWS_REGION, else the stage config's region, else the profile's)", parseRegion)
     .option('--profile <name>', 'AWS profile of the shared config files (default: AWS_PROFILE, else the standard credential chain)')
     .option('--endpoint-url <url>', 'send every AWS call to this endpoint, e.g. a local emulator', parseEndpointUrl)

@@ -60,7 +60,7 @@ export interface Target {
   readonly names: Partial<OperatedNames>;
   /** Where each known name came from: its flag, or the stage config file. */
   readonly sources: Partial<Record<NameKey, string>>;
-  /** The key metric of the model packages: --metric-name, else the config's training.metricName, else auc. */
+  /** The key metric of the model packages: --metric-name, else the metric of the config's first review check (review.checks[0]), else auc. */
   readonly metricName: string;
   readonly metricNameSource: string;
 }
@@ -145,7 +145,7 @@ export function resolveTarget(options: GlobalOptions, cwd = process.cwd()): Targ
     options.metricName !== undefined
       ? [options.metricName, '--metric-name']
       : config && configFile
-        ? [config.training.metricName, configFile]
+        ? [config.review.checks[0]?.metric ?? DEFAULT_METRIC_NAME, `${configFile} (review.checks[0])`]
         : [DEFAULT_METRIC_NAME, "TrainingPipeline's default"];
   return { config, configFile, names, sources, metricName, metricNameSource };
 }

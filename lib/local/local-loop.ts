@@ -214,7 +214,7 @@ async function runTrainingPipeline(plane: ControlPlane, stage: LocalStage, optio
     parameters: options.parameters,
     pipelineName: stage.pipeline.name,
     pipelineArn: stage.pipeline.arn,
-    runners: localStepRunners({ controlPlane: plane, jobsDir: join(options.workDir, 'jobs'), python: options.python }),
+    runners: localStepRunners({ controlPlane: plane, functions: stage.functions, jobsDir: join(options.workDir, 'jobs'), python: options.python }),
     onEvent: (event) => options.progress(describeStepEvent(event)),
   });
   report.pipeline(stage, execution);

@@ -10,6 +10,7 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { MlopsStorage } from '../../constructs/mlops-storage';
 import { packageFile } from '../../constructs/private/package-files';
+import { HANDLER_METADATA_KEY } from '../../constructs/secure-function';
 import { DeployerSettings, readDeployerSettings } from '../../lambda/deployer/environment';
 import { GovernorSettings, readGovernorSettings } from '../../lambda/retraining-governor/environment';
 import { addMlopsStage } from '../mlops-app';
@@ -56,6 +57,15 @@ export interface LocalStage {
   readonly driftAlarmName?: string;
   /** Whether an EventBridge rule delivers the drift alarm's state changes to the governor. */
   readonly driftDeliveredToGovernor: boolean;
+  /** The stack's functions by ARN, with the handler folder their code comes from and their environment as deployed. */
+  readonly functions: ReadonlyMap<string, LocalFunction>;
+}
+
+/** A Lambda function of the stack, as a pipeline step that invokes it finds it. */
+export interface LocalFunction {
+  /** The folder under lambda/ of its handler. */
+  readonly handlerFolder: string;
+  readonly environment: Readonly<Record<string, string>>;
 }
 
 /**
@@ -111,6 +121,14 @@ export function synthesizeLocalStage(config: StageConfig, outdir: string): Local
     governor: readGovernorSettings(functionEnvironment(stack.retraining.governor.function)),
     driftAlarmName: driftAlarm ? template.physicalName(logicalIdOf(stack, driftAlarm)) : undefined,
     driftDeliveredToGovernor: stack.config.retraining.onDrift === true && driftAlarm !== undefined,
+    functions: new Map(
+      template.ofType('AWS::Lambda::Function').flatMap((fn) => {
+        const folder = fn.metadata[HANDLER_METADATA_KEY];
+        if (typeof folder !== 'string') return [];
+        const environment = (fn.properties.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
+        return [[template.attribute(fn.logicalId, 'Arn'), { handlerFolder: folder, environment }] as const];
+      }),
+    ),
   };
 }
 

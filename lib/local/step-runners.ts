@@ -13,6 +13,10 @@
  * - Tuning with that algorithm: a small seeded random search of such training jobs over the
  *   step's ranges, ranked by its objective metric (an emulation of SageMaker's tuning service).
  * - RegisterModel: CreateModelPackage with the resolved arguments, on the local control plane.
+ * - Processing with the Clarify image: ml/local/clarify.py, an emulation of its pre-training bias
+ *   analysis that reads the same analysis configuration and writes analysis.json.
+ * - Lambda: the function's own handler code, called in this process with its deployed
+ *   environment and clients of the local control plane (the review gate).
  *
  * Any other image cannot run here: the step fails with a {@link LocalImageError} naming it.
  */
@@ -24,7 +28,10 @@ import { CreateModelPackageCommand, type CreateModelPackageCommandInput, Describ
 import type { JsonObject } from '../../constructs/pipeline-definition';
 import { packageFile } from '../../constructs/private/package-files';
 import { awsImageRepository } from '../../constructs/sagemaker-image';
+import { readReviewSettings } from '../../lambda/review-gate/environment';
+import { reviewModel } from '../../lambda/review-gate/review';
 import { ControlPlane, parseS3Uri } from './control-plane';
+import type { LocalFunction } from './local-stage';
 import { runPythonScript } from './python-script';
 import type { StepRunners, StepRunOutcome, StepRunRequest } from './pipeline-executor';
 
@@ -42,6 +49,8 @@ export class LocalImageError extends Error {
 
 export interface LocalRunnerOptions {
   readonly controlPlane: ControlPlane;
+  /** The stack's functions by ARN, for Lambda steps. */
+  readonly functions: ReadonlyMap<string, LocalFunction>;
   /** Each job gets a folder below it. */
   readonly jobsDir: string;
   /** The Python interpreter with numpy, pandas, scikit-learn and xgboost. */
@@ -49,14 +58,17 @@ export interface LocalRunnerOptions {
 }
 
 /** What a job's image is replaced with here. */
-type LocalStandIn = 'python-script' | 'model-monitor' | 'xgboost-algorithm';
+type LocalStandIn = 'python-script' | 'model-monitor' | 'clarify' | 'xgboost-algorithm';
 
 // The repositories of AWS's prebuilt images, per step type, that have a local stand-in.
 const PROCESSING_IMAGES: Record<string, LocalStandIn> = {
   'sagemaker-scikit-learn': 'python-script',
   'sagemaker-xgboost': 'python-script',
   'sagemaker-model-monitor-analyzer': 'model-monitor',
+  'sagemaker-clarify-processing': 'clarify',
 };
+/** The emulation script of each analysis image. */
+const STAND_IN_SCRIPTS: Partial<Record<LocalStandIn, string>> = { 'model-monitor': 'model_monitor.py', clarify: 'clarify.py' };
 const TRAINING_IMAGES: Record<string, LocalStandIn> = { 'sagemaker-xgboost': 'xgboost-algorithm' };
 
 export function localStepRunners(options: LocalRunnerOptions): StepRunners {
@@ -65,7 +77,35 @@ export function localStepRunners(options: LocalRunnerOptions): StepRunners {
     Training: (request) => runTraining(options, request),
     Tuning: (request) => runTuning(options, request),
     RegisterModel: (request) => registerModel(options, request),
+    Lambda: (request) => invokeFunction(options, request),
   };
+}
+
+/** Handlers a Lambda step may invoke here, by handler folder: each answers the step's event. */
+const LAMBDA_HANDLERS: Readonly<Record<string, (plane: ControlPlane, environment: Readonly<Record<string, string>>, event: JsonObject) => Promise<JsonObject>>> = {
+  'review-gate': async (plane, environment, event) => {
+    const { answer } = await reviewModel({ s3: plane.s3, sagemaker: plane.sagemaker }, readReviewSettings(environment), event);
+    return { ...answer };
+  },
+};
+
+async function invokeFunction(options: LocalRunnerOptions, request: StepRunRequest): Promise<StepRunOutcome> {
+  const functionArn = string((request.step as { FunctionArn?: unknown }).FunctionArn, 'FunctionArn');
+  const fn = options.functions.get(functionArn);
+  if (!fn) throw new Error(`step ${request.name} invokes ${functionArn}, which is not a function of the stack`);
+  const handler = LAMBDA_HANDLERS[fn.handlerFolder];
+  if (!handler) throw new Error(`step ${request.name} invokes the ${fn.handlerFolder} function, which the local loop cannot run`);
+  const answer = await handler(options.controlPlane, fn.environment, request.arguments);
+  // What SageMaker keeps of the answer: the declared output parameters, typed.
+  const declared = ((request.step as { OutputParameters?: { OutputName: string; OutputType: string }[] }).OutputParameters ?? []);
+  const outputs: Record<string, boolean | number | string> = {};
+  for (const { OutputName, OutputType } of declared) {
+    const value = answer[OutputName];
+    const expected = { String: 'string', Integer: 'number', Float: 'number', Boolean: 'boolean' }[OutputType];
+    if (typeof value !== expected) throw new Error(`step ${request.name}: the function's answer has ${OutputName} = ${JSON.stringify(value)}, not the declared ${OutputType}`);
+    outputs[OutputName] = value as boolean | number | string;
+  }
+  return { properties: { FunctionArn: functionArn, OutputParameters: outputs } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -111,7 +151,7 @@ async function runProcessing(options: LocalRunnerOptions, request: StepRunReques
     writeJson(containerPath(root, '/opt/ml/config/resourceconfig.json'), { current_host: host, hosts });
 
     const environment = mapContainerPaths(root, { ...stringMap(args.Environment) });
-    const command = entrypoint ? scriptCommand(root, entrypoint) : [packageFile('ml', 'local', 'model_monitor.py')];
+    const command = entrypoint ? scriptCommand(root, entrypoint) : [packageFile('ml', 'local', STAND_IN_SCRIPTS[standIn]!)];
     await runPythonScript(options.python, command, { ...environment, [CONTAINER_ROOT_VARIABLE]: root }, join(jobDir, `${host}.log`));
   }
 
