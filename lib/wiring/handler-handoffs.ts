@@ -3,6 +3,7 @@ import { SDK_CALLS as DEPLOYER_CALLS } from '../../lambda/deployer/sdk-calls';
 import { SDK_CALLS as ENDPOINT_CLEANUP_CALLS } from '../../lambda/endpoint-cleanup/sdk-calls';
 import { SDK_CALLS as REGISTRY_CLEANUP_CALLS } from '../../lambda/registry-cleanup/sdk-calls';
 import { SDK_CALLS as GOVERNOR_CALLS } from '../../lambda/retraining-governor/sdk-calls';
+import { SDK_CALLS as REVIEW_GATE_CALLS } from '../../lambda/review-gate/sdk-calls';
 import { SDK_CALLS as STUDIO_CLEANUP_CALLS } from '../../lambda/studio-cleanup/sdk-calls';
 import { HANDLER_METADATA_KEY } from '../../constructs/secure-function';
 import { Handoff } from './handoffs';
@@ -14,6 +15,7 @@ const HANDLER_SDK_CALLS: Readonly<Record<string, readonly SdkCall[]>> = {
   'endpoint-cleanup': ENDPOINT_CLEANUP_CALLS,
   'registry-cleanup': REGISTRY_CLEANUP_CALLS,
   'retraining-governor': GOVERNOR_CALLS,
+  'review-gate': REVIEW_GATE_CALLS,
   'studio-cleanup': STUDIO_CLEANUP_CALLS,
 };
 

@@ -1,5 +1,6 @@
 import { HANDLER_METADATA_KEY } from '../../constructs/secure-function';
 import { DEPLOYER_ENV as E } from '../../lambda/deployer/environment';
+import { REVIEW_REQUEST } from '../../lambda/review-gate/environment';
 import { AccessRequest } from './policy-engine';
 import { describeArn, Handoff } from './handoffs';
 import { ResolvedTemplate } from '../resolved-template';
@@ -13,6 +14,8 @@ interface PipelineStep {
   readonly Type: string;
   /** A Condition step's branches are among its arguments: `IfSteps`, `ElseSteps`. */
   readonly Arguments?: Record<string, unknown> & { readonly IfSteps?: PipelineStep[]; readonly ElseSteps?: PipelineStep[] };
+  /** A Lambda step's function. */
+  readonly FunctionArn?: string;
 }
 
 interface PipelineDefinition {
@@ -125,6 +128,7 @@ export function servingHandoffs(template: ResolvedTemplate): Handoff[] {
 
 function stepHandoffs(template: ResolvedTemplate, step: PipelineStep, values: PipelineValues, pipelineRole: string, from: string): Handoff[] {
   if (step.Type === 'Tuning') return tuningHandoffs(template, step, values, pipelineRole, from);
+  if (step.Type === 'Lambda') return lambdaHandoffs(template, step, values, pipelineRole, from);
   return jobHandoffs(template, step, values, pipelineRole, from, `pipelines-${EXECUTION_ID}-${step.Name.toLowerCase()}-0`);
 }
 
@@ -152,6 +156,40 @@ function tuningHandoffs(template: ResolvedTemplate, step: PipelineStep, values: 
     },
     ...training,
   ];
+}
+
+/**
+ * A Lambda step: the pipeline's role invokes the function synchronously; the review gate then
+ * reads the reports the earlier steps wrote (the URLs of its event) and writes its own beside them.
+ */
+function lambdaHandoffs(template: ResolvedTemplate, step: PipelineStep, values: PipelineValues, pipelineRole: string, from: string): Handoff[] {
+  const functionArn = String(step.FunctionArn);
+  const fn = template.ofType('AWS::Lambda::Function').find((candidate) => template.attribute(candidate.logicalId, 'Arn') === functionArn);
+  if (!fn) throw new Error(`step ${step.Name} invokes ${functionArn}, which the template does not define`);
+  const handoffs: Handoff[] = [
+    {
+      kind: 'pipeline invokes function',
+      from: `${from} step ${step.Name}`,
+      to: describeArn(template, functionArn),
+      requests: [{ principal: pipelineRole, action: 'lambda:InvokeFunction', resource: functionArn }],
+    },
+  ];
+  if (fn.metadata[HANDLER_METADATA_KEY] === 'review-gate') {
+    const role = String(fn.properties.Role);
+    const args = step.Arguments ?? {};
+    const url = (key: string) => String(values.resolve(args[key]));
+    const reports = [REVIEW_REQUEST.EVALUATION_REPORT_URL, REVIEW_REQUEST.BIAS_REPORT_URL].map(url).filter((value) => value.startsWith('s3://'));
+    handoffs.push(
+      { kind: 'function reads reports', from: `${from} step ${step.Name}`, to: describeArn(template, role), requests: reports.flatMap((report) => readObject(template, role, report)) },
+      {
+        kind: 'function writes reports',
+        from: describeArn(template, role),
+        to: `${from} step ${step.Name}`,
+        requests: ['review.json', 'model-card.json'].flatMap((file) => writeObject(template, role, `${url(REVIEW_REQUEST.REVIEW_OUTPUT_URL)}/${file}`)),
+      },
+    );
+  }
+  return handoffs;
 }
 
 /** Tuning job names have at most 32 characters and prefix their training jobs' names. */
@@ -335,6 +373,7 @@ class PipelineValues {
     const tuned = /^Steps\.([^.]+)\.(?:TrainingJobSummaries\[(\d+)\]|BestTrainingJob)\.TrainingJobName$/.exec(path);
     if (tuned) return tuningTrainingJobName(tuned[1], Number(tuned[2] ?? 0));
     if (/^Steps\.[^.]+\.BestTrainingJob\.TunedHyperParameters\['[^']+'\]$/.test(path)) return '1';
+    if (/^Steps\.[^.]+\.OutputParameters\['[^']+'\]$/.test(path)) return 'output';
     throw new Error(`the wiring check cannot resolve the pipeline property ${path}`);
   }
 
