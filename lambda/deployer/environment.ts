@@ -51,6 +51,22 @@ export const DEPLOYER_ENV = {
   /** Reports are written under this URI plus the endpoint name, e.g. `s3://bucket/monitoring/`. */
   MONITORING_OUTPUT_S3_URI: 'MONITORING_OUTPUT_S3_URI',
   MONITORING_INSTANCE_TYPE: 'MONITORING_INSTANCE_TYPE',
+  // Model Monitor model-quality schedule on the captured predictions merged with uploaded ground
+  // truth; it runs with the MONITORING_* image, role, output and instance type, so it needs them.
+  // Set all six MODEL_QUALITY_* below (the probability threshold is optional) or none.
+  /** Schedule the deployer creates and keeps on the deployed package. */
+  MODEL_QUALITY_SCHEDULE_NAME: 'MODEL_QUALITY_SCHEDULE_NAME',
+  /** Same forms as MONITORING_SCHEDULE_EXPRESSION. */
+  MODEL_QUALITY_SCHEDULE_EXPRESSION: 'MODEL_QUALITY_SCHEDULE_EXPRESSION',
+  /** `BinaryClassification`, `MulticlassClassification` or `Regression`. */
+  MODEL_QUALITY_PROBLEM_TYPE: 'MODEL_QUALITY_PROBLEM_TYPE',
+  /** Ground truth is read under this URI plus the endpoint name, e.g. `s3://bucket/ground-truth/`. */
+  MODEL_QUALITY_GROUND_TRUTH_S3_URI: 'MODEL_QUALITY_GROUND_TRUTH_S3_URI',
+  /** ISO 8601 offsets of the captured window from the run time, e.g. `-PT25H` and `-PT24H` (ground truth arrives late). */
+  MODEL_QUALITY_START_TIME_OFFSET: 'MODEL_QUALITY_START_TIME_OFFSET',
+  MODEL_QUALITY_END_TIME_OFFSET: 'MODEL_QUALITY_END_TIME_OFFSET',
+  /** BinaryClassification only, default 0.5: a probability above it is the positive class. */
+  MODEL_QUALITY_PROBABILITY_THRESHOLD: 'MODEL_QUALITY_PROBABILITY_THRESHOLD',
 
   // Serverless variants only.
   SERVERLESS_MEMORY_MB: 'SERVERLESS_MEMORY_MB',
@@ -95,6 +111,28 @@ export interface MonitoringSettings {
   /** Ends in `/`. */
   readonly outputS3Uri: string;
   readonly instanceType: string;
+  /** Undefined when model quality is not monitored. */
+  readonly modelQuality?: ModelQualitySettings;
+}
+
+/** Model Monitor's problem types (ModelQualityAppSpecification.ProblemType). */
+export const MODEL_QUALITY_PROBLEM_TYPES = ['BinaryClassification', 'MulticlassClassification', 'Regression'] as const;
+export type ModelQualityProblemTypeName = (typeof MODEL_QUALITY_PROBLEM_TYPES)[number];
+
+/**
+ * A Model Monitor model-quality schedule: captured predictions merged with uploaded ground truth.
+ * It runs with the image, role, output location and instance type of {@link MonitoringSettings}.
+ */
+export interface ModelQualitySettings {
+  readonly scheduleName: string;
+  readonly scheduleExpression: string;
+  readonly problemType: ModelQualityProblemTypeName;
+  /** Ends in `/`; the endpoint's ground truth is under it plus the endpoint name. */
+  readonly groundTruthS3Uri: string;
+  readonly startTimeOffset: string;
+  readonly endTimeOffset: string;
+  /** BinaryClassification only. */
+  readonly probabilityThreshold?: number;
 }
 
 export interface ServerlessVariantSettings {
@@ -129,6 +167,15 @@ const MONITORING = [
  * capture, and blue/green traffic shifting and autoscaling of instance counts have no meaning
  * without instances.
  */
+const MODEL_QUALITY = [
+  E.MODEL_QUALITY_SCHEDULE_NAME,
+  E.MODEL_QUALITY_SCHEDULE_EXPRESSION,
+  E.MODEL_QUALITY_PROBLEM_TYPE,
+  E.MODEL_QUALITY_GROUND_TRUTH_S3_URI,
+  E.MODEL_QUALITY_START_TIME_OFFSET,
+  E.MODEL_QUALITY_END_TIME_OFFSET,
+] as const;
+
 const INSTANCE_ONLY = [
   E.INSTANCE_TYPE,
   E.INITIAL_INSTANCE_COUNT,
@@ -146,6 +193,8 @@ const INSTANCE_ONLY = [
   E.SUBNET_IDS,
   E.SECURITY_GROUP_IDS,
   ...MONITORING,
+  ...MODEL_QUALITY,
+  E.MODEL_QUALITY_PROBABILITY_THRESHOLD,
 ] as const;
 const SERVERLESS_ONLY = [E.SERVERLESS_MEMORY_MB, E.SERVERLESS_MAX_CONCURRENCY] as const;
 
@@ -268,7 +317,16 @@ function readInstanceVariant(read: EnvironmentReader): InstanceVariantSettings |
 /** None of the MONITORING_* variables set: no monitoring. Some set: every one is required. */
 function readMonitoring(read: EnvironmentReader): MonitoringSettings | undefined {
   const setNames = MONITORING.filter((name) => read.isSet(name));
-  if (setNames.length === 0) return undefined;
+  const modelQualitySet = [...MODEL_QUALITY, E.MODEL_QUALITY_PROBABILITY_THRESHOLD].filter((name) => read.isSet(name));
+  if (setNames.length === 0) {
+    if (modelQualitySet.length > 0) {
+      read.problem(
+        `${modelQualitySet.join(', ')} ${modelQualitySet.length === 1 ? 'is' : 'are'} set without the MONITORING_* variables: ` +
+          'the model-quality jobs run with their image, role, output location and instance type; set them too, or unset every MODEL_QUALITY_* variable',
+      );
+    }
+    return undefined;
+  }
   const because = `${setNames.join(', ')} ${setNames.length === 1 ? 'is' : 'are'} set; set all MONITORING_* variables or none`;
   const scheduleName = read.required(E.MONITORING_SCHEDULE_NAME, sageMakerName, because);
   const scheduleExpression = read.required(E.MONITORING_SCHEDULE_EXPRESSION, monitoringSchedule, because);
@@ -276,8 +334,34 @@ function readMonitoring(read: EnvironmentReader): MonitoringSettings | undefined
   const monitoringRoleArn = read.required(E.MONITORING_ROLE_ARN, roleArn, because);
   const outputS3Uri = read.required(E.MONITORING_OUTPUT_S3_URI, s3Prefix, because);
   const instanceType = read.required(E.MONITORING_INSTANCE_TYPE, instanceTypeName, because);
+  const modelQuality = readModelQuality(read);
   if (!scheduleName || !scheduleExpression || !imageUri || !monitoringRoleArn || !outputS3Uri || !instanceType) return undefined;
-  return { scheduleName, scheduleExpression, imageUri, roleArn: monitoringRoleArn, outputS3Uri, instanceType };
+  return { scheduleName, scheduleExpression, imageUri, roleArn: monitoringRoleArn, outputS3Uri, instanceType, modelQuality };
+}
+
+/** None of the MODEL_QUALITY_* variables set: no model-quality schedule. Some set: every one but the probability threshold is required. */
+function readModelQuality(read: EnvironmentReader): ModelQualitySettings | undefined {
+  const setNames = [...MODEL_QUALITY, E.MODEL_QUALITY_PROBABILITY_THRESHOLD].filter((name) => read.isSet(name));
+  if (setNames.length === 0) return undefined;
+  const because = `${setNames.join(', ')} ${setNames.length === 1 ? 'is' : 'are'} set; set all MODEL_QUALITY_* variables or none`;
+  const scheduleName = read.required(E.MODEL_QUALITY_SCHEDULE_NAME, sageMakerName, because);
+  const scheduleExpression = read.required(E.MODEL_QUALITY_SCHEDULE_EXPRESSION, monitoringSchedule, because);
+  const problemType = read.required(E.MODEL_QUALITY_PROBLEM_TYPE, oneOf(MODEL_QUALITY_PROBLEM_TYPES), because);
+  const groundTruthS3Uri = read.required(E.MODEL_QUALITY_GROUND_TRUTH_S3_URI, s3Prefix, because);
+  const startTimeOffset = read.required(E.MODEL_QUALITY_START_TIME_OFFSET, timeOffset, because);
+  const endTimeOffset = read.required(E.MODEL_QUALITY_END_TIME_OFFSET, timeOffset, because);
+  let probabilityThreshold: number | undefined;
+  // The built-in XGBoost endpoint answers a binary classifier with one probability per row: Model
+  // Monitor derives the label with this threshold. Other problem types answer the label or value.
+  if (problemType === 'BinaryClassification') probabilityThreshold = read.optional(E.MODEL_QUALITY_PROBABILITY_THRESHOLD, probability) ?? 0.5;
+  else if (problemType) read.rejectPresent([E.MODEL_QUALITY_PROBABILITY_THRESHOLD], `MODEL_QUALITY_PROBLEM_TYPE is ${problemType}`);
+  if (startTimeOffset && endTimeOffset && offsetHours(startTimeOffset) <= offsetHours(endTimeOffset)) {
+    read.problem(
+      `${E.MODEL_QUALITY_START_TIME_OFFSET} (${startTimeOffset}) must reach further back than ${E.MODEL_QUALITY_END_TIME_OFFSET} (${endTimeOffset}), or the jobs analyse an empty window`,
+    );
+  }
+  if (!scheduleName || !scheduleExpression || !problemType || !groundTruthS3Uri || !startTimeOffset || !endTimeOffset) return undefined;
+  return { scheduleName, scheduleExpression, problemType, groundTruthS3Uri, startTimeOffset, endTimeOffset, probabilityThreshold };
 }
 
 /** Why the deployer keeps no monitoring schedule, for the log; undefined when it does. */
@@ -373,6 +457,20 @@ const monitoringSchedule = pattern(
   /^cron\(0 (\*|[01]?[0-9]|2[0-3]) \? \* \* \*\)$/,
   'cron(0 * ? * * *) for hourly or cron(0 H ? * * *) with H from 0 to 23 for daily, e.g. cron(0 0 ? * * *)',
 );
+/**
+ * Whole hours back from the run time, the ISO 8601 form the schedule page uses (`-PT7H`):
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-schedule.html;
+ * MonitoringTimeOffsetString allows at most 15 characters.
+ */
+const timeOffset = pattern(/^-PT\d{1,5}H$/, 'an ISO 8601 offset of whole hours back, such as -PT24H');
+const probability: Parser<number> = {
+  parse: (raw) => (/^(0(\.\d+)?|1(\.0+)?)$/.test(raw) ? Number(raw) : undefined),
+  expected: 'a probability from 0 to 1, such as 0.5',
+};
+
+function offsetHours(offset: string): number {
+  return Number(/\d+/.exec(offset)?.[0] ?? 0);
+}
 const ecrImageUri = pattern(
   /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9][a-z0-9._\/-]*(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})?$/,
   'an ECR image URI such as 156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer',

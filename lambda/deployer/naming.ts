@@ -6,11 +6,11 @@
 /** Tags the deployer writes; the endpoint clean-up finds what to delete by them. */
 export const TAG = {
   /**
-   * On the endpoint, and on every model, endpoint config and data-quality job definition created
-   * for it: the endpoint's name.
+   * On the endpoint, and on every model, endpoint config and data- or model-quality job definition
+   * created for it: the endpoint's name.
    */
   ENDPOINT: 'cdk-mlops:endpoint',
-  /** On models, endpoint configs and data-quality job definitions: the model package they serve. */
+  /** On models, endpoint configs and job definitions: the model package they serve or monitor. */
   MODEL_PACKAGE_ARN: 'cdk-mlops:model-package-arn',
   MODEL_PACKAGE_VERSION: 'cdk-mlops:model-package-version',
   /** On the endpoint: the endpoint config the deployer last asked it to serve. */
@@ -29,6 +29,8 @@ const MAX_NAME_LENGTH = 63;
 const MAX_SUFFIX_LENGTH = 2 + 10 + 1 + 8;
 /** Sets data-quality job definitions apart from the models and endpoint configs of the same deployment. */
 const DATA_QUALITY_INFIX = '-dq';
+/** Sets model-quality job definitions apart likewise. */
+const MODEL_QUALITY_INFIX = '-mq';
 
 /**
  * The part of the endpoint name that starts every model and endpoint config name the deployer
@@ -59,6 +61,19 @@ export function dataQualityNamePrefix(endpointName: string): string {
 /** `{endpoint}-dq-v{version}-{fingerprint}`, within the same limits as {@link deploymentResourceName}. */
 export function dataQualityJobDefinitionName(endpointName: string, packageVersion: number, fingerprint: string): string {
   return `${dataQualityNamePrefix(endpointName)}-v${packageVersion}-${fingerprint.slice(0, 8)}`;
+}
+
+/**
+ * The fixed-length start of every model-quality job definition name the deployer generates for the
+ * endpoint, like {@link dataQualityNamePrefix}.
+ */
+export function modelQualityNamePrefix(endpointName: string): string {
+  return `${truncatedEndpointName(endpointName, MODEL_QUALITY_INFIX.length + MAX_SUFFIX_LENGTH)}${MODEL_QUALITY_INFIX}`;
+}
+
+/** `{endpoint}-mq-v{version}-{fingerprint}`, within the same limits as {@link deploymentResourceName}. */
+export function modelQualityJobDefinitionName(endpointName: string, packageVersion: number, fingerprint: string): string {
+  return `${modelQualityNamePrefix(endpointName)}-v${packageVersion}-${fingerprint.slice(0, 8)}`;
 }
 
 /** The tags that tie a model, endpoint config or job definition to its endpoint and model package. */

@@ -10,12 +10,12 @@ import {
 } from '../shared/sample-arns';
 import type { ArnFormatter, FunctionEnvironment, SdkCall, SdkCallPermission } from '../shared/sdk-calls';
 import { DEPLOYER_ENV } from './environment';
-import { dataQualityJobDefinitionName, deploymentResourceName, VARIANT_NAME } from './naming';
+import { dataQualityJobDefinitionName, deploymentResourceName, modelQualityJobDefinitionName, VARIANT_NAME } from './naming';
 
 /*
  * Every SDK command and paginator the deployer sends (deploy.ts, autoscaling.ts, monitoring.ts,
  * resources.ts), with what IAM must allow for it. Sample names follow the deployer's own naming:
- * the model and endpoint config of version 1, the data-quality job definition of version 1.
+ * the model and endpoint config of version 1, the data- and model-quality job definitions of version 1.
  */
 
 const E = DEPLOYER_ENV;
@@ -45,6 +45,7 @@ const AUTOSCALING_SERVICE_LINKED_ROLE_DOC =
 
 const isInstanceVariant = (env: FunctionEnvironment) => env[E.VARIANT_TYPE]?.trim() === 'instance';
 const isMonitored = (env: FunctionEnvironment) => isInstanceVariant(env) && optional(env, E.MONITORING_SCHEDULE_NAME) !== undefined;
+const isQualityMonitored = (env: FunctionEnvironment) => isMonitored(env) && optional(env, E.MODEL_QUALITY_SCHEDULE_NAME) !== undefined;
 
 const endpointName = (env: FunctionEnvironment) => required(env, E.ENDPOINT_NAME);
 const endpointArn = (env: FunctionEnvironment, arn: ArnFormatter) => sageMakerArn(arn, 'endpoint', endpointName(env));
@@ -57,6 +58,15 @@ const modelPackageArn = (env: FunctionEnvironment, arn: ArnFormatter) =>
 const jobDefinitionArn = (env: FunctionEnvironment, arn: ArnFormatter) =>
   sageMakerArn(arn, 'data-quality-job-definition', dataQualityJobDefinitionName(endpointName(env), SAMPLE_VERSION, SAMPLE_FINGERPRINT));
 const scheduleArn = (env: FunctionEnvironment, arn: ArnFormatter) => sageMakerArn(arn, 'monitoring-schedule', required(env, E.MONITORING_SCHEDULE_NAME));
+const modelQualityJobDefinitionArn = (env: FunctionEnvironment, arn: ArnFormatter) =>
+  sageMakerArn(arn, 'model-quality-job-definition', modelQualityJobDefinitionName(endpointName(env), SAMPLE_VERSION, SAMPLE_FINGERPRINT));
+const modelQualityScheduleArn = (env: FunctionEnvironment, arn: ArnFormatter) =>
+  sageMakerArn(arn, 'monitoring-schedule', required(env, E.MODEL_QUALITY_SCHEDULE_NAME));
+/** The schedules the deployer keeps: data quality, and model quality when configured. */
+const scheduleArns = (env: FunctionEnvironment, arn: ArnFormatter) => [
+  scheduleArn(env, arn),
+  ...(isQualityMonitored(env) ? [modelQualityScheduleArn(env, arn)] : []),
+];
 const scalableTargetArn = (_env: FunctionEnvironment, arn: ArnFormatter) =>
   arn('application-autoscaling', `scalable-target/${SAMPLE_SCALABLE_TARGET_ID}`);
 /** Target tracking names its alarms `TargetTracking-<resource id>-AlarmHigh-<uuid>` (and AlarmLow). */
@@ -167,6 +177,7 @@ export const SDK_CALLS: readonly SdkCall[] = [
           endpointConfigArn(env, arn),
           modelArn(env, arn),
           ...(isMonitored(env) ? [jobDefinitionArn(env, arn)] : []),
+          ...(isQualityMonitored(env) ? [modelQualityJobDefinitionArn(env, arn)] : []),
         ],
       },
     ],
@@ -228,7 +239,7 @@ export const SDK_CALLS: readonly SdkCall[] = [
   {
     command: 'DescribeMonitoringScheduleCommand',
     when: isMonitored,
-    permissions: [{ action: 'sagemaker:DescribeMonitoringSchedule', resources: (env, arn) => [scheduleArn(env, arn)] }],
+    permissions: [{ action: 'sagemaker:DescribeMonitoringSchedule', resources: scheduleArns }],
   },
   {
     command: 'CreateDataQualityJobDefinitionCommand',
@@ -243,12 +254,12 @@ export const SDK_CALLS: readonly SdkCall[] = [
   {
     command: 'CreateMonitoringScheduleCommand',
     when: isMonitored,
-    permissions: [{ action: 'sagemaker:CreateMonitoringSchedule', resources: (env, arn) => [scheduleArn(env, arn)] }],
+    permissions: [{ action: 'sagemaker:CreateMonitoringSchedule', resources: scheduleArns }],
   },
   {
     command: 'UpdateMonitoringScheduleCommand',
     when: isMonitored,
-    permissions: [{ action: 'sagemaker:UpdateMonitoringSchedule', resources: (env, arn) => [scheduleArn(env, arn)] }],
+    permissions: [{ action: 'sagemaker:UpdateMonitoringSchedule', resources: scheduleArns }],
   },
   {
     command: 'paginateListDataQualityJobDefinitions',
@@ -259,5 +270,27 @@ export const SDK_CALLS: readonly SdkCall[] = [
     command: 'DeleteDataQualityJobDefinitionCommand',
     when: isMonitored,
     permissions: [{ action: 'sagemaker:DeleteDataQualityJobDefinition', resources: (env, arn) => [jobDefinitionArn(env, arn)] }],
+  },
+
+  // monitoring.ts: the model-quality schedule, with the MODEL_QUALITY_* settings only.
+  {
+    command: 'CreateModelQualityJobDefinitionCommand',
+    when: isQualityMonitored,
+    permissions: [
+      { action: 'sagemaker:CreateModelQualityJobDefinition', resources: (env, arn) => [modelQualityJobDefinitionArn(env, arn)] },
+      // RoleArn: the role the monitoring jobs run as.
+      passRole(E.MONITORING_ROLE_ARN),
+      tagOnCreate('CreateModelQualityJobDefinition', (env, arn) => [modelQualityJobDefinitionArn(env, arn)]),
+    ],
+  },
+  {
+    command: 'paginateListModelQualityJobDefinitions',
+    when: isQualityMonitored,
+    permissions: [{ action: 'sagemaker:ListModelQualityJobDefinitions', resources: anyResource }],
+  },
+  {
+    command: 'DeleteModelQualityJobDefinitionCommand',
+    when: isQualityMonitored,
+    permissions: [{ action: 'sagemaker:DeleteModelQualityJobDefinition', resources: (env, arn) => [modelQualityJobDefinitionArn(env, arn)] }],
   },
 ];

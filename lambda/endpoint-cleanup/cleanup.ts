@@ -8,8 +8,10 @@ import {
 import { removeVariantAutoscaling } from '../deployer/autoscaling';
 import {
   deleteDataQualityJobDefinitions,
+  deleteModelQualityJobDefinitions,
   describeMonitoringSchedule,
   listOwnedDataQualityJobDefinitions,
+  listOwnedModelQualityJobDefinitions,
 } from '../deployer/monitoring';
 import {
   deleteIfPresent,
@@ -42,10 +44,28 @@ export interface CleanupProgress {
 /** SageMaker cannot delete an endpoint in these states; wait for them to end. */
 const CHANGING_STATUSES = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
 
+/** The job definitions of one kind of monitoring schedule, as the clean-up lists and deletes them. */
+interface JobDefinitionKind {
+  readonly what: string;
+  readonly list: (sagemaker: SageMakerClient, endpointName: string) => Promise<string[]>;
+  readonly remove: (sagemaker: SageMakerClient, names: readonly string[]) => Promise<void>;
+}
+
+const DATA_QUALITY: JobDefinitionKind = {
+  what: 'data-quality',
+  list: listOwnedDataQualityJobDefinitions,
+  remove: deleteDataQualityJobDefinitions,
+};
+const MODEL_QUALITY: JobDefinitionKind = {
+  what: 'model-quality',
+  list: listOwnedModelQualityJobDefinitions,
+  remove: deleteModelQualityJobDefinitions,
+};
+
 /**
- * One pass of removing what the deployer created for an endpoint: its monitoring schedule and the
- * data-quality job definitions tagged for it (when a schedule name is given), its autoscaling
- * target, the endpoint, then every model and endpoint config tagged with the endpoint's name.
+ * One pass of removing what the deployer created for an endpoint: its monitoring schedules and the
+ * data- and model-quality job definitions tagged for it (for each schedule name given), its
+ * autoscaling target, the endpoint, then every model and endpoint config tagged with the endpoint's name.
  * Deleting a schedule or an endpoint takes a while, and what they use must outlive them, so a pass
  * that has to wait reports itself incomplete; call it again until it is complete. Resources already
  * gone are skipped, so repeating a pass is harmless.
@@ -54,6 +74,7 @@ export async function removeEndpointResources(
   endpointName: string,
   deps: CleanupDependencies,
   monitoringScheduleName?: string,
+  modelQualityScheduleName?: string,
 ): Promise<CleanupProgress> {
   const { sagemaker, autoscaling, log } = deps;
   const endpoint = await describeEndpoint(sagemaker, endpointName);
@@ -68,9 +89,18 @@ export async function removeEndpointResources(
   const owned = !endpoint || (await readTags(sagemaker, endpoint.arn))[TAG.ENDPOINT] === endpointName;
   // First, because SageMaker deletes no endpoint a monitoring schedule still watches; also once
   // the endpoint is gone, as a schedule outlives an endpoint deleted by hand.
-  if (owned && monitoringScheduleName) {
-    const waitingFor = await removeMonitoring(endpointName, monitoringScheduleName, deps);
-    if (waitingFor) return progress(log, endpointName, false, waitingFor);
+  if (owned) {
+    const schedules = [
+      ...(monitoringScheduleName ? [{ scheduleName: monitoringScheduleName, kind: DATA_QUALITY }] : []),
+      ...(modelQualityScheduleName ? [{ scheduleName: modelQualityScheduleName, kind: MODEL_QUALITY }] : []),
+    ];
+    const waitingFor: string[] = [];
+    // Each pass moves every schedule on, so both are deleted in parallel rather than one after the other.
+    for (const { scheduleName, kind } of schedules) {
+      const waiting = await removeMonitoring(endpointName, scheduleName, kind, deps);
+      if (waiting) waitingFor.push(waiting);
+    }
+    if (waitingFor.length > 0) return progress(log, endpointName, false, waitingFor.join('; '));
   }
 
   if (endpoint) {
@@ -93,30 +123,31 @@ export async function removeEndpointResources(
 }
 
 /**
- * Deletes the schedule, then, once it is gone, the job definitions tagged for the endpoint.
+ * Deletes the schedule, then, once it is gone, the job definitions of its kind tagged for the endpoint.
  *
  * @returns what the pass waits for while the schedule still exists, else undefined
  */
-async function removeMonitoring(endpointName: string, scheduleName: string, deps: CleanupDependencies): Promise<string | undefined> {
+async function removeMonitoring(endpointName: string, scheduleName: string, kind: JobDefinitionKind, deps: CleanupDependencies): Promise<string | undefined> {
   const { sagemaker, log } = deps;
   const schedule = await describeMonitoringSchedule(sagemaker, scheduleName);
   const watched = schedule?.EndpointName;
   if (schedule && watched !== undefined && watched.toLowerCase() !== endpointName.toLowerCase()) {
     log.warn('the monitoring schedule watches another endpoint and is left in place', { endpointName, scheduleName, watchedEndpointName: watched });
   } else if (schedule) {
+    const label = kind === DATA_QUALITY ? 'the monitoring schedule' : `the ${kind.what} monitoring schedule`;
     // SageMaker refuses to delete a schedule in status Pending.
-    if (schedule.MonitoringScheduleStatus === 'Pending') return 'the monitoring schedule is Pending; it is deleted once that ends';
+    if (schedule.MonitoringScheduleStatus === 'Pending') return `${label} is Pending; it is deleted once that ends`;
     try {
       await deleteIfPresent(() => sagemaker.send(new DeleteMonitoringScheduleCommand({ MonitoringScheduleName: scheduleName })));
     } catch (error) {
-      if (isValidationError(error, /status/i)) return `the monitoring schedule cannot be deleted yet: ${(error as Error).message}`;
+      if (isValidationError(error, /status/i)) return `${label} cannot be deleted yet: ${(error as Error).message}`;
       throw error;
     }
-    return 'deleting the monitoring schedule';
+    return `deleting ${label}`;
   }
-  const jobDefinitionNames = await listOwnedDataQualityJobDefinitions(sagemaker, endpointName);
-  await deleteDataQualityJobDefinitions(sagemaker, jobDefinitionNames);
-  if (jobDefinitionNames.length > 0) log.info('removed data-quality job definitions', { endpointName, jobDefinitionNames });
+  const jobDefinitionNames = await kind.list(sagemaker, endpointName);
+  await kind.remove(sagemaker, jobDefinitionNames);
+  if (jobDefinitionNames.length > 0) log.info(`removed ${kind.what} job definitions`, { endpointName, jobDefinitionNames });
   return undefined;
 }
 

@@ -20,7 +20,7 @@ const RESPONSE_RESERVE_MS = 30_000;
 
 /** What one request needs besides the event; tests pass fakes. */
 export interface CustomResourceDependencies {
-  readonly removeEndpointResources: (endpointName: string, monitoringScheduleName?: string) => Promise<CleanupProgress>;
+  readonly removeEndpointResources: (endpointName: string, monitoringScheduleName?: string, modelQualityScheduleName?: string) => Promise<CleanupProgress>;
   readonly remainingTimeMs: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
@@ -32,8 +32,8 @@ export interface CustomResourceDependencies {
  */
 export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
   const response = await handleCustomResource(event, {
-    removeEndpointResources: (endpointName, monitoringScheduleName) =>
-      removeEndpointResources(endpointName, { sagemaker, autoscaling, log: logger }, monitoringScheduleName),
+    removeEndpointResources: (endpointName, monitoringScheduleName, modelQualityScheduleName) =>
+      removeEndpointResources(endpointName, { sagemaker, autoscaling, log: logger }, monitoringScheduleName, modelQualityScheduleName),
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
@@ -46,14 +46,19 @@ export async function handleCustomResource(
   event: CloudFormationCustomResourceEvent,
   deps: CustomResourceDependencies,
 ): Promise<CloudFormationCustomResourceResponse> {
-  const { ENDPOINT_NAME, MONITORING_SCHEDULE_NAME } = ENDPOINT_CLEANUP_PROPERTIES;
+  const { ENDPOINT_NAME, MONITORING_SCHEDULE_NAME, MODEL_QUALITY_SCHEDULE_NAME } = ENDPOINT_CLEANUP_PROPERTIES;
   const endpointName: unknown = event.ResourceProperties[ENDPOINT_NAME];
   const scheduleName: unknown = event.ResourceProperties[MONITORING_SCHEDULE_NAME];
+  const modelQualityName: unknown = event.ResourceProperties[MODEL_QUALITY_SCHEDULE_NAME];
+  const badSchedule = (property: string, value: unknown) =>
+    `resource property ${property} is ${JSON.stringify(value)}: expected a monitoring schedule name of 1-63 letters, digits and hyphens, or no value`;
   const problem = !isName(endpointName)
     ? `resource property ${ENDPOINT_NAME} is ${JSON.stringify(endpointName)}: expected an endpoint name of 1-63 letters, digits and hyphens`
     : scheduleName !== undefined && !isName(scheduleName)
-      ? `resource property ${MONITORING_SCHEDULE_NAME} is ${JSON.stringify(scheduleName)}: expected a monitoring schedule name of 1-63 letters, digits and hyphens, or no value`
-      : undefined;
+      ? badSchedule(MONITORING_SCHEDULE_NAME, scheduleName)
+      : modelQualityName !== undefined && !isName(modelQualityName)
+        ? badSchedule(MODEL_QUALITY_SCHEDULE_NAME, modelQualityName)
+        : undefined;
   const answer = (status: 'SUCCESS' | 'FAILED', physicalResourceId: string, reason?: string) => responseTo(event, status, physicalResourceId, reason);
 
   if (event.RequestType !== 'Delete') {
@@ -64,10 +69,11 @@ export async function handleCustomResource(
   // The Delete of a resource whose Create failed on a bad property: there is nothing to remove.
   if (problem || !isName(endpointName)) return answer('SUCCESS', event.PhysicalResourceId);
   const monitoringScheduleName = isName(scheduleName) ? scheduleName : undefined;
+  const modelQualityScheduleName = isName(modelQualityName) ? modelQualityName : undefined;
 
   try {
     for (;;) {
-      const progress = await deps.removeEndpointResources(endpointName, monitoringScheduleName);
+      const progress = await deps.removeEndpointResources(endpointName, monitoringScheduleName, modelQualityScheduleName);
       if (progress.complete) return answer('SUCCESS', event.PhysicalResourceId);
       if (deps.remainingTimeMs() < PASS_INTERVAL_MS + RESPONSE_RESERVE_MS) {
         return answer('FAILED', event.PhysicalResourceId, `endpoint ${endpointName} is not gone yet (${progress.detail}); retry the stack deletion in a few minutes`);

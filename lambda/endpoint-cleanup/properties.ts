@@ -14,4 +14,9 @@ export const ENDPOINT_CLEANUP_PROPERTIES = {
    * deletes no endpoint a schedule still monitors. Absent: monitoring resources are not touched.
    */
   MONITORING_SCHEDULE_NAME: 'MonitoringScheduleName',
+  /**
+   * Optional: the model-quality monitoring schedule the deployer keeps on the endpoint. On Delete it
+   * is removed, then the model-quality job definitions tagged for the endpoint, before the endpoint.
+   */
+  MODEL_QUALITY_SCHEDULE_NAME: 'ModelQualityScheduleName',
 } as const;

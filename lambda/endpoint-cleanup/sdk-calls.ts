@@ -1,4 +1,4 @@
-import { dataQualityJobDefinitionName, deploymentResourceName } from '../deployer/naming';
+import { dataQualityJobDefinitionName, deploymentResourceName, modelQualityJobDefinitionName } from '../deployer/naming';
 import { optional, required, sageMakerArn } from '../shared/sample-arns';
 import type { ArnFormatter, FunctionEnvironment, SdkCall } from '../shared/sdk-calls';
 import { ENDPOINT_CLEANUP_PROPERTIES } from './properties';
@@ -17,6 +17,8 @@ const SAMPLE_SCALABLE_TARGET_ID = '0123456789abcdef0123456789abcdef0123';
 
 /** Monitoring resources are touched only when the custom resource names the schedule. */
 const removesMonitoring = (env: FunctionEnvironment) => optional(env, P.MONITORING_SCHEDULE_NAME) !== undefined;
+const removesModelQuality = (env: FunctionEnvironment) => optional(env, P.MODEL_QUALITY_SCHEDULE_NAME) !== undefined;
+const removesAnySchedule = (env: FunctionEnvironment) => removesMonitoring(env) || removesModelQuality(env);
 
 const endpointName = (env: FunctionEnvironment) => required(env, P.ENDPOINT_NAME);
 const endpointArn = (env: FunctionEnvironment, arn: ArnFormatter) => sageMakerArn(arn, 'endpoint', endpointName(env));
@@ -25,7 +27,13 @@ const modelArn = (env: FunctionEnvironment, arn: ArnFormatter) => sageMakerArn(a
 const endpointConfigArn = (env: FunctionEnvironment, arn: ArnFormatter) => sageMakerArn(arn, 'endpoint-config', deploymentName(env));
 const jobDefinitionArn = (env: FunctionEnvironment, arn: ArnFormatter) =>
   sageMakerArn(arn, 'data-quality-job-definition', dataQualityJobDefinitionName(endpointName(env), SAMPLE_VERSION, SAMPLE_FINGERPRINT));
-const scheduleArn = (env: FunctionEnvironment, arn: ArnFormatter) => sageMakerArn(arn, 'monitoring-schedule', required(env, P.MONITORING_SCHEDULE_NAME));
+const modelQualityJobDefinitionArn = (env: FunctionEnvironment, arn: ArnFormatter) =>
+  sageMakerArn(arn, 'model-quality-job-definition', modelQualityJobDefinitionName(endpointName(env), SAMPLE_VERSION, SAMPLE_FINGERPRINT));
+/** The schedules the custom resource names. */
+const scheduleArns = (env: FunctionEnvironment, arn: ArnFormatter) => [
+  ...(removesMonitoring(env) ? [sageMakerArn(arn, 'monitoring-schedule', required(env, P.MONITORING_SCHEDULE_NAME))] : []),
+  ...(removesModelQuality(env) ? [sageMakerArn(arn, 'monitoring-schedule', required(env, P.MODEL_QUALITY_SCHEDULE_NAME))] : []),
+];
 const anyResource = () => ['*'];
 
 export const SDK_CALLS: readonly SdkCall[] = [
@@ -34,8 +42,8 @@ export const SDK_CALLS: readonly SdkCall[] = [
   { command: 'DeleteEndpointCommand', permissions: [{ action: 'sagemaker:DeleteEndpoint', resources: (env, arn) => [endpointArn(env, arn)] }] },
   {
     command: 'DeleteMonitoringScheduleCommand',
-    when: removesMonitoring,
-    permissions: [{ action: 'sagemaker:DeleteMonitoringSchedule', resources: (env, arn) => [scheduleArn(env, arn)] }],
+    when: removesAnySchedule,
+    permissions: [{ action: 'sagemaker:DeleteMonitoringSchedule', resources: scheduleArns }],
   },
 
   // ../deployer/resources.ts
@@ -50,6 +58,7 @@ export const SDK_CALLS: readonly SdkCall[] = [
           endpointConfigArn(env, arn),
           modelArn(env, arn),
           ...(removesMonitoring(env) ? [jobDefinitionArn(env, arn)] : []),
+          ...(removesModelQuality(env) ? [modelQualityJobDefinitionArn(env, arn)] : []),
         ],
       },
     ],
@@ -77,8 +86,8 @@ export const SDK_CALLS: readonly SdkCall[] = [
   // ../deployer/monitoring.ts
   {
     command: 'DescribeMonitoringScheduleCommand',
-    when: removesMonitoring,
-    permissions: [{ action: 'sagemaker:DescribeMonitoringSchedule', resources: (env, arn) => [scheduleArn(env, arn)] }],
+    when: removesAnySchedule,
+    permissions: [{ action: 'sagemaker:DescribeMonitoringSchedule', resources: scheduleArns }],
   },
   {
     command: 'paginateListDataQualityJobDefinitions',
@@ -89,5 +98,15 @@ export const SDK_CALLS: readonly SdkCall[] = [
     command: 'DeleteDataQualityJobDefinitionCommand',
     when: removesMonitoring,
     permissions: [{ action: 'sagemaker:DeleteDataQualityJobDefinition', resources: (env, arn) => [jobDefinitionArn(env, arn)] }],
+  },
+  {
+    command: 'paginateListModelQualityJobDefinitions',
+    when: removesModelQuality,
+    permissions: [{ action: 'sagemaker:ListModelQualityJobDefinitions', resources: anyResource }],
+  },
+  {
+    command: 'DeleteModelQualityJobDefinitionCommand',
+    when: removesModelQuality,
+    permissions: [{ action: 'sagemaker:DeleteModelQualityJobDefinition', resources: (env, arn) => [modelQualityJobDefinitionArn(env, arn)] }],
   },
 ];

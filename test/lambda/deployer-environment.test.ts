@@ -347,4 +347,128 @@ describe('readDeployerSettings', () => {
       );
     });
   });
+  describe('model quality', () => {
+    const MODEL_QUALITY_ENV = {
+      [DEPLOYER_ENV.MODEL_QUALITY_SCHEDULE_NAME]: 'churn-prod-model-quality',
+      [DEPLOYER_ENV.MODEL_QUALITY_SCHEDULE_EXPRESSION]: 'cron(0 0 ? * * *)',
+      [DEPLOYER_ENV.MODEL_QUALITY_PROBLEM_TYPE]: 'BinaryClassification',
+      [DEPLOYER_ENV.MODEL_QUALITY_GROUND_TRUTH_S3_URI]: 's3://churn-data/ground-truth/',
+      [DEPLOYER_ENV.MODEL_QUALITY_START_TIME_OFFSET]: '-PT48H',
+      [DEPLOYER_ENV.MODEL_QUALITY_END_TIME_OFFSET]: '-PT24H',
+    };
+
+    test('reads the model-quality schedule beside the data-quality one; a binary classifier defaults to a 0.5 threshold', () => {
+      // WHEN
+      const settings = readDeployerSettings({ ...INSTANCE_ENV, ...MONITORING_ENV, ...MODEL_QUALITY_ENV });
+
+      // THEN
+      expect(settings.variant).toMatchObject({
+        monitoring: {
+          scheduleName: 'churn-prod-data-quality',
+          modelQuality: {
+            scheduleName: 'churn-prod-model-quality',
+            scheduleExpression: 'cron(0 0 ? * * *)',
+            problemType: 'BinaryClassification',
+            groundTruthS3Uri: 's3://churn-data/ground-truth/',
+            startTimeOffset: '-PT48H',
+            endTimeOffset: '-PT24H',
+            probabilityThreshold: 0.5,
+          },
+        },
+      });
+    });
+
+    test('is off when no MODEL_QUALITY_* variable is set', () => {
+      // WHEN
+      const settings = readDeployerSettings({ ...INSTANCE_ENV, ...MONITORING_ENV });
+
+      // THEN
+      expect(settings.variant).toMatchObject({ monitoring: { modelQuality: undefined } });
+    });
+
+    test('reads a probability threshold, and no threshold for a regression model', () => {
+      // WHEN
+      const binary = readDeployerSettings({ ...INSTANCE_ENV, ...MONITORING_ENV, ...MODEL_QUALITY_ENV, [DEPLOYER_ENV.MODEL_QUALITY_PROBABILITY_THRESHOLD]: '0.7' });
+      const regression = readDeployerSettings({ ...INSTANCE_ENV, ...MONITORING_ENV, ...MODEL_QUALITY_ENV, [DEPLOYER_ENV.MODEL_QUALITY_PROBLEM_TYPE]: 'Regression' });
+
+      // THEN
+      expect(binary.variant).toMatchObject({ monitoring: { modelQuality: { probabilityThreshold: 0.7 } } });
+      expect(regression.variant).toMatchObject({ monitoring: { modelQuality: { problemType: 'Regression', probabilityThreshold: undefined } } });
+    });
+
+    test('fails when only some MODEL_QUALITY_* variables are set, naming each missing one', () => {
+      // WHEN
+      const problems = problemsOf({
+        ...INSTANCE_ENV,
+        ...MONITORING_ENV,
+        [DEPLOYER_ENV.MODEL_QUALITY_SCHEDULE_NAME]: 'churn-prod-model-quality',
+      });
+
+      // THEN
+      const because = '(MODEL_QUALITY_SCHEDULE_NAME is set; set all MODEL_QUALITY_* variables or none)';
+      expect(problems).toEqual([
+        `MODEL_QUALITY_SCHEDULE_EXPRESSION is missing: expected cron(0 * ? * * *) for hourly or cron(0 H ? * * *) with H from 0 to 23 for daily, e.g. cron(0 0 ? * * *) ${because}`,
+        `MODEL_QUALITY_PROBLEM_TYPE is missing: expected one of BinaryClassification, MulticlassClassification, Regression ${because}`,
+        `MODEL_QUALITY_GROUND_TRUTH_S3_URI is missing: expected an S3 URI ending in /, such as s3://bucket/monitoring/ ${because}`,
+        `MODEL_QUALITY_START_TIME_OFFSET is missing: expected an ISO 8601 offset of whole hours back, such as -PT24H ${because}`,
+        `MODEL_QUALITY_END_TIME_OFFSET is missing: expected an ISO 8601 offset of whole hours back, such as -PT24H ${because}`,
+      ]);
+    });
+
+    test('fails when model-quality values are invalid, saying the value received and what is expected', () => {
+      // WHEN
+      const problems = problemsOf({
+        ...INSTANCE_ENV,
+        ...MONITORING_ENV,
+        ...MODEL_QUALITY_ENV,
+        [DEPLOYER_ENV.MODEL_QUALITY_PROBLEM_TYPE]: 'binary',
+        [DEPLOYER_ENV.MODEL_QUALITY_START_TIME_OFFSET]: '-P2D',
+        [DEPLOYER_ENV.MODEL_QUALITY_PROBABILITY_THRESHOLD]: '1.5',
+      });
+
+      // THEN
+      expect(problems).toEqual([
+        'MODEL_QUALITY_PROBLEM_TYPE is "binary": expected one of BinaryClassification, MulticlassClassification, Regression',
+        'MODEL_QUALITY_START_TIME_OFFSET is "-P2D": expected an ISO 8601 offset of whole hours back, such as -PT24H',
+      ]);
+      expect(problemsOf({ ...INSTANCE_ENV, ...MONITORING_ENV, ...MODEL_QUALITY_ENV, [DEPLOYER_ENV.MODEL_QUALITY_PROBABILITY_THRESHOLD]: '1.5' })).toEqual([
+        'MODEL_QUALITY_PROBABILITY_THRESHOLD is "1.5": expected a probability from 0 to 1, such as 0.5',
+      ]);
+    });
+
+    test('fails when a window ends before it starts, or a threshold is given for a multiclass model', () => {
+      // WHEN
+      const problems = problemsOf({
+        ...INSTANCE_ENV,
+        ...MONITORING_ENV,
+        ...MODEL_QUALITY_ENV,
+        [DEPLOYER_ENV.MODEL_QUALITY_PROBLEM_TYPE]: 'MulticlassClassification',
+        [DEPLOYER_ENV.MODEL_QUALITY_START_TIME_OFFSET]: '-PT24H',
+        [DEPLOYER_ENV.MODEL_QUALITY_PROBABILITY_THRESHOLD]: '0.5',
+      });
+
+      // THEN
+      expect(problems).toEqual([
+        'MODEL_QUALITY_PROBABILITY_THRESHOLD is "0.5" but must not be set when MODEL_QUALITY_PROBLEM_TYPE is MulticlassClassification',
+        'MODEL_QUALITY_START_TIME_OFFSET (-PT24H) must reach further back than MODEL_QUALITY_END_TIME_OFFSET (-PT24H), or the jobs analyse an empty window',
+      ]);
+    });
+
+    test('fails when MODEL_QUALITY_* variables are set without the MONITORING_* ones it runs with', () => {
+      // WHEN / THEN
+      expect(problemsOf({ ...INSTANCE_ENV, ...MODEL_QUALITY_ENV })).toEqual([
+        expect.stringMatching(/^MODEL_QUALITY_SCHEDULE_NAME, .*MODEL_QUALITY_END_TIME_OFFSET are set without the MONITORING_\* variables: the model-quality jobs run with their image, role/),
+      ]);
+    });
+
+    test('fails when MODEL_QUALITY_* variables are set for a serverless variant', () => {
+      // WHEN
+      const problems = problemsOf({ ...SERVERLESS_ENV, ...MODEL_QUALITY_ENV });
+
+      // THEN
+      expect(problems).toHaveLength(6);
+      expect(problems[0]).toMatch(/^MODEL_QUALITY_SCHEDULE_NAME is "churn-prod-model-quality" but must not be set when VARIANT_TYPE is serverless/);
+    });
+  });
+
 });

@@ -8,12 +8,14 @@ import {
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
+  DeleteModelQualityJobDefinitionCommand,
   DeleteMonitoringScheduleCommand,
   DescribeEndpointCommand,
   DescribeMonitoringScheduleCommand,
   type DescribeMonitoringScheduleCommandOutput,
   ListDataQualityJobDefinitionsCommand,
   ListEndpointConfigsCommand,
+  ListModelQualityJobDefinitionsCommand,
   ListModelsCommand,
   ListTagsCommand,
   SageMakerClient,
@@ -36,6 +38,7 @@ const ACCOUNT_ARN = 'arn:aws:sagemaker:us-east-1:111122223333';
 const ENDPOINT_ARN = `${ACCOUNT_ARN}:endpoint/${ENDPOINT}`;
 const RESOURCE_ID = `endpoint/${ENDPOINT}/variant/AllTraffic`;
 const SCHEDULE = 'churn-prod-data-quality';
+const MQ_SCHEDULE = 'churn-prod-model-quality';
 
 let handlers: typeof import('../../lambda/endpoint-cleanup/index');
 beforeAll(async () => {
@@ -133,6 +136,7 @@ beforeEach(() => {
   sagemaker.on(ListEndpointConfigsCommand).resolves({ EndpointConfigs: [] });
   sagemaker.on(ListModelsCommand).resolves({ Models: [] });
   sagemaker.on(ListDataQualityJobDefinitionsCommand).resolves({ JobDefinitionSummaries: [] });
+  sagemaker.on(ListModelQualityJobDefinitionsCommand).resolves({ JobDefinitionSummaries: [] });
   autoscaling.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
 });
 
@@ -142,10 +146,12 @@ describe('handleCustomResource', () => {
     const sleeps: number[] = [];
     const cleanedUp: string[] = [];
     const schedules: Array<string | undefined> = [];
+    const modelQualitySchedules: Array<string | undefined> = [];
     const deps: CustomResourceDependencies = {
-      removeEndpointResources: async (endpointName, monitoringScheduleName) => {
+      removeEndpointResources: async (endpointName, monitoringScheduleName, modelQualityScheduleName) => {
         cleanedUp.push(endpointName);
         schedules.push(monitoringScheduleName);
+        modelQualitySchedules.push(modelQualityScheduleName);
         return passes.shift() ?? { complete: true, detail: 'nothing left' };
       },
       remainingTimeMs: () => remainingTimeMs,
@@ -153,7 +159,7 @@ describe('handleCustomResource', () => {
         sleeps.push(ms);
       },
     };
-    return { deps, sleeps, cleanedUp, schedules };
+    return { deps, sleeps, cleanedUp, schedules, modelQualitySchedules };
   }
 
   test('Create and Update change nothing and name the endpoint in the physical ID', async () => {
@@ -192,6 +198,33 @@ describe('handleCustomResource', () => {
     // THEN
     expect(response.Status).toBe('SUCCESS');
     expect(schedules).toEqual([SCHEDULE, SCHEDULE]);
+  });
+
+  test('Delete passes the model-quality schedule name to every pass', async () => {
+    // GIVEN
+    const { deps, schedules, modelQualitySchedules } = fakeDeps([{ complete: false, detail: 'deleting the model-quality monitoring schedule' }]);
+    // WHEN
+    const response = await handlers.handleCustomResource(
+      request('Delete', ENDPOINT, { MonitoringScheduleName: SCHEDULE, ModelQualityScheduleName: MQ_SCHEDULE }),
+      deps,
+    );
+    // THEN
+    expect(response.Status).toBe('SUCCESS');
+    expect(schedules).toEqual([SCHEDULE, SCHEDULE]);
+    expect(modelQualitySchedules).toEqual([MQ_SCHEDULE, MQ_SCHEDULE]);
+  });
+
+  test('fails when the ModelQualityScheduleName property is not a schedule name', async () => {
+    // GIVEN
+    const { deps, cleanedUp } = fakeDeps([]);
+    // WHEN
+    const created = await handlers.handleCustomResource(request('Create', ENDPOINT, { ModelQualityScheduleName: 'churn prod mq' }), deps);
+    // THEN
+    expect(created).toMatchObject({
+      Status: 'FAILED',
+      Reason: 'resource property ModelQualityScheduleName is "churn prod mq": expected a monitoring schedule name of 1-63 letters, digits and hyphens, or no value',
+    });
+    expect(cleanedUp).toEqual([]);
   });
 
   test('fails when the MonitoringScheduleName property is not a schedule name, and lets the rollback delete it', async () => {
@@ -479,6 +512,89 @@ describe('removeEndpointResources', () => {
       // THEN
       expect(sagemaker).not.toHaveReceivedCommand(DescribeMonitoringScheduleCommand);
       expect(sagemaker).not.toHaveReceivedCommand(ListDataQualityJobDefinitionsCommand);
+    });
+  });
+
+  // DeleteMonitoringSchedule and the model-quality job definitions are answered by the SDK mock
+  // (moto 5.2.1 lacks the monitoring-schedule actions).
+  describe('with a model-quality schedule too', () => {
+    function mqSchedule(status: string): DescribeMonitoringScheduleCommandOutput {
+      return {
+        ...schedule(status),
+        MonitoringScheduleArn: `${ACCOUNT_ARN}:monitoring-schedule/${MQ_SCHEDULE}`,
+        MonitoringScheduleName: MQ_SCHEDULE,
+        MonitoringScheduleConfig: { MonitoringJobDefinitionName: 'churn-prod-mq-v2-bbbbbbbb', MonitoringType: 'ModelQuality' },
+      };
+    }
+
+    test('deletes both schedules in the same pass, then both kinds of job definitions, then the endpoint', async () => {
+      // GIVEN both schedules take one pass to go
+      givenEndpoint('InService');
+      sagemaker.on(DescribeMonitoringScheduleCommand, { MonitoringScheduleName: SCHEDULE }).resolvesOnce(schedule('Scheduled')).rejects(scheduleGone());
+      sagemaker
+        .on(DescribeMonitoringScheduleCommand, { MonitoringScheduleName: MQ_SCHEDULE })
+        .resolvesOnce(mqSchedule('Scheduled'))
+        .rejects(awsError('ResourceNotFound', `Monitoring schedule ${MQ_SCHEDULE} does not exist.`));
+      const mqArn = (name: string) => `${ACCOUNT_ARN}:model-quality-job-definition/${name}`;
+      const mqDefinitions = [
+        { name: 'churn-prod-mq-v1-aaaaaaaa', owner: ENDPOINT },
+        { name: 'churn-prod-mq-v2-bbbbbbbb', owner: ENDPOINT },
+        { name: 'churn-prod-mq-handmade', owner: undefined },
+      ];
+      sagemaker.on(ListModelQualityJobDefinitionsCommand).resolves({
+        JobDefinitionSummaries: mqDefinitions.map(({ name }) => ({ MonitoringJobDefinitionName: name, MonitoringJobDefinitionArn: mqArn(name), CreationTime: new Date(), EndpointName: ENDPOINT })),
+      });
+      for (const { name, owner } of mqDefinitions) {
+        sagemaker.on(ListTagsCommand, { ResourceArn: mqArn(name) }).resolves({ Tags: owner ? [{ Key: TAG.ENDPOINT, Value: owner }] : [] });
+      }
+      givenJobDefinitions([{ name: 'churn-prod-dq-v2-bbbbbbbb', owner: ENDPOINT }]);
+      const log = recordingLog();
+      const pass = () => removeEndpointResources(ENDPOINT, { ...clients, log }, SCHEDULE, MQ_SCHEDULE);
+
+      // WHEN / THEN the first pass asks for the deletion of both schedules, and nothing else
+      await expect(pass()).resolves.toEqual({ complete: false, detail: 'deleting the monitoring schedule; deleting the model-quality monitoring schedule' });
+      expect(sagemaker).toHaveReceivedCommandWith(DeleteMonitoringScheduleCommand, { MonitoringScheduleName: SCHEDULE });
+      expect(sagemaker).toHaveReceivedCommandWith(DeleteMonitoringScheduleCommand, { MonitoringScheduleName: MQ_SCHEDULE });
+      expect(sagemaker).not.toHaveReceivedCommand(DeleteModelQualityJobDefinitionCommand);
+      expect(sagemaker).not.toHaveReceivedCommand(DeleteEndpointCommand);
+
+      // WHEN / THEN the second pass finds both gone: job definitions, then the endpoint
+      await expect(pass()).resolves.toEqual({ complete: false, detail: 'deleting the endpoint' });
+      expect(sagemaker).toHaveReceivedCommandWith(ListModelQualityJobDefinitionsCommand, { NameContains: 'churn-prod-mq' });
+      expect(sagemaker).toHaveReceivedCommandTimes(DeleteModelQualityJobDefinitionCommand, 2);
+      expect(sagemaker).toHaveReceivedCommandWith(DeleteModelQualityJobDefinitionCommand, { JobDefinitionName: 'churn-prod-mq-v1-aaaaaaaa' });
+      expect(sagemaker).toHaveReceivedCommandTimes(DeleteDataQualityJobDefinitionCommand, 1);
+      const names = commandNames();
+      expect(names.lastIndexOf('DeleteModelQualityJobDefinitionCommand')).toBeLessThan(names.indexOf('DeleteEndpointCommand'));
+      expect(log.messages).toContain('removed model-quality job definitions');
+    });
+
+    test('waits while the model-quality schedule is Pending, even when the data-quality one is gone', async () => {
+      // GIVEN
+      givenEndpoint('InService');
+      sagemaker.on(DescribeMonitoringScheduleCommand, { MonitoringScheduleName: SCHEDULE }).rejects(scheduleGone());
+      sagemaker.on(DescribeMonitoringScheduleCommand, { MonitoringScheduleName: MQ_SCHEDULE }).resolves(mqSchedule('Pending'));
+
+      // WHEN
+      const progress = await removeEndpointResources(ENDPOINT, { ...clients, log: recordingLog() }, SCHEDULE, MQ_SCHEDULE);
+
+      // THEN
+      expect(progress).toEqual({ complete: false, detail: 'the model-quality monitoring schedule is Pending; it is deleted once that ends' });
+      expect(sagemaker).not.toHaveReceivedCommand(DeleteMonitoringScheduleCommand);
+      expect(sagemaker).not.toHaveReceivedCommand(DeleteEndpointCommand);
+    });
+
+    test('without a model-quality schedule name, model-quality resources are not touched', async () => {
+      // GIVEN
+      givenEndpoint('InService');
+      sagemaker.on(DescribeMonitoringScheduleCommand).rejects(scheduleGone());
+
+      // WHEN
+      await removeEndpointResources(ENDPOINT, { ...clients, log: recordingLog() }, SCHEDULE);
+
+      // THEN
+      expect(sagemaker).not.toHaveReceivedCommand(ListModelQualityJobDefinitionsCommand);
+      expect(sagemaker).toHaveReceivedCommandTimes(DescribeMonitoringScheduleCommand, 1);
     });
   });
 });

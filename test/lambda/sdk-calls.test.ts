@@ -45,6 +45,12 @@ const DEPLOYER_ENVIRONMENT: FunctionEnvironment = {
   MONITORING_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/Monitoring`,
   MONITORING_OUTPUT_S3_URI: 's3://capture-bucket/monitoring/',
   MONITORING_INSTANCE_TYPE: 'ml.m5.large',
+  MODEL_QUALITY_SCHEDULE_NAME: 'churn-prod-model-quality',
+  MODEL_QUALITY_SCHEDULE_EXPRESSION: 'cron(0 0 ? * * *)',
+  MODEL_QUALITY_PROBLEM_TYPE: 'BinaryClassification',
+  MODEL_QUALITY_GROUND_TRUTH_S3_URI: 's3://capture-bucket/ground-truth/',
+  MODEL_QUALITY_START_TIME_OFFSET: '-PT48H',
+  MODEL_QUALITY_END_TIME_OFFSET: '-PT24H',
 };
 const SERVERLESS_DEPLOYER_ENVIRONMENT: FunctionEnvironment = {
   ENDPOINT_NAME: 'churn-dev',
@@ -90,7 +96,11 @@ const HANDLERS: readonly Handler[] = [
     folder: 'endpoint-cleanup',
     calls: ENDPOINT_CLEANUP_CALLS,
     environments: [
-      { [ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME]: 'Churn-Prod', [ENDPOINT_CLEANUP_PROPERTIES.MONITORING_SCHEDULE_NAME]: 'churn-prod-data-quality' },
+      {
+        [ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME]: 'Churn-Prod',
+        [ENDPOINT_CLEANUP_PROPERTIES.MONITORING_SCHEDULE_NAME]: 'churn-prod-data-quality',
+        [ENDPOINT_CLEANUP_PROPERTIES.MODEL_QUALITY_SCHEDULE_NAME]: 'churn-prod-model-quality',
+      },
       { [ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME]: 'churn-dev' },
     ],
   },
@@ -304,6 +314,21 @@ describe('deployer permissions', () => {
     expect(serverless).not.toContain('RegisterScalableTargetCommand');
     expect(serverless).not.toContain('CreateMonitoringScheduleCommand');
     expect(serverless).toContain('UpdateEndpointCommand');
+    const dataQualityOnly = enabled(Object.fromEntries(Object.entries(DEPLOYER_ENVIRONMENT).filter(([name]) => !name.startsWith('MODEL_QUALITY_'))));
+    expect(dataQualityOnly).toContain('CreateDataQualityJobDefinitionCommand');
+    expect(dataQualityOnly).not.toContain('CreateModelQualityJobDefinitionCommand');
+  });
+
+  test('the model-quality schedule and job definitions are named as the deployer names them', () => {
+    expect(permissionsOf(DEPLOYER_CALLS, 'CreateModelQualityJobDefinitionCommand', DEPLOYER_ENVIRONMENT).map((p) => [p.action, p.resources])).toEqual([
+      ['sagemaker:CreateModelQualityJobDefinition', [`arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-quality-job-definition/churn-prod-mq-v1-00000000`]],
+      ['iam:PassRole', [`arn:aws:iam::${ACCOUNT}:role/Monitoring`]],
+      ['sagemaker:AddTags', [`arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-quality-job-definition/churn-prod-mq-v1-00000000`]],
+    ]);
+    expect(permissionsOf(DEPLOYER_CALLS, 'CreateMonitoringScheduleCommand', DEPLOYER_ENVIRONMENT)[0].resources).toEqual([
+      `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/churn-prod-data-quality`,
+      `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/churn-prod-model-quality`,
+    ]);
   });
 
   test('model package ARNs name the group and the version', () => {
@@ -327,6 +352,14 @@ describe('clean-up permissions', () => {
     ]);
     expect(permissionsOf(ENDPOINT_CLEANUP_CALLS, 'DeleteMonitoringScheduleCommand', properties)[0].resources).toEqual([
       `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/churn-dq`,
+    ]);
+    const withModelQuality = { ...properties, [ENDPOINT_CLEANUP_PROPERTIES.MODEL_QUALITY_SCHEDULE_NAME]: 'Churn-MQ' };
+    expect(permissionsOf(ENDPOINT_CLEANUP_CALLS, 'DeleteMonitoringScheduleCommand', withModelQuality)[0].resources).toEqual([
+      `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/churn-dq`,
+      `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/churn-mq`,
+    ]);
+    expect(permissionsOf(ENDPOINT_CLEANUP_CALLS, 'DeleteModelQualityJobDefinitionCommand', withModelQuality)[0].resources).toEqual([
+      `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-quality-job-definition/churn-prod-mq-v1-00000000`,
     ]);
   });
 
