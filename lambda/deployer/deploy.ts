@@ -25,7 +25,15 @@ import type {
   ServerlessVariantSettings,
 } from './environment';
 import { DeploymentFailedError, EndpointBusyError, MonitoringScheduleBusyError, SilentRollbackError } from './errors';
-import { deleteDataQualityJobDefinitions, ensureDataQualitySchedule, listOwnedDataQualityJobDefinitions } from './monitoring';
+import {
+  deleteDataQualityJobDefinitions,
+  deleteModelQualityJobDefinitions,
+  ensureDataQualitySchedule,
+  ensureModelQualitySchedule,
+  listOwnedDataQualityJobDefinitions,
+  listOwnedModelQualityJobDefinitions,
+  type MonitoringChange,
+} from './monitoring';
 import {
   createUnlessExists,
   deleteOwnedResources,
@@ -645,8 +653,10 @@ async function removeSupersededResources(
 }
 
 /**
- * Keeps the data-quality schedule on the served package's baseline; after a change, removes the
- * job definitions the schedule no longer uses. A package without a baseline is served unmonitored.
+ * Keeps the data-quality schedule on the served package's baseline and, when configured, the
+ * model-quality schedule on the served package; after a change, removes the job definitions a
+ * schedule no longer uses. A package without a baseline is served without data-quality monitoring.
+ * Each schedule is brought up to date whatever happens to the other; the first failure is thrown.
  */
 async function ensureMonitoring(
   sagemaker: SageMakerClient,
@@ -656,22 +666,54 @@ async function ensureMonitoring(
   deployed: PackageRef,
   log: DeployerLog,
 ): Promise<void> {
-  const result = await ensureDataQualitySchedule(sagemaker, settings, variant, monitoring, deployed);
-  const attributes = { scheduleName: monitoring.scheduleName, packageVersion: deployed.version };
+  const failures: unknown[] = [];
+  const dataQuality = await ensureDataQualitySchedule(sagemaker, settings, variant, monitoring, deployed).catch((error: unknown) => {
+    failures.push(error);
+    return undefined;
+  });
+  if (dataQuality) {
+    await recordScheduleChange(sagemaker, settings, dataQuality, 'data-quality', monitoring.scheduleName, deployed, log);
+  }
+  const modelQuality = monitoring.modelQuality;
+  if (modelQuality) {
+    const result = await ensureModelQualitySchedule(sagemaker, settings, variant, monitoring, modelQuality, deployed).catch((error: unknown) => {
+      failures.push(error);
+      return undefined;
+    });
+    if (result) await recordScheduleChange(sagemaker, settings, result, 'model-quality', modelQuality.scheduleName, deployed, log);
+  }
+  if (failures.length > 0) throw failures[0];
+}
+
+/** Logs what changed on a schedule and, after a change, removes the job definitions of its kind it no longer runs. */
+async function recordScheduleChange(
+  sagemaker: SageMakerClient,
+  settings: DeployerSettings,
+  result: MonitoringChange,
+  kind: 'data-quality' | 'model-quality',
+  scheduleName: string,
+  deployed: PackageRef,
+  log: DeployerLog,
+): Promise<void> {
+  const attributes = { scheduleName, packageVersion: deployed.version };
   if (result.change === 'skipped') {
     log.warn('monitoring-skipped', { ...attributes, reason: result.reason });
     return;
   }
   if (result.change === 'unchanged') return;
-  log.info(`${result.change} the data-quality monitoring schedule`, { ...attributes, jobDefinitionName: result.jobDefinitionName });
+  log.info(`${result.change} the ${kind} monitoring schedule`, { ...attributes, jobDefinitionName: result.jobDefinitionName });
+  const [list, remove] =
+    kind === 'data-quality'
+      ? [listOwnedDataQualityJobDefinitions, deleteDataQualityJobDefinitions]
+      : [listOwnedModelQualityJobDefinitions, deleteModelQualityJobDefinitions];
   try {
-    const owned = await listOwnedDataQualityJobDefinitions(sagemaker, settings.endpointName);
+    const owned = await list(sagemaker, settings.endpointName);
     const superseded = owned.filter((name) => name !== result.jobDefinitionName);
-    await deleteDataQualityJobDefinitions(sagemaker, superseded);
-    if (superseded.length > 0) log.info('removed superseded data-quality job definitions', { jobDefinitionNames: superseded });
+    await remove(sagemaker, superseded);
+    if (superseded.length > 0) log.info(`removed superseded ${kind} job definitions`, { jobDefinitionNames: superseded });
   } catch (error) {
     // Best effort, like removeSupersededResources: leftovers are clutter the next schedule change removes.
-    log.warn('could not remove superseded data-quality job definitions; the next schedule change tries again', errorAttributes(error));
+    log.warn(`could not remove superseded ${kind} job definitions; the next schedule change tries again`, errorAttributes(error));
   }
 }
 

@@ -14,6 +14,7 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
+  CreateModelQualityJobDefinitionCommand,
   CreateMonitoringScheduleCommand,
   DeleteDataQualityJobDefinitionCommand,
   DeleteEndpointConfigCommand,
@@ -25,6 +26,7 @@ import {
   ListDataQualityJobDefinitionsCommand,
   ListEndpointConfigsCommand,
   ListModelPackagesCommand,
+  ListModelQualityJobDefinitionsCommand,
   ListModelsCommand,
   ListTagsCommand,
   SageMakerClient,
@@ -1102,6 +1104,121 @@ describe('data-quality monitoring', () => {
     expect(log.entries).toContainEqual(
       expect.objectContaining({ level: 'warn', message: expect.stringMatching(/could not remove superseded data-quality job definitions/) }),
     );
+  });
+});
+
+// The monitoring-schedule actions are answered by the SDK mock: moto 5.2.1 lacks them.
+describe('model-quality monitoring', () => {
+  const DQ_SCHEDULE = 'churn-prod-data-quality';
+  const MQ_SCHEDULE = 'churn-prod-model-quality';
+  const MONITORING: MonitoringSettings = {
+    scheduleName: DQ_SCHEDULE,
+    scheduleExpression: 'cron(0 0 ? * * *)',
+    imageUri: '156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+    roleArn: 'arn:aws:iam::111122223333:role/monitoring',
+    outputS3Uri: 's3://data-bucket/monitoring/',
+    instanceType: 'ml.m5.xlarge',
+    modelQuality: {
+      scheduleName: MQ_SCHEDULE,
+      scheduleExpression: 'cron(0 * ? * * *)',
+      problemType: 'BinaryClassification',
+      groundTruthS3Uri: 's3://data-bucket/ground-truth/',
+      startTimeOffset: '-PT25H',
+      endTimeOffset: '-PT24H',
+      probabilityThreshold: 0.5,
+    },
+  };
+  const monitored = () => instanceSettings({ monitoring: MONITORING });
+  const notFound = (name: string) => awsError('ResourceNotFound', `Monitoring schedule ${name} does not exist.`);
+
+  function givenBaseline(version: number) {
+    sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: packageArn(version) }).resolves({
+      ModelPackageArn: packageArn(version),
+      ModelMetrics: {
+        ModelDataQuality: {
+          Statistics: { ContentType: 'application/json', S3Uri: `s3://artifacts/baseline/v${version}/statistics.json` },
+          Constraints: { ContentType: 'application/json', S3Uri: `s3://artifacts/baseline/v${version}/constraints.json` },
+        },
+      },
+    });
+  }
+
+  beforeEach(() => {
+    sagemaker.on(ListDataQualityJobDefinitionsCommand).resolves({ JobDefinitionSummaries: [] });
+    sagemaker.on(ListModelQualityJobDefinitionsCommand).resolves({ JobDefinitionSummaries: [] });
+  });
+
+  test('the InService event creates the model-quality schedule beside the data-quality one', async () => {
+    // GIVEN
+    givenEndpoint({ servingVersion: 1 });
+    givenApprovedPackages(1);
+    givenBaseline(1);
+    givenAutoscalingRegistered();
+    sagemaker.on(DescribeMonitoringScheduleCommand, { MonitoringScheduleName: DQ_SCHEDULE }).rejects(notFound(DQ_SCHEDULE));
+    sagemaker.on(DescribeMonitoringScheduleCommand, { MonitoringScheduleName: MQ_SCHEDULE }).rejects(notFound(MQ_SCHEDULE));
+    const log = recordingLog();
+
+    // WHEN
+    const result = await deploy(endpointInServiceEvent(), monitored(), log);
+
+    // THEN
+    expect(result.outcome).toBe('already-deployed');
+    expect(sagemaker).toHaveReceivedCommandWith(CreateModelQualityJobDefinitionCommand, {
+      JobDefinitionName: expect.stringMatching(/^churn-prod-mq-v1-[0-9a-f]{8}$/),
+      ModelQualityAppSpecification: expect.objectContaining({ ProblemType: 'BinaryClassification' }),
+      ModelQualityJobInput: expect.objectContaining({ GroundTruthS3Input: { S3Uri: 's3://data-bucket/ground-truth/churn-prod' } }),
+    });
+    const mqName = sagemaker.commandCalls(CreateModelQualityJobDefinitionCommand)[0].args[0].input.JobDefinitionName;
+    expect(sagemaker).toHaveReceivedCommandWith(CreateMonitoringScheduleCommand, {
+      MonitoringScheduleName: MQ_SCHEDULE,
+      MonitoringScheduleConfig: { ScheduleConfig: { ScheduleExpression: 'cron(0 * ? * * *)' }, MonitoringJobDefinitionName: mqName, MonitoringType: 'ModelQuality' },
+    });
+    expect(sagemaker).toHaveReceivedCommandWith(CreateMonitoringScheduleCommand, { MonitoringScheduleName: DQ_SCHEDULE });
+    expect(log.entries).toContainEqual(
+      expect.objectContaining({ message: 'created the model-quality monitoring schedule', attributes: expect.objectContaining({ scheduleName: MQ_SCHEDULE, jobDefinitionName: mqName }) }),
+    );
+  });
+
+  test('a package without a data-quality baseline is still watched for model quality', async () => {
+    // GIVEN
+    givenEndpoint({ servingVersion: 1 });
+    givenApprovedPackages(1);
+    sagemaker.on(DescribeModelPackageCommand).resolves({ ModelPackageArn: packageArn(1) });
+    givenAutoscalingRegistered();
+    sagemaker.on(DescribeMonitoringScheduleCommand, { MonitoringScheduleName: MQ_SCHEDULE }).rejects(notFound(MQ_SCHEDULE));
+    const log = recordingLog();
+
+    // WHEN
+    await deploy(endpointInServiceEvent(), monitored(), log);
+
+    // THEN
+    expect(sagemaker).not.toHaveReceivedCommand(CreateDataQualityJobDefinitionCommand);
+    expect(sagemaker).toHaveReceivedCommandWith(CreateMonitoringScheduleCommand, { MonitoringScheduleName: MQ_SCHEDULE });
+    expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', message: 'monitoring-skipped' }));
+  });
+
+  test('a Pending data-quality schedule fails the event with a retryable error, after the model-quality schedule is brought up to date', async () => {
+    // GIVEN
+    givenEndpoint({ servingVersion: 1 });
+    givenApprovedPackages(1);
+    givenBaseline(1);
+    givenAutoscalingRegistered();
+    sagemaker.on(DescribeMonitoringScheduleCommand, { MonitoringScheduleName: DQ_SCHEDULE }).resolves({
+      MonitoringScheduleName: DQ_SCHEDULE,
+      MonitoringScheduleStatus: 'Pending',
+      MonitoringScheduleArn: `${ACCOUNT_ARN}:monitoring-schedule/${DQ_SCHEDULE}`,
+      CreationTime: new Date(),
+      LastModifiedTime: new Date(),
+    });
+    sagemaker.on(DescribeMonitoringScheduleCommand, { MonitoringScheduleName: MQ_SCHEDULE }).rejects(notFound(MQ_SCHEDULE));
+
+    // WHEN
+    const deployment = deploy(endpointInServiceEvent(), monitored());
+
+    // THEN
+    await expect(deployment).rejects.toThrow(new MonitoringScheduleBusyError(DQ_SCHEDULE, 'Pending'));
+    expect(sagemaker).toHaveReceivedCommandWith(CreateMonitoringScheduleCommand, { MonitoringScheduleName: MQ_SCHEDULE });
+    expect(sagemaker).not.toHaveReceivedCommandWith(CreateMonitoringScheduleCommand, { MonitoringScheduleName: DQ_SCHEDULE });
   });
 });
 
