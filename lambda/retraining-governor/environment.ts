@@ -21,13 +21,18 @@ export const GOVERNOR_ENV = {
   DEBOUNCE_MINUTES: 'DEBOUNCE_MINUTES',
   /** CloudWatch namespace of the `RetrainingDecision` metric, e.g. `CdkMlops`. */
   METRIC_NAMESPACE: 'METRIC_NAMESPACE',
+  /**
+   * Optional: the model-quality alarm's name. Its ALARM state changes start runs as `model-quality`
+   * triggers; every other alarm's are `drift` triggers.
+   */
+  MODEL_QUALITY_ALARM_NAME: 'MODEL_QUALITY_ALARM_NAME',
 } as const;
 
 /** Pipeline parameters the governor passes; the pipeline definition must declare both. */
 export const PIPELINE_PARAMETER = {
   /** String: the S3 prefix to train from (the value of INPUT_DATA_URL). */
   INPUT_DATA_URL: 'InputDataUrl',
-  /** String: why the run started: `schedule`, `new-data:KEY`, `drift:ALARM`, `manual:REASON`. */
+  /** String: why the run started: `schedule`, `new-data:KEY`, `drift:ALARM`, `model-quality:ALARM`, `manual:REASON`. */
   TRIGGER_REASON: 'TriggerReason',
 } as const;
 
@@ -67,6 +72,8 @@ export interface GovernorSettings {
   readonly cooldownMinutes: number;
   readonly debounceMinutes: number;
   readonly metricNamespace: string;
+  /** The alarm whose ALARM state is a model-quality drop rather than drift; undefined when there is none. */
+  readonly modelQualityAlarmName?: string;
 }
 
 // SageMaker's PipelineName pattern (1-256 characters).
@@ -126,6 +133,11 @@ export function readGovernorSettings(env: Readonly<Record<string, string | undef
     );
   }
 
+  const modelQualityAlarmName = env[GOVERNOR_ENV.MODEL_QUALITY_ALARM_NAME]?.trim() || undefined;
+  if (modelQualityAlarmName !== undefined && modelQualityAlarmName.length > 255) {
+    problem(GOVERNOR_ENV.MODEL_QUALITY_ALARM_NAME, 'a CloudWatch alarm name of at most 255 characters, or no value');
+  }
+
   // Past the first test, each condition only narrows a type: every one of them added a problem.
   if (problems.length > 0 || !urlMatch || cooldownMinutes === undefined || debounceMinutes === undefined) {
     throw new Error(`retraining governor settings are invalid:\n  - ${problems.join('\n  - ')}`);
@@ -138,6 +150,7 @@ export function readGovernorSettings(env: Readonly<Record<string, string | undef
     cooldownMinutes,
     debounceMinutes,
     metricNamespace,
+    modelQualityAlarmName,
   };
 }
 

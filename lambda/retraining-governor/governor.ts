@@ -29,6 +29,7 @@ export type Trigger =
   | { readonly kind: 'schedule' }
   | { readonly kind: 'new-data'; readonly bucket: string; readonly key: string }
   | { readonly kind: 'drift'; readonly alarmName: string }
+  | { readonly kind: 'model-quality'; readonly alarmName: string }
   | { readonly kind: 'manual'; readonly reason: string; readonly force: boolean };
 
 export interface IgnoredEvent {
@@ -214,7 +215,9 @@ export function classifyEvent(event: RetrainingEvent, settings: GovernorSettings
   if (event.source === ALARM_STATE_CHANGE.SOURCE && detailType === ALARM_STATE_CHANGE.DETAIL_TYPE) {
     const state = asRecord(detail.state).value;
     if (state === 'ALARM' && typeof detail.alarmName === 'string') {
-      return { kind: 'drift', alarmName: detail.alarmName };
+      // The stage's rules deliver two alarms: the model-quality one, named in the settings, and drift.
+      const kind = settings.modelQualityAlarmName !== undefined && detail.alarmName === settings.modelQualityAlarmName ? 'model-quality' : 'drift';
+      return { kind, alarmName: detail.alarmName };
     }
     return { kind: 'ignored', why: `alarm ${String(detail.alarmName)} changed to ${String(state)}, not ALARM` };
   }
@@ -239,6 +242,8 @@ export function triggerReason(trigger: Trigger): string {
       return toCustomerMetadataValue(`new-data:${trigger.key}`);
     case 'drift':
       return toCustomerMetadataValue(`drift:${trigger.alarmName}`);
+    case 'model-quality':
+      return toCustomerMetadataValue(`model-quality:${trigger.alarmName}`);
     case 'manual':
       return toCustomerMetadataValue(`${MANUAL_TRIGGER_PREFIX}${trigger.reason}`);
   }
@@ -252,7 +257,7 @@ export function triggerReason(trigger: Trigger): string {
  *   so even invocations that both saw the pipeline idle start one execution between them.
  *   The price: an upload later in a window whose run already started starts nothing; the next
  *   window's first upload or the schedule picks it up.
- * - schedule, drift and manual: the pipeline name and the event id, which EventBridge and Lambda's
+ * - schedule, drift, model-quality and manual: the pipeline name and the event id, which EventBridge and Lambda's
  *   asynchronous retries keep on every redelivery of the event.
  * The pipeline name keeps two governed pipelines in one account apart; the SHA-256 hex digest is
  * 64 characters, inside the 32-128 the API accepts.
@@ -353,6 +358,8 @@ function explain(trigger: Trigger, settings: GovernorSettings, runTime: Date): s
       );
     case 'drift':
       return `drift alarm ${trigger.alarmName} is in ALARM`;
+    case 'model-quality':
+      return `model-quality alarm ${trigger.alarmName} is in ALARM: the metric measured against the uploaded ground truth crossed the threshold`;
     case 'manual':
       return `operator request${trigger.force ? ' (forced past the cool-down)' : ''}: ${trigger.reason}`;
   }

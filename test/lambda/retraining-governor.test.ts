@@ -38,7 +38,7 @@ const ENV = {
   [GOVERNOR_ENV.DEBOUNCE_MINUTES]: '15',
   [GOVERNOR_ENV.METRIC_NAMESPACE]: 'CdkMlops',
 };
-const settings: GovernorSettings = readGovernorSettings(ENV);
+const settings: GovernorSettings = readGovernorSettings({ ...ENV, [GOVERNOR_ENV.MODEL_QUALITY_ALARM_NAME]: 'churn-dev-model-quality' });
 const NOW = new Date('2026-03-15T12:07:00Z');
 const clock = () => NOW;
 const PIPELINE_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:pipeline/churn-dev';
@@ -363,6 +363,13 @@ describe('events', () => {
       /new data s3:\/\/churn-data-dev\/raw\/2026\/03\/15\/orders\.csv; uploads from 2026-03-15T12:00:00\.000Z for 15 min share this run/,
     ],
     ['drift', alarmEvent('ALARM'), 'drift:churn-dev-feature-drift', 'drift-20260315T120600Z', /drift alarm churn-dev-feature-drift is in ALARM/],
+    [
+      'model quality',
+      { ...alarmEvent('ALARM'), detail: { alarmName: 'churn-dev-model-quality', state: { value: 'ALARM' } } },
+      'model-quality:churn-dev-model-quality',
+      'model-quality-20260315T120600Z',
+      /model-quality alarm churn-dev-model-quality is in ALARM: the metric measured against the uploaded ground truth crossed the threshold/,
+    ],
     ['manual', manualEvent(false), 'manual:new labels from QA', 'manual-20260315T120630Z', /operator request: new labels from QA/],
   ])('passes the input data URL, the trigger reason and a description for %s', async (_, event, reason, displayName, description) => {
     // WHEN
@@ -379,6 +386,25 @@ describe('events', () => {
     });
     const input = sagemakerMock.commandCalls(StartPipelineExecutionCommand)[0].args[0].input;
     expect(input.PipelineExecutionDisplayName).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,81}$/);
+  });
+
+  test('tells the model-quality alarm from the drift alarm by the name in its settings', () => {
+    // GIVEN
+    const modelQuality = { ...alarmEvent('ALARM'), detail: { alarmName: 'churn-dev-model-quality', state: { value: 'ALARM' } } };
+    const withoutName = readGovernorSettings(ENV);
+    // WHEN / THEN
+    expect(classifyEvent(modelQuality, settings)).toEqual({ kind: 'model-quality', alarmName: 'churn-dev-model-quality' });
+    expect(classifyEvent(alarmEvent('ALARM'), settings)).toEqual({ kind: 'drift', alarmName: 'churn-dev-feature-drift' });
+    // Without the setting every alarm is drift, as before model quality.
+    expect(withoutName.modelQualityAlarmName).toBeUndefined();
+    expect(classifyEvent(modelQuality, withoutName)).toEqual({ kind: 'drift', alarmName: 'churn-dev-model-quality' });
+    expect(classifyEvent({ ...modelQuality, detail: { ...modelQuality.detail, state: { value: 'OK' } } }, settings)).toMatchObject({ kind: 'ignored' });
+  });
+
+  test('fails when MODEL_QUALITY_ALARM_NAME is longer than an alarm name can be', () => {
+    expect(() => readGovernorSettings({ ...ENV, [GOVERNOR_ENV.MODEL_QUALITY_ALARM_NAME]: 'a'.repeat(256) })).toThrow(
+      /MODEL_QUALITY_ALARM_NAME is "a{256}": expected a CloudWatch alarm name of at most 255 characters, or no value/,
+    );
   });
 
   test('cuts a trigger reason to the 256 characters a model package metadata value keeps', async () => {
@@ -725,6 +751,7 @@ describe('readGovernorSettings', () => {
       cooldownMinutes: 60,
       debounceMinutes: 15,
       metricNamespace: 'CdkMlops',
+      modelQualityAlarmName: 'churn-dev-model-quality',
     });
   });
 
