@@ -6,6 +6,7 @@ export * from './sagemaker-image';
 export * from './feature-processing';
 export * from './training-pipeline';
 export * from './inference-endpoint';
+export * from './batch-inference';
 export * from './pipeline-definition';
 export * from './naming';
 export * from './instance-types';
