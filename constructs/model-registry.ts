@@ -255,6 +255,10 @@ function approvalRequestMessage(): events.RuleTargetInput {
       `Model package version ${events.EventField.fromPath('$.detail.ModelPackageVersion')} of ${events.EventField.fromPath('$.detail.ModelPackageGroupName')} is waiting for approval.`,
       `Package: ${arn}`,
       `Metrics: ${events.EventField.fromPath('$.detail.ModelMetrics.ModelQuality.Statistics.S3Uri')}`,
+      // The review gate's verdict, which the pipeline records on the package it registers.
+      `Review: ${events.EventField.fromPath('$.detail.CustomerMetadataProperties.ReviewSummary')}`,
+      `Review report: ${events.EventField.fromPath('$.detail.CustomerMetadataProperties.ReviewReportUrl')}`,
+      `Model card: aws sagemaker describe-model-package --model-package-name ${arn} --query ModelCard (or cdk-mlops models show <version>)`,
       '',
       'Approve (the deployer then serves it):',
       `  aws sagemaker update-model-package --model-package-arn ${arn} --model-approval-status Approved --approval-description "why"`,

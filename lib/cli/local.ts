@@ -20,6 +20,7 @@ interface LocalRunOptions {
   readonly parameter: Record<string, string>;
   readonly approve?: boolean;
   readonly keep?: boolean;
+  readonly challengerData?: string;
 }
 
 export const LOCAL_RUN_HELP = `
@@ -45,6 +46,7 @@ export function addLocalCommands(program: Command, io: CliIo, cwd: string, env: 
     .option('--drift', 'shift the traffic so Model Monitor finds drift, and deliver the drift alarm to the governor')
     .option('--parameter <name=value>', 'pipeline parameter for this run (repeatable), e.g. MetricThreshold=0.8', collectParameter, {})
     .option('--approve', 'approve the registered package when the stage approves manually')
+    .option('--challenger-data <path>', 'CSV file or folder for a second run, reviewed against the first run\'s model as its champion')
     .option('--keep', 'keep the work folder after a successful run (a failed run always keeps it)')
     .addHelpText('after', LOCAL_RUN_HELP)
     .action(async (options: LocalRunOptions, command: Command) => {
@@ -52,6 +54,8 @@ export function addLocalCommands(program: Command, io: CliIo, cwd: string, env: 
       const config = loadStageConfig(localConfigSource(globals, cwd));
       const dataPath = options.data ? resolve(cwd, options.data) : SAMPLE_DATA;
       if (!existsSync(dataPath)) throw new UsageError(`--data: ${dataPath} does not exist`);
+      const challengerDataPath = options.challengerData === undefined ? undefined : resolve(cwd, options.challengerData);
+      if (challengerDataPath && !existsSync(challengerDataPath)) throw new UsageError(`--challenger-data: ${challengerDataPath} does not exist`);
       const python = findPython(env);
       const json = globals.json === true;
       const progress = (line: string) => (json ? io.stderr : io.stdout)(`${line}\n`);
@@ -69,6 +73,7 @@ export function addLocalCommands(program: Command, io: CliIo, cwd: string, env: 
           python,
           progress,
           env,
+          challengerDataPath,
         });
       } catch (error) {
         if (error instanceof MotoNotInstalledError) {
@@ -102,6 +107,14 @@ function collectParameter(value: string, previous: Record<string, string>): Reco
   return { ...previous, [match[1]]: match[2] };
 }
 
+/** The gate's verdict and each check, one per line, with where the model card is. */
+function reviewLines(label: string, review: NonNullable<LocalLoopReport['review']>): string[] {
+  return [
+    `  ${label.padEnd(11)} ${review.passed ? 'passed' : 'failed'}; model card ${review.modelCardS3Uri}`,
+    ...review.checks.map((check) => `              ${check.passed ? 'ok    ' : 'FAILED'} ${check.detail}`),
+  ];
+}
+
 function renderSummary(report: LocalLoopReport, removed: boolean): string {
   const lines = ['', `local run of ${report.stage}: ${report.status}${report.stoppedBecause ? ` (${report.stoppedBecause})` : ''}`];
   const { pipeline, modelPackage, endpoint, traffic, monitoring, retraining } = report;
@@ -111,10 +124,8 @@ function renderSummary(report: LocalLoopReport, removed: boolean): string {
     for (const step of pipeline.notRun) lines.push(`              not run   ${step.name}: ${step.reason}`);
   }
   if (report.dataProfile) lines.push(`  profile     ${report.dataProfile.htmlPath}${removed ? ' (removed with the work folder: --keep keeps it)' : ''}`);
-  if (modelPackage) {
-    const metric = modelPackage.metric ? `, ${modelPackage.metric.name} ${modelPackage.metric.value.toFixed(4)} (threshold ${modelPackage.metric.threshold})` : '';
-    lines.push(`  package     version ${modelPackage.version} ${modelPackage.approvalStatus}${metric}`);
-  }
+  if (report.review) lines.push(...reviewLines('review', report.review));
+  if (modelPackage) lines.push(`  package     version ${modelPackage.version} ${modelPackage.approvalStatus}`);
   if (endpoint) lines.push(`  endpoint    ${endpoint.name} ${endpoint.status}, serving version ${endpoint.servedPackageVersion}`);
   if (traffic) lines.push(`  traffic     ${traffic.requests} requests${traffic.drifted ? ' (drifted)' : ''}, ${traffic.captured} captured (${traffic.samplingPercent} %)`);
   if (monitoring) {
@@ -122,6 +133,12 @@ function renderSummary(report: LocalLoopReport, removed: boolean): string {
     for (const check of monitoring.checks) lines.push(`              ${check.check} ${check.feature}: ${check.description}`);
   }
   if (retraining) lines.push(`  retraining  ${retraining.decision}: ${retraining.reason}${retraining.deliveredInAws ? '' : ' (in AWS this stage delivers no drift alarm)'}`);
+  const { challenger } = report;
+  if (challenger) {
+    const registered = challenger.modelPackage ? ` as version ${challenger.modelPackage.version} ${challenger.modelPackage.approvalStatus}` : '';
+    lines.push(`  challenger  ${challenger.outcome}${registered} (execution ${challenger.executionId})${challenger.reason ? `: ${challenger.reason}` : ''}`);
+    if (challenger.review) lines.push(...reviewLines('', challenger.review).map((line) => `  ${line}`));
+  }
   lines.push(`  emulated    ${report.emulated.join('\n              ')}`);
   lines.push(removed ? '  work folder removed (--keep keeps it)' : `  work folder ${report.workDir}`);
   return `${lines.join('\n')}\n`;

@@ -45,6 +45,14 @@ export interface ModelPackageDetails extends ModelPackageView {
   /** The evaluation and monitoring reports registered with the package, e.g. `ModelQuality.Statistics`. */
   readonly metricsReports: readonly { readonly report: string; readonly s3Uri: string }[];
   readonly containers: readonly { readonly image: string | null; readonly modelDataUrl: string | null }[];
+  /** The review gate's verdict the pipeline recorded, with each check when its review.json is readable. */
+  readonly review: {
+    readonly summary: string | null;
+    readonly reportUrl: string | null;
+    readonly checks: readonly { readonly passed: boolean; readonly detail: string }[];
+  } | null;
+  /** The package's model card (CreateModelPackage's ModelCard), its main fields. */
+  readonly modelCard: { readonly status: string; readonly intendedUse: string | null; readonly riskRating: string | null; readonly url: string | null } | null;
 }
 
 export interface ModelList {
@@ -138,6 +146,7 @@ export async function readModelDetails(
       image: container.Image ?? null,
       modelDataUrl: container.ModelDataUrl ?? null,
     })),
+    ...(await reviewOf(s3, described)),
   };
 }
 
@@ -195,6 +204,43 @@ export function renderModelList(list: ModelList, now: Date): string {
   );
 }
 
+/** The review the pipeline recorded (metadata ReviewSummary, ReviewReportUrl) and the model card. */
+async function reviewOf(s3: S3Client, described: DescribeModelPackageCommandOutput): Promise<Pick<ModelPackageDetails, 'review' | 'modelCard'>> {
+  const metadata = described.CustomerMetadataProperties ?? {};
+  const reportUrl = metadata.ReviewReportUrl ?? null;
+  const report = reportUrl ? await readJsonSoftly(s3, reportUrl) : undefined;
+  const checks = Array.isArray((report as { checks?: unknown })?.checks) ? ((report as { checks: { passed: boolean; detail: string }[] }).checks) : [];
+  const review = metadata.ReviewSummary || reportUrl ? { summary: metadata.ReviewSummary ?? null, reportUrl, checks: checks.map(({ passed, detail }) => ({ passed: passed === true, detail: String(detail) })) } : null;
+  const card = described.ModelCard;
+  let content: { intended_uses?: { intended_uses?: string; risk_rating?: string } } = {};
+  try {
+    content = JSON.parse(card?.ModelCardContent ?? '{}');
+  } catch {
+    // A card that is not JSON shows as its status only.
+  }
+  const modelCard = card
+    ? {
+        status: card.ModelCardStatus ?? '-',
+        intendedUse: content.intended_uses?.intended_uses ?? null,
+        riskRating: content.intended_uses?.risk_rating ?? null,
+        url: reportUrl ? reportUrl.replace(/review\.json$/, 'model-card.json') : null,
+      }
+    : null;
+  return { review, modelCard };
+}
+
+/** An S3 JSON object, or undefined when it is missing, unreadable or not JSON. */
+async function readJsonSoftly(s3: S3Client, url: string): Promise<unknown> {
+  const location = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (!location) return undefined;
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: location[1], Key: location[2] }));
+    return JSON.parse((await object.Body?.transformToString()) ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
 export function renderModelDetails(details: ModelPackageDetails, now: Date): string {
   const createdAt = details.createdAt ? new Date(details.createdAt) : undefined;
   const fields = formatTable(
@@ -214,6 +260,31 @@ export function renderModelDetails(details: ModelPackageDetails, now: Date): str
   );
   return [
     fields,
+    ...(details.review
+      ? [
+          formatSection(
+            'Review',
+            formatTable(['CHECK', 'RESULT'], [
+              ['summary', cell(details.review.summary)],
+              ...details.review.checks.map((check) => [check.passed ? 'ok' : 'FAILED', check.detail]),
+              ['report', cell(details.review.reportUrl)],
+            ]),
+          ),
+        ]
+      : []),
+    ...(details.modelCard
+      ? [
+          formatSection(
+            'Model card',
+            formatTable(['FIELD', 'VALUE'], [
+              ['status', details.modelCard.status],
+              ['risk rating', cell(details.modelCard.riskRating)],
+              ['intended use', cell(details.modelCard.intendedUse)],
+              ['card', cell(details.modelCard.url)],
+            ]),
+          ),
+        ]
+      : []),
     formatSection('Metadata', formatTable(['KEY', 'VALUE'], Object.entries(details.customerMetadata))),
     formatSection('Metrics reports', formatTable(['REPORT', 'S3 URI'], details.metricsReports.map((r) => [r.report, r.s3Uri]))),
     formatSection('Containers', formatTable(['IMAGE', 'MODEL DATA'], details.containers.map((c) => [cell(c.image), cell(c.modelDataUrl)]))),

@@ -28,6 +28,8 @@ import type { JsonObject, PrimitiveValue } from '../../constructs/pipeline-defin
 import { packageFile } from '../../constructs/private/package-files';
 import { DeployerLog, DeploymentResult, handleDeployerEvent } from '../../lambda/deployer/deploy';
 import { governRetraining, GovernorOutcome, RetrainingEvent } from '../../lambda/retraining-governor/governor';
+import { REVIEW_OUTPUT } from '../../lambda/review-gate/environment';
+import { TRAINING_PIPELINE_PARAMETERS } from '../../constructs/training-pipeline';
 import { StageConfig } from '../stage-config';
 import { ControlPlane, filesBelow, parseS3Uri } from './control-plane';
 import { LOCAL_ACCOUNT, LocalStage, synthesizeLocalStage } from './local-stage';
@@ -55,6 +57,8 @@ export interface LocalLoopOptions {
   readonly progress: (line: string) => void;
   /** The environment moto_server is found (PATH) and run in. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** A CSV file or folder for a second run, reviewed against the first run's model as its champion. */
+  readonly challengerDataPath?: string;
 }
 
 /** The `--json` document; its shape is stable: every key is present, null when that part did not run. */
@@ -85,7 +89,18 @@ export interface LocalLoopReport {
     readonly arn: string;
     readonly version: number;
     readonly approvalStatus: string;
-    readonly metric: { readonly name: string; readonly value: number; readonly threshold: number } | null;
+  } | null;
+  /** The review gate's verdict on the run's model (its review.json), and where its model card is. */
+  readonly review: LocalReview | null;
+  /** A second run on --challenger-data against the model the first run registered (the champion). */
+  readonly challenger: {
+    readonly dataPath: string;
+    readonly executionId: string;
+    /** Registered: the gate let it through; Rejected: the gate stopped it; Failed: a step failed before the gate. */
+    readonly outcome: 'Registered' | 'Rejected' | 'Failed';
+    readonly reason: string | null;
+    readonly review: LocalReview | null;
+    readonly modelPackage: { readonly arn: string; readonly version: number; readonly approvalStatus: string } | null;
   } | null;
   readonly endpoint: {
     readonly name: string;
@@ -121,6 +136,16 @@ export interface LocalLoopReport {
   readonly phases: readonly { readonly name: string; readonly seconds: number }[];
 }
 
+/** What the review gate decided, as review.json records it. */
+export interface LocalReview {
+  readonly passed: boolean;
+  readonly summary: string;
+  readonly checks: readonly { readonly check: string; readonly value: number | null; readonly threshold: number | null; readonly passed: boolean; readonly detail: string }[];
+  readonly champion: { readonly modelPackageArn: string; readonly version: number | null; readonly value: number | null } | null;
+  readonly reportS3Uri: string;
+  readonly modelCardS3Uri: string;
+}
+
 /** Runs the loop; never throws for a failed step (the report says so), only for a broken environment. */
 export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoopReport> {
   const { progress, workDir } = options;
@@ -145,7 +170,9 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
     await deployStageResources(plane, stage, options.dataPath);
     report.phase('deploy stack resources', timer.lap());
 
-    const execution = await runTrainingPipeline(plane, stage, options, report);
+    const execution = await runTrainingPipeline(plane, stage, options, options.parameters);
+    report.pipeline(stage, execution);
+    report.review(await readReview(plane, execution));
     report.phase('pipeline', timer.lap());
     await copyDataProfile(plane, options, report, execution);
     if (execution.status !== 'Succeeded') return report.finish('Failed', `pipeline step ${execution.failedStep ?? '?'} failed: ${execution.failureReason}`);
@@ -170,6 +197,10 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
       await retrain(plane, stage, report, violations);
       report.phase('retrain decision', timer.lap());
     }
+    if (options.challengerDataPath) {
+      await challenge(plane, stage, options, report, options.challengerDataPath);
+      report.phase('challenger', timer.lap());
+    }
     return report.finish('Succeeded', null);
   } finally {
     await server?.stop();
@@ -192,18 +223,28 @@ async function deployStageResources(plane: ControlPlane, stage: LocalStage, data
   await plane.sagemaker.send(
     new CreatePipelineCommand({ PipelineName: stage.pipeline.name, PipelineDefinition: stage.pipeline.body, RoleArn: stage.pipeline.roleArn }),
   );
+  await uploadData(plane, dataPath, stage.governor.inputDataUrl);
+}
+
+/** The CSV file, or every CSV file of the folder, under the S3 prefix. */
+async function uploadData(plane: ControlPlane, dataPath: string, prefixUrl: string): Promise<void> {
   const files = statSync(dataPath).isDirectory() ? filesBelow(dataPath).filter((path) => path.toLowerCase().endsWith('.csv')) : [dataPath];
   if (files.length === 0) throw new Error(`no CSV files under ${dataPath}`);
-  const { bucket, key } = parseS3Uri(stage.governor.inputDataUrl);
+  const { bucket, key } = parseS3Uri(prefixUrl);
   for (const file of files) await plane.putFile({ bucket, key: `${key}${basename(file)}` }, file);
 }
 
-async function runTrainingPipeline(plane: ControlPlane, stage: LocalStage, options: LocalLoopOptions, report: ReportBuilder): Promise<PipelineExecutionResult> {
+async function runTrainingPipeline(
+  plane: ControlPlane,
+  stage: LocalStage,
+  options: LocalLoopOptions,
+  parameters: { readonly [name: string]: PrimitiveValue },
+): Promise<PipelineExecutionResult> {
   // Started on the control plane too, so the governor later sees this execution in the history.
   const { PipelineExecutionArn } = await plane.sagemaker.send(
     new StartPipelineExecutionCommand({
       PipelineName: stage.pipeline.name,
-      PipelineParameters: Object.entries(options.parameters).map(([Name, Value]) => ({ Name, Value: String(Value) })),
+      PipelineParameters: Object.entries(parameters).map(([Name, Value]) => ({ Name, Value: String(Value) })),
       ClientRequestToken: randomUUID(),
     }),
   );
@@ -211,14 +252,60 @@ async function runTrainingPipeline(plane: ControlPlane, stage: LocalStage, optio
   options.progress(`pipeline   ${stage.pipeline.name} execution ${executionId}`);
   const execution = await runPipeline(stage.pipeline.definition, {
     executionId,
-    parameters: options.parameters,
+    parameters,
     pipelineName: stage.pipeline.name,
     pipelineArn: stage.pipeline.arn,
     runners: localStepRunners({ controlPlane: plane, functions: stage.functions, jobsDir: join(options.workDir, 'jobs'), python: options.python }),
     onEvent: (event) => options.progress(describeStepEvent(event)),
   });
-  report.pipeline(stage, execution);
   return execution;
+}
+
+/** The review gate's review.json of an execution whose Review step ran; null otherwise. */
+async function readReview(plane: ControlPlane, execution: PipelineExecutionResult): Promise<LocalReview | null> {
+  const step = execution.steps.find((candidate) => candidate.type === 'Lambda' && candidate.status === 'Succeeded');
+  const outputs = step?.properties.OutputParameters as JsonObject | undefined;
+  const reportS3Uri = outputs?.[REVIEW_OUTPUT.REPORT_URL];
+  if (typeof reportS3Uri !== 'string') return null;
+  const review = JSON.parse(await plane.getText(reportS3Uri)) as Pick<LocalReview, 'passed' | 'checks' | 'champion'>;
+  return {
+    passed: review.passed,
+    summary: String(outputs?.[REVIEW_OUTPUT.SUMMARY] ?? ''),
+    checks: review.checks.map(({ check, value, threshold, passed, detail }) => ({ check, value, threshold, passed, detail })),
+    champion: review.champion,
+    reportS3Uri,
+    modelCardS3Uri: reportS3Uri.replace(/review\.json$/, 'model-card.json'),
+  };
+}
+
+/**
+ * A second run on other data, started as an operator's retrain would be, whose review compares it
+ * with the package the first run registered and approved: the champion.
+ */
+async function challenge(plane: ControlPlane, stage: LocalStage, options: LocalLoopOptions, report: ReportBuilder, dataPath: string): Promise<void> {
+  // Under the raw prefix, which the pipeline's role may read, in a folder of its own.
+  const inputDataUrl = `${stage.governor.inputDataUrl}challenger/`;
+  await uploadData(plane, dataPath, inputDataUrl);
+  options.progress(`challenger ${dataPath} → ${inputDataUrl}`);
+  const execution = await runTrainingPipeline(plane, stage, options, {
+    ...options.parameters,
+    [TRAINING_PIPELINE_PARAMETERS.INPUT_DATA_URL]: inputDataUrl,
+    [TRAINING_PIPELINE_PARAMETERS.TRIGGER_REASON]: 'manual:local challenger',
+  });
+  const review = await readReview(plane, execution);
+  const registered = execution.steps.find((step) => step.type === 'RegisterModel' && step.status === 'Succeeded');
+  let modelPackage: NonNullable<LocalLoopReport['challenger']>['modelPackage'] = null;
+  if (registered) {
+    const arn = String(registered.properties.ModelPackageArn);
+    const described = await plane.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
+    modelPackage = { arn, version: Number(described.ModelPackageVersion), approvalStatus: String(described.ModelApprovalStatus) };
+  }
+  const outcome = registered ? 'Registered' : review && !review.passed ? 'Rejected' : 'Failed';
+  const reason = outcome === 'Registered' ? null : (execution.failureReason ?? null);
+  options.progress(
+    `challenger ${outcome.toLowerCase()}${modelPackage ? ` as version ${modelPackage.version} (${modelPackage.approvalStatus}; not deployed here: moto lacks UpdateEndpoint)` : ''}${reason ? `: ${reason}` : ''}`,
+  );
+  report.challenger({ dataPath, executionId: execution.executionId, outcome, reason, review, modelPackage });
 }
 
 /** The DataProfile step's report, when the pipeline has one, into `<work>/profile/`. */
@@ -542,7 +629,6 @@ class ReportBuilder {
   private readonly parts: { -readonly [K in keyof LocalLoopReport]?: LocalLoopReport[K] } = {};
   private readonly emulated: string[] = [];
   private readonly phases: { name: string; seconds: number }[] = [];
-  private metric: { name: string; value: number; threshold: number } | null = null;
   private layer?: EmulationLayer;
 
   constructor(
@@ -598,8 +684,15 @@ class ReportBuilder {
       })),
       notRun: execution.notRun.map(({ name, reason }) => ({ name, reason })),
     };
-    const condition = execution.steps.find((step) => step.type === 'Condition');
-    this.metric = condition ? conditionMetric(stage, condition) : null;
+  }
+
+  public review(review: LocalReview | null): void {
+    this.parts.review = review;
+    if (review) this.options.progress(`review     ${review.summary}`);
+  }
+
+  public challenger(challenger: NonNullable<LocalLoopReport['challenger']>): void {
+    this.parts.challenger = challenger;
   }
 
   public dataProfile(profile: NonNullable<LocalLoopReport['dataProfile']>): void {
@@ -607,7 +700,7 @@ class ReportBuilder {
   }
 
   public modelPackage(arn: string, version: number, approvalStatus: string): void {
-    this.parts.modelPackage = { arn, version, approvalStatus, metric: this.metric };
+    this.parts.modelPackage = { arn, version, approvalStatus };
   }
 
   public endpoint(name: string, status: string, servedPackageVersion: number, deployerOutcome: string, modelDataUrl: string): void {
@@ -646,10 +739,12 @@ class ReportBuilder {
       pipeline: this.parts.pipeline ?? null,
       dataProfile: this.parts.dataProfile ?? null,
       modelPackage: this.parts.modelPackage ?? null,
+      review: this.parts.review ?? null,
       endpoint: this.parts.endpoint ?? null,
       traffic: this.parts.traffic ?? null,
       monitoring: this.parts.monitoring ?? null,
       retraining: this.parts.retraining ?? null,
+      challenger: this.parts.challenger ?? null,
       emulated: [
         ...this.emulated,
         ...(this.layer?.answered.length
@@ -676,17 +771,6 @@ function stepOutputs(step: StepExecutionResult): Record<string, string> {
   }
   if (typeof properties.Outcome === 'string') outputs.outcome = properties.Outcome;
   return outputs;
-}
-
-/** The metric, its value and threshold, read from the condition as it was evaluated. */
-function conditionMetric(stage: LocalStage, condition: StepExecutionResult): { name: string; value: number; threshold: number } | null {
-  const conditions = (condition.arguments as JsonObject | undefined)?.Conditions as JsonObject[] | undefined;
-  const first = conditions?.[0];
-  const document = stage.pipeline.definition.Steps.find((step) => step.Name === condition.name);
-  // The metric's JsonGet path, such as binary_classification_metrics.auc.value.
-  const path = JSON.stringify(document?.Arguments ?? {}).match(/"Path":"([^"]+)"/)?.[1];
-  if (!first || typeof first.LeftValue !== 'number' || typeof first.RightValue !== 'number') return null;
-  return { name: path?.split('.').slice(-2, -1)[0] ?? 'metric', value: first.LeftValue, threshold: first.RightValue };
 }
 
 function round(seconds: number): number {
