@@ -42,7 +42,7 @@ export const REVIEW_REQUEST = {
 export const REVIEW_OUTPUT = {
   /** Boolean: every check held. */
   PASSED: 'Passed',
-  /** String of at most 256 characters: the outcome of each check, for the package's metadata. */
+  /** String: the outcome of each check for the package's metadata, so a CustomerMetadataValue (at most 256 letters, digits, spaces and _.:/=+-@). */
   SUMMARY: 'Summary',
   /** String: every failed check with its values, for the Fail step ('' when passed). */
   FAILURE_MESSAGE: 'FailureMessage',

@@ -1,6 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeModelPackageCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { compare, isBiasMetric, METRICS_SECTION, MODEL_METRICS, ProblemType } from '../shared/model-metrics';
+import { SAGEMAKER_LIMITS } from '../shared/sagemaker-limits';
 import { REVIEW_OUTPUT, REVIEW_REQUEST, ReviewCheck, ReviewPolicy, ReviewSettings } from './environment';
 
 /**
@@ -243,18 +244,43 @@ async function championCheck(
   return { champion, result: { ...base, value: candidate, threshold: bound, passed, detail } };
 }
 
-/** The outcome in at most 256 characters: `passed: auc 0.84 >= 0.75; champion ...` cut at a check boundary. */
+/**
+ * The outcome in at most 256 characters a CustomerMetadataValue allows, cut at a check boundary:
+ * `passed: auc 0.84 at least 0.75 / champion ...`.
+ */
 function summary(passed: boolean, results: readonly CheckResult[]): string {
   let text = passed ? 'passed' : 'failed';
   for (const [index, result] of results.entries()) {
-    const part = `${index === 0 ? ': ' : '; '}${result.passed ? '' : 'FAILED '}${result.detail}`;
+    const part = `${index === 0 ? ': ' : ' / '}${result.passed ? '' : 'FAILED '}${metadataText(result.detail)}`;
     if (text.length + part.length > SUMMARY_LIMIT) {
-      const rest = `; +${results.length - index} more in review.json`;
+      const rest = ` / +${results.length - index} more in review.json`;
       return (text + rest).slice(0, SUMMARY_LIMIT);
     }
     text += part;
   }
   return text;
+}
+
+const COMPARISON_WORDS: readonly (readonly [string, string])[] = [
+  ['>=', 'at least'],
+  ['<=', 'at most'],
+  ['>', 'above'],
+  ['<', 'below'],
+];
+
+/** A run of the characters a CustomerMetadataValue does not allow (it allows letters, digits, spaces and _.:/=+-@). */
+const NOT_METADATA = new RegExp(`${SAGEMAKER_LIMITS.CUSTOMER_METADATA_VALUE.characters.replace(/^\[/, '[^')}+`, 'gu');
+
+/**
+ * `text` in the characters of a CustomerMetadataValue, which CreateModelPackage refuses otherwise:
+ * comparisons in words, `|DPL|` as `abs DPL`, a possessive `'s` as a colon, any other punctuation
+ * as a space.
+ */
+function metadataText(text: string): string {
+  const worded = COMPARISON_WORDS.reduce((out, [symbol, words]) => out.split(symbol).join(words), text)
+    .replace(/\|([^|]+)\|/g, 'abs $1')
+    .replace(/'s\b/g, ':');
+  return worded.replace(NOT_METADATA, ' ').replace(/ {2,}/g, ' ').trim();
 }
 
 /**
