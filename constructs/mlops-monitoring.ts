@@ -25,6 +25,20 @@ export interface WatchedPipeline {
   readonly stepNames?: string[];
 }
 
+/** The batch inference {@link MlopsMonitoring.watchBatchJobs} shows: what `BatchInference` exposes. */
+export interface WatchedBatchJobs {
+  readonly scorerName: string;
+  /** Transform jobs started, completed and failed: `BatchInference.metric*Jobs()`. */
+  readonly startedJobs: cloudwatch.Metric;
+  readonly completedJobs: cloudwatch.Metric;
+  readonly failedJobs: cloudwatch.Metric;
+  /**
+   * The scorer's log group, for a table of its recent jobs.
+   * @default - no table
+   */
+  readonly logGroup?: logs.ILogGroup;
+}
+
 /** Properties of {@link MlopsMonitoring}. */
 export interface MlopsMonitoringProps {
   /** Key that encrypts the alarm topic and the violations log. */
@@ -183,6 +197,32 @@ export class MlopsMonitoring extends Construct {
     ];
     this.dashboard.addWidgets(...widgets);
     if (deadLetterQueue) this.watchDeadLetterQueue(label, deadLetterQueue);
+  }
+
+  /**
+   * Watches batch inference: an alarm when a transform job fails, and dashboard widgets of the jobs
+   * started, completed and failed, with the scorer's recent jobs.
+   */
+  public watchBatchJobs(label: string, jobs: WatchedBatchJobs): cloudwatch.Alarm {
+    const period = Duration.hours(1);
+    const [started, completed, failed] = [jobs.startedJobs, jobs.completedJobs, jobs.failedJobs].map((metric) => metric.with({ period }));
+    const alarm = this.addAlarm(`${label}Failed`, `A batch transform job of ${jobs.scorerName} failed (the scorer's log names it and why)`, failed, 1);
+    const widgets: cloudwatch.IWidget[] = [
+      new cloudwatch.TextWidget({ markdown: `## Batch inference ${jobs.scorerName}`, width: 24, height: 1 }),
+      new cloudwatch.GraphWidget({ title: 'Batch transform jobs', left: [started.with({ label: 'started' }), completed.with({ label: 'completed' }), failed.with({ label: 'failed' })], width: 12 }),
+    ];
+    if (jobs.logGroup) {
+      widgets.push(
+        new cloudwatch.LogQueryWidget({
+          title: 'Recent batch jobs',
+          logGroupNames: [jobs.logGroup.logGroupName],
+          queryLines: ['fields @timestamp, outcome, jobName, jobStatus, failureReason, message', 'filter ispresent(jobName) or outcome = "scanned"', 'sort @timestamp desc', 'limit 20'],
+          width: 12,
+        }),
+      );
+    }
+    this.dashboard.addWidgets(...widgets);
+    return alarm;
   }
 
   /** Raises an alarm as soon as a dead-letter queue holds a message: something was not delivered. */

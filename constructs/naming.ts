@@ -36,6 +36,11 @@ export function resourceNames(project: string, stage: string): ResourceNames {
   };
 }
 
+/** The batch scorer's name, `project-stage-batch`: the start of its models' and transform jobs' names. */
+export function batchScorerName(project: string, stage: string): string {
+  return `${project}-${stage}-batch`;
+}
+
 /** Why `name` is not a valid SageMaker resource name, or undefined when it is. */
 export function sageMakerNameProblem(name: string): string | undefined {
   if (SAGEMAKER_NAME_PATTERN.test(name)) return undefined;

@@ -4,6 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
+  BatchInference,
+  BatchSplitType,
   EndpointVariant,
   ExplorationWorkspace,
   FeatureProcessing,
@@ -20,7 +22,7 @@ import {
   XGBOOST_OBJECTIVE_METRICS,
   XGBOOST_TUNABLE_HYPERPARAMETERS,
 } from '../constructs';
-import { resourceNames } from '../constructs/naming';
+import { batchScorerName, resourceNames } from '../constructs/naming';
 import { StageConfig, withAdditionalInstanceTypesAllowed } from './stage-config';
 
 /** Properties of {@link MlopsStack}. */
@@ -69,6 +71,8 @@ export class MlopsStack extends Stack {
   public readonly monitoring: MlopsMonitoring;
   public readonly endpoint: InferenceEndpoint;
   public readonly retraining: RetrainingSchedule;
+  /** Batch inference of batch/input/, when the config has `batch.enabled`. */
+  public readonly batch?: BatchInference;
   /** The Studio domain, when the config has `exploration.studio`. */
   public readonly exploration?: ExplorationWorkspace;
 
@@ -217,6 +221,34 @@ export class MlopsStack extends Stack {
     this.monitoring.watchDeadLetterQueue('RegistryEvents', this.registry.deadLetterQueue);
     for (const [label, cleanup] of [['RegistryCleanup', this.registry.cleanupFunction], ['EndpointCleanup', this.endpoint.cleanupFunction]] as const) {
       if (cleanup) this.monitoring.watchFunction(label, cleanup.function, cleanup.deadLetterQueue);
+    }
+
+    const { batch } = config;
+    if (batch.enabled) {
+      this.batch = new BatchInference(this, 'Batch', {
+        scorerName: batchScorerName(config.project, config.stage),
+        dataBucket: this.storage.dataBucket,
+        modelRegistry: this.registry,
+        modelArtifactsBucket: this.storage.artifactsBucket,
+        encryptionKey: this.storage.encryptionKey,
+        instanceType: batch.instanceType,
+        instanceCount: batch.instanceCount,
+        maxPayload: Size.mebibytes(batch.maxPayloadMb),
+        splitType: batch.splitType === 'None' ? BatchSplitType.NONE : BatchSplitType.LINE,
+        schedule: batch.schedule ? events.Schedule.expression(batch.schedule) : undefined,
+        onNewInput: batch.onNewInput,
+        removalPolicy,
+        logRetention,
+      });
+      this.monitoring.watchFunction('BatchScorer', this.batch.function, this.batch.deadLetterQueue);
+      this.monitoring.watchBatchJobs('BatchJobs', {
+        scorerName: this.batch.scorerName,
+        startedJobs: this.batch.metricStartedJobs(),
+        completedJobs: this.batch.metricCompletedJobs(),
+        failedJobs: this.batch.metricFailedJobs(),
+        logGroup: this.batch.scorer.logGroup,
+      });
+      if (this.batch.cleanupFunction) this.monitoring.watchFunction('BatchCleanup', this.batch.cleanupFunction.function, this.batch.cleanupFunction.deadLetterQueue);
     }
 
     const studio = config.exploration.studio;

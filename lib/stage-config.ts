@@ -41,6 +41,7 @@ const INSTANCE_TYPE_KEYS = [
   { section: 'training', key: 'processingInstanceType', use: 'processing' },
   { section: 'training', key: 'trainingInstanceType', use: 'training' },
   { section: 'endpoint', key: 'instanceType', use: 'hosting' },
+  { section: 'batch', key: 'instanceType', use: 'transform' },
 ] as const satisfies readonly { section: string; key: string; use: InstanceUse }[];
 
 function instanceType(use: InstanceUse) {
@@ -434,6 +435,37 @@ const retrainingConfig = z
   }, whenParsed('allowSubHourlySchedule', 'schedule'))
   .describe('When the pipeline runs again by itself, through the retraining governor.');
 
+const batchConfig = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe('Score CSV files put under batch/input/ of the data bucket with the newest approved model (batch transform); outputs go to batch/output/<job>/.'),
+    schedule: scheduleExpression
+      .optional()
+      .describe('EventBridge schedule that scores every file under batch/input/ no job has scored yet: rate(...) or cron(...). Default: none.'),
+    onNewInput: z.boolean().default(true).describe('Score each file when it arrives under batch/input/.'),
+    instanceType: instanceType('transform').default('ml.m5.large').describe('Instance type of the batch transform jobs.'),
+    instanceCount: count('Instances of each batch transform job.', 100, 1),
+    maxPayloadMb: z
+      .number()
+      .int({ error: 'a whole number of MB from 0 to 100' })
+      .min(0, { error: 'a whole number of MB from 0 to 100' })
+      .max(100, { error: "a whole number of MB from 0 to 100 (SageMaker's MaxPayloadInMB)" })
+      .default(6)
+      .describe('Largest request a job sends the model, in MB (SageMaker allows 0-100; 0 streams, which the built-in algorithms do not support).'),
+    splitType: z
+      .enum(['Line', 'None'], { error: 'Line or None' })
+      .default('Line')
+      .describe('Line sends the lines of a file in mini-batches; None sends each file as one request.'),
+  })
+  .superRefine((batch, ctx) => {
+    if (batch.enabled && !batch.onNewInput && batch.schedule === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['onNewInput'], message: 'true, or a batch.schedule, when batch.enabled is true: with neither, no batch job ever starts' });
+    }
+  }, whenParsed('enabled', 'onNewInput', 'schedule'))
+  .describe('Batch inference of files under batch/input/ with the model the endpoint serves (off by default).');
+
 /** The schema of one stage's config file. */
 export const stageConfigSchema = z
   .strictObject({
@@ -476,6 +508,7 @@ export const stageConfigSchema = z
     review: reviewConfig.prefault({}),
     approval: approvalConfig.prefault({}),
     endpoint: endpointConfig.prefault({}),
+    batch: batchConfig.prefault({}),
     monitoring: monitoringConfig.prefault({}),
     retraining: retrainingConfig.prefault({}),
     exploration: explorationConfig.prefault({}),
@@ -573,5 +606,6 @@ export function withAdditionalInstanceTypesAllowed(config: StageConfig): StageCo
       trainingInstanceType: allowed('training', config.training.trainingInstanceType),
     },
     endpoint: { ...config.endpoint, instanceType: allowed('hosting', config.endpoint.instanceType) },
+    batch: { ...config.batch, instanceType: allowed('transform', config.batch.instanceType) },
   };
 }

@@ -1,7 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { MlopsMonitoring, MlopsMonitoringProps } from '../../constructs';
 import { appLikeCli } from '../helpers/app';
@@ -142,5 +144,32 @@ describe('MlopsMonitoring', () => {
     expect(() => synth({ serverErrorRatePercent: 120, latencyP99Threshold: Duration.millis(0) })).toThrow(
       /serverErrorRatePercent is 120: use a percentage from 0 to 100; latencyP99Threshold must be above 0 milliseconds/,
     );
+  });
+});
+
+describe('MlopsMonitoring.watchBatchJobs', () => {
+  test('raises an alarm on the topic when a batch transform job fails, and shows the jobs on the dashboard', () => {
+    // GIVEN
+    const stack = new Stack(appLikeCli(), 'BatchOpsStack', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const monitoring = new MlopsMonitoring(stack, 'Monitoring', { encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) });
+    const metric = (status: string) => new cloudwatch.Metric({ namespace: 'CdkMlops', metricName: 'BatchTransformJobs', dimensionsMap: { Scorer: 'churn-prod-batch', Status: status }, statistic: 'Sum' });
+    const logGroup = new logs.LogGroup(stack, 'ScorerLogs');
+    // WHEN
+    const alarm = monitoring.watchBatchJobs('BatchJobs', { scorerName: 'churn-prod-batch', startedJobs: metric('Started'), completedJobs: metric('Completed'), failedJobs: metric('Failed'), logGroup });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: "A batch transform job of churn-prod-batch failed (the scorer's log names it and why)",
+      MetricName: 'BatchTransformJobs',
+      Dimensions: Match.arrayWith([{ Name: 'Status', Value: 'Failed' }]),
+      Threshold: 1,
+      Period: 3600,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: stack.getLogicalId(monitoring.alarmTopic.node.defaultChild as never) }],
+    });
+    expect(monitoring.alarms).toContain(alarm);
+    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
+    expect(body).toContain('Batch inference churn-prod-batch');
+    expect(body).toContain('Recent batch jobs');
   });
 });

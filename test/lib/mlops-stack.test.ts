@@ -143,3 +143,33 @@ describe('MlopsStack with exploration.studio (the optional Studio domain)', () =
     expect(addMlopsStage(appLikeCli(), loadStageConfig({ stage: 'dev' })).exploration).toBeUndefined();
   });
 });
+
+describe('MlopsStack with batch (batch inference of batch/input/)', () => {
+  test('staging scores new inputs and on its schedule, alarms on failed jobs and watches the scorer; it retains, so no clean-up', () => {
+    const stack = addMlopsStage(appLikeCli(), loadStageConfig({ stage: 'staging' }));
+    const template = Template.fromStack(stack);
+    expect(stack.batch?.scorerName).toBe('churn-staging-batch');
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 4 * * ? *)' });
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'detail-type': ['Object Created'], detail: Match.objectLike({ object: { key: [{ prefix: 'batch/input/' }] } }) }) });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'BatchTransformJobs', Dimensions: Match.arrayWith([{ Name: 'Status', Value: 'Failed' }]) });
+    const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarmIds.some((id) => id.includes('BatchScorerErrors'))).toBe(true);
+    expect(alarmIds.some((id) => id.includes('BatchScorerDeadLetters'))).toBe(true);
+    template.resourceCountIs('Custom::BatchInferenceCleanup', 0);
+  });
+
+  test('a destroy stage with batch cleans up on delete, nag-clean, its clean-up watched', () => {
+    const dev = loadStageConfig({ stage: 'dev' });
+    const stack = addMlopsStage(appLikeCli(), parseStageConfig({ ...dev, batch: { enabled: true, onNewInput: true, instanceType: 'ml.c5.xlarge' } }, 'dev with batch'));
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::BatchInferenceCleanup', { ScorerName: 'churn-dev-batch' });
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).some((id) => id.includes('BatchCleanupErrors'))).toBe(true);
+  });
+
+  test('is off unless configured', () => {
+    const stack = addMlopsStage(appLikeCli(), loadStageConfig({ stage: 'dev' }));
+    expect(stack.batch).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('Custom::BatchInferenceCleanup', 0);
+  });
+});

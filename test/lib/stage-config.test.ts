@@ -409,3 +409,39 @@ describe('stage config', () => {
     });
   });
 });
+
+describe('batch', () => {
+  test('is off by default, with the documented defaults', () => {
+    expect(parseStageConfig(MINIMAL).batch).toEqual({ enabled: false, onNewInput: true, instanceType: 'ml.m5.large', instanceCount: 1, maxPayloadMb: 6, splitType: 'Line' });
+    expect(loadStageConfig({ stage: 'staging' }).batch).toMatchObject({ enabled: true, schedule: 'cron(0 4 * * ? *)' });
+    expect(loadStageConfig({ stage: 'dev' }).batch.enabled).toBe(false);
+    expect(loadStageConfig({ stage: 'prod' }).batch.enabled).toBe(false);
+  });
+
+  test('fails when enabled with neither a schedule nor onNewInput, naming the key', () => {
+    expect(problemsOf(withPatch({ batch: { enabled: true, onNewInput: false } }))).toEqual([
+      'batch.onNewInput: received false; expected true, or a batch.schedule, when batch.enabled is true: with neither, no batch job ever starts',
+    ]);
+    // Off, or with a schedule, it is fine.
+    expect(() => parseStageConfig(withPatch({ batch: { enabled: false, onNewInput: false } }))).not.toThrow();
+    expect(() => parseStageConfig(withPatch({ batch: { enabled: true, onNewInput: false, schedule: 'rate(1 day)' } }))).not.toThrow();
+  });
+
+  test('fails with every problem of the section listed', () => {
+    const problems = problemsOf(withPatch({ batch: { enabled: true, schedule: 'every day', instanceType: 'ml.t2.medium', maxPayloadMb: 101, splitType: 'RecordIO', instanceCount: 0 } }));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^batch\.schedule: received "every day"; expected an EventBridge schedule expression/),
+        expect.stringMatching(/^batch\.maxPayloadMb: received 101; expected a whole number of MB from 0 to 100/),
+        expect.stringMatching(/^batch\.splitType: received "RecordIO"; expected Line or None/),
+        expect.stringMatching(/^batch\.instanceCount: received 0; expected at least 1/),
+        expect.stringMatching(/^batch\.instanceType: received "ml\.t2\.medium"; expected an instance type SageMaker supports for batch transform jobs, such as/),
+      ]),
+    );
+  });
+
+  test('accepts a newer transform type from additionalInstanceTypes, marked for a synth warning', () => {
+    const config = parseStageConfig(withPatch({ additionalInstanceTypes: ['ml.x9.large'], batch: { enabled: true, instanceType: 'ml.x9.large' } }));
+    expect(InstanceTypes.unlistedTypeOf(withAdditionalInstanceTypesAllowed(config).batch.instanceType)).toBe('ml.x9.large');
+  });
+});
