@@ -16,3 +16,4 @@ export { BIAS_METRICS, COMPARISONS, METRICS_SECTION, MODEL_METRICS, PROBLEM_TYPE
 export type { BiasMetric, Comparison, MetricDirection, ProblemType } from '../lambda/shared/model-metrics';
 export { RISK_RATINGS } from '../lambda/review-gate/environment';
 export type { ReviewCheckInput, RiskRating } from '../lambda/review-gate/environment';
+export * from './model-quality';

@@ -1,4 +1,4 @@
-import { ArnFormat, CustomResource, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,10 +13,19 @@ import { acknowledgeGrantActions, acknowledgeInlinePolicy, acknowledgeWildcardRe
 import { sageMakerNameProblem } from './naming';
 import { SAGEMAKER_VPC_ACTIONS, sageMakerArn } from './private/sagemaker-iam';
 import { DEPLOYER_ENV } from '../lambda/deployer/environment';
-import { dataQualityNamePrefix, ownedNamePrefix, VARIANT_NAME } from '../lambda/deployer/naming';
+import { dataQualityNamePrefix, modelQualityNamePrefix, ownedNamePrefix, VARIANT_NAME } from '../lambda/deployer/naming';
 import { ENDPOINT_CLEANUP_PROPERTIES } from '../lambda/endpoint-cleanup/properties';
 import { IModelRegistry, ModelApprovalStatus } from './model-registry';
 import { SageMakerImage } from './sagemaker-image';
+import {
+  defaultModelQualityComparison,
+  MODEL_QUALITY_METRIC_NAMESPACE,
+  ModelQualityAlarmOptions,
+  ModelQualityComparison,
+  modelQualityMetric,
+  modelQualityProblems,
+  ModelQualityProblemType,
+} from './model-quality';
 import { keyOrBucketKey } from './private/bucket-key';
 import { SecureFunction } from './secure-function';
 
@@ -119,6 +128,58 @@ export interface DataQualityMonitoringOptions {
    * @default 'ml.m5.large'
    */
   readonly instanceType?: string;
+
+  /**
+   * A Model Monitor model-quality schedule the deployer keeps on the served model too: the
+   * captured predictions merged with the ground truth users upload, its metrics published to
+   * CloudWatch for an alarm (`InferenceEndpoint.modelQuality`, `MlopsMonitoring.watchModelQuality`).
+   * It runs with this schedule's role, output location and instance type.
+   * @default - no model-quality monitoring
+   */
+  readonly modelQuality?: ModelQualityMonitoringOptions;
+}
+
+/**
+ * A Model Monitor model-quality schedule: what the model predicted, as captured, against the ground
+ * truth uploaded under `<groundTruthPrefix><endpoint name>/yyyy/mm/dd/hh/` as JSON lines
+ * `{"groundTruthData": {"data": "1", "encoding": "CSV"}, "eventMetadata": {"eventId": "<the captured
+ * record's eventId>"}, "eventVersion": "0"}`
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-merge.html).
+ */
+export interface ModelQualityMonitoringOptions {
+  /** Name of the schedule: 1-63 letters, digits and hyphens. */
+  readonly scheduleName: string;
+  /** What the model predicts; the built-in XGBoost endpoint's one CSV column is read accordingly. */
+  readonly problemType: ModelQualityProblemType;
+  /** The metric the alarm watches, one Model Monitor computes for the problem type (auc, accuracy, weighted_f1, rmse, ...). */
+  readonly metric: string;
+  /** The value the live metric must not cross. */
+  readonly threshold: number;
+  /**
+   * Which side of the threshold is a drop in quality.
+   * @default - below it for metrics that are better higher (auc), above it for those better lower (rmse)
+   */
+  readonly comparison?: ModelQualityComparison;
+  /**
+   * Bucket users upload ground truth to.
+   * @default - the data capture bucket
+   */
+  readonly groundTruthBucket?: s3.IBucket;
+  /** @default 'ground-truth/' */
+  readonly groundTruthPrefix?: string;
+  /** @default MonitoringFrequency.DAILY */
+  readonly frequency?: MonitoringFrequency;
+  /**
+   * How late ground truth arrives: each run evaluates the predictions of one schedule period that
+   * ended this long before it (the job's StartTimeOffset and EndTimeOffset), whole hours.
+   * @default Duration.hours(24)
+   */
+  readonly groundTruthDelay?: Duration;
+  /**
+   * Binary classification: a predicted probability above this is the positive class.
+   * @default 0.5
+   */
+  readonly probabilityThreshold?: number;
 }
 
 /** Properties of a serverless variant. */
@@ -171,6 +232,8 @@ class InstanceVariant extends EndpointVariant {
       if (problem) problems.push(`monitoring.scheduleName "${name}" is invalid: ${problem}`);
       const monitoringTypeProblem = checkInstanceType(scope, 'processing', 'monitoring.instanceType', p.monitoring.instanceType ?? 'ml.m5.large');
       if (monitoringTypeProblem) problems.push(monitoringTypeProblem);
+      const quality = p.monitoring.modelQuality;
+      if (quality) problems.push(...modelQualityOptionProblems(quality, name));
     }
     if ((p.rollbackAlarms?.length ?? 0) > 10) problems.push(`rollbackAlarms has ${p.rollbackAlarms?.length} alarms: SageMaker watches at most 10`);
     return problems;
@@ -297,6 +360,11 @@ export class InferenceEndpoint extends Construct {
   public readonly modelRole: iam.Role;
   /** The role Model Monitor jobs run with, when monitoring is on. */
   public readonly monitoringRole?: iam.Role;
+  /**
+   * The model-quality schedule's metric, threshold and direction, for `MlopsMonitoring.watchModelQuality`;
+   * undefined without `monitoring.modelQuality`.
+   */
+  public readonly modelQuality?: ModelQualityAlarmOptions;
   /** The function that removes what the deployer created when the stack is deleted (DESTROY only). */
   public readonly cleanupFunction?: SecureFunction;
   /** The settings of an instance variant; undefined when serverless. */
@@ -361,6 +429,36 @@ export class InferenceEndpoint extends Construct {
           [DEPLOYER_ENV.MONITORING_OUTPUT_S3_URI]: outputBucket.s3UrlForObject(monitoring.outputPrefix ?? 'monitoring/'),
           [DEPLOYER_ENV.MONITORING_INSTANCE_TYPE]: monitoring.instanceType ?? 'ml.m5.large',
         });
+        const quality = monitoring.modelQuality;
+        if (quality) {
+          const groundTruthBucket = quality.groundTruthBucket ?? instance.dataCapture.bucket;
+          const groundTruthPrefix = quality.groundTruthPrefix ?? 'ground-truth/';
+          this.grantModelQualityJobs(this.monitoringRole, groundTruthBucket, groundTruthPrefix);
+          const frequency = quality.frequency ?? MonitoringFrequency.DAILY;
+          const delayHours = (quality.groundTruthDelay ?? Duration.hours(24)).toHours();
+          // Each run evaluates the predictions of one schedule period that ended delayHours ago.
+          // https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-schedule.html
+          const periodHours = frequency === MonitoringFrequency.HOURLY ? 1 : 24;
+          Object.assign(environment, {
+            [DEPLOYER_ENV.MODEL_QUALITY_SCHEDULE_NAME]: quality.scheduleName,
+            [DEPLOYER_ENV.MODEL_QUALITY_SCHEDULE_EXPRESSION]: frequency,
+            [DEPLOYER_ENV.MODEL_QUALITY_PROBLEM_TYPE]: quality.problemType,
+            [DEPLOYER_ENV.MODEL_QUALITY_GROUND_TRUTH_S3_URI]: groundTruthBucket.s3UrlForObject(groundTruthPrefix),
+            [DEPLOYER_ENV.MODEL_QUALITY_START_TIME_OFFSET]: `-PT${delayHours + periodHours}H`,
+            [DEPLOYER_ENV.MODEL_QUALITY_END_TIME_OFFSET]: `-PT${delayHours}H`,
+          });
+          if (quality.problemType === ModelQualityProblemType.BINARY_CLASSIFICATION) {
+            environment[DEPLOYER_ENV.MODEL_QUALITY_PROBABILITY_THRESHOLD] = String(quality.probabilityThreshold ?? 0.5);
+          }
+          this.modelQuality = {
+            endpointName: props.endpointName,
+            scheduleName: quality.scheduleName,
+            metricName: quality.metric,
+            threshold: quality.threshold,
+            comparison: quality.comparison ?? defaultModelQualityComparison(quality.problemType, quality.metric),
+            period: frequency === MonitoringFrequency.HOURLY ? Duration.hours(1) : Duration.days(1),
+          };
+        }
       }
       if (instance.rollbackAlarms?.length) environment[DEPLOYER_ENV.ROLLBACK_ALARM_NAMES] = instance.rollbackAlarms.map((alarm) => alarm.alarmName).join(',');
       if (instance.vpc) {
@@ -466,6 +564,16 @@ export class InferenceEndpoint extends Construct {
     return this.metric('ModelLatency', { statistic: 'Average', ...props });
   }
 
+  /**
+   * The metric the model-quality schedule publishes for `monitoring.modelQuality.metric`, such as
+   * auc (Average by default); namespace aws/sagemaker/Endpoints/model-metrics.
+   */
+  public metricModelQuality(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    const quality = this.modelQuality;
+    if (!quality) throw new Error(`InferenceEndpoint ${this.endpointName}: metricModelQuality needs monitoring.modelQuality on the instance variant`);
+    return modelQualityMetric(quality.endpointName, quality.scheduleName, quality.metricName, { period: quality.period, ...props });
+  }
+
   /** Time SageMaker added around the model, in microseconds (Average by default). */
   public metricOverheadLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('OverheadLatency', { statistic: 'Average', ...props });
@@ -497,6 +605,18 @@ export class InferenceEndpoint extends Construct {
         [arn('monitoring-schedule', scheduleName)],
       );
       statement(['sagemaker:ListDataQualityJobDefinitions'], ['*']);
+      const modelQualitySchedule = this.instance?.monitoring?.modelQuality?.scheduleName;
+      if (modelQualitySchedule) {
+        statement(
+          ['sagemaker:CreateModelQualityJobDefinition', 'sagemaker:DeleteModelQualityJobDefinition', 'sagemaker:AddTags', 'sagemaker:ListTags'],
+          [arn('model-quality-job-definition', `${modelQualityNamePrefix(props.endpointName)}*`)],
+        );
+        statement(
+          ['sagemaker:DescribeMonitoringSchedule', 'sagemaker:CreateMonitoringSchedule', 'sagemaker:UpdateMonitoringSchedule', 'sagemaker:AddTags', 'sagemaker:ListTags'],
+          [arn('monitoring-schedule', modelQualitySchedule)],
+        );
+        statement(['sagemaker:ListModelQualityJobDefinitions'], ['*']);
+      }
     }
     this.encryptionKey.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
     // Described and deregistered for every variant (a serverless update removes an old target).
@@ -546,6 +666,30 @@ export class InferenceEndpoint extends Construct {
     return role;
   }
 
+  /**
+   * Model-quality jobs also read the uploaded ground truth and publish their metrics. Processing
+   * jobs' roles need cloudwatch:PutMetricData
+   * (https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createprocessingjob-perms),
+   * here only in the model-metrics namespace.
+   */
+  private grantModelQualityJobs(role: iam.Role, groundTruthBucket: s3.IBucket, groundTruthPrefix: string): void {
+    groundTruthBucket.grantRead(role, `${groundTruthPrefix}*`);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ModelQualityMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': MODEL_QUALITY_METRIC_NAMESPACE } },
+      }),
+    );
+    const policy = role.node.findChild('DefaultPolicy');
+    acknowledgeWildcardResource(policy, groundTruthBucket.arnForObjects(`${groundTruthPrefix}*`), 'Model-quality jobs read every ground-truth file users upload under the ground-truth prefix.');
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `cloudwatch:PutMetricData has no resource type; a condition limits it to the ${MODEL_QUALITY_METRIC_NAMESPACE} namespace the model-quality jobs publish to.`,
+    });
+  }
+
   private cleanupResource(props: InferenceEndpointProps, cleanup: SecureFunction, owned: string, arn: (resource: string, name: string) => string): CustomResource {
     const role = cleanup.role;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint', 'sagemaker:ListTags', 'sagemaker:DeleteEndpoint'], resources: [this.endpointArn] }));
@@ -561,6 +705,14 @@ export class InferenceEndpoint extends Construct {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListTags', 'sagemaker:DeleteDataQualityJobDefinition'], resources: [jobDefinitions] }));
       acknowledgeWildcardResource(policy, jobDefinitions, 'The deployer names each data-quality job definition after the endpoint plus a version suffix; the clean-up deletes only those it tagged.');
     }
+    const modelQualitySchedule = this.instance?.monitoring?.modelQuality?.scheduleName;
+    if (this.monitoringRole && modelQualitySchedule) {
+      const jobDefinitions = arn('model-quality-job-definition', `${modelQualityNamePrefix(props.endpointName)}*`);
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeMonitoringSchedule', 'sagemaker:DeleteMonitoringSchedule'], resources: [arn('monitoring-schedule', modelQualitySchedule)] }));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListTags', 'sagemaker:DeleteModelQualityJobDefinition'], resources: [jobDefinitions] }));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListModelQualityJobDefinitions'], resources: ['*'] }));
+      acknowledgeWildcardResource(policy, jobDefinitions, 'The deployer names each model-quality job definition after the endpoint plus a version suffix; the clean-up deletes only those it tagged.');
+    }
     acknowledgeWildcardResource(policy, arn('endpoint-config', `${owned}*`), 'The deployer names each endpoint config after the endpoint plus a version suffix; the clean-up deletes only those it tagged.');
     acknowledgeWildcardResource(policy, arn('model', `${owned}*`), 'The deployer names each model after the endpoint plus a version suffix; the clean-up deletes only those it tagged.');
     return new CustomResource(this, 'Cleanup', {
@@ -569,6 +721,7 @@ export class InferenceEndpoint extends Construct {
       properties: {
         [ENDPOINT_CLEANUP_PROPERTIES.ENDPOINT_NAME]: props.endpointName,
         ...(this.monitoringRole && scheduleName ? { [ENDPOINT_CLEANUP_PROPERTIES.MONITORING_SCHEDULE_NAME]: scheduleName } : {}),
+        ...(this.monitoringRole && modelQualitySchedule ? { [ENDPOINT_CLEANUP_PROPERTIES.MODEL_QUALITY_SCHEDULE_NAME]: modelQualitySchedule } : {}),
       },
     });
   }
@@ -580,6 +733,9 @@ export class InferenceEndpoint extends Construct {
     acknowledgeWildcardResource(deployerPolicy, arn('model', `${owned}*`), named);
     if (this.monitoringRole) {
       acknowledgeWildcardResource(deployerPolicy, arn('data-quality-job-definition', `${dataQualityNamePrefix(props.endpointName)}*`), 'The deployer names each data-quality job definition after the endpoint plus a version suffix.');
+      if (this.instance?.monitoring?.modelQuality) {
+        acknowledgeWildcardResource(deployerPolicy, arn('model-quality-job-definition', `${modelQualityNamePrefix(props.endpointName)}*`), 'The deployer names each model-quality job definition after the endpoint plus a version suffix.');
+      }
     }
     if (dedicatedInstances) {
       acknowledgeWildcardResource(deployerPolicy, targetTrackingAlarms(this), 'Target-tracking scaling creates its alarms under generated TargetTracking-* names.');
@@ -608,4 +764,33 @@ function validateProps(scope: Construct, props: InferenceEndpointProps, variant:
     if (problem) problems.push(`endpointName "${props.endpointName}" is invalid: ${problem}`);
   }
   if (problems.length > 0) throw new Error(`InferenceEndpoint: ${problems.join('; ')}`);
+}
+
+function modelQualityOptionProblems(quality: ModelQualityMonitoringOptions, dataQualityScheduleName: string): string[] {
+  const problems = modelQualityProblems(quality.problemType, quality.metric, quality.threshold, quality.comparison).map((problem) => `monitoring.modelQuality: ${problem}`);
+  const name = quality.scheduleName;
+  if (!Token.isUnresolved(name)) {
+    const problem = sageMakerNameProblem(name);
+    if (problem) problems.push(`monitoring.modelQuality.scheduleName "${name}" is invalid: ${problem}`);
+    else if (!Token.isUnresolved(dataQualityScheduleName) && name.toLowerCase() === dataQualityScheduleName.toLowerCase()) {
+      problems.push(`monitoring.modelQuality.scheduleName "${name}" is the data-quality schedule's name: give each schedule its own`);
+    }
+  }
+  const prefix = quality.groundTruthPrefix ?? 'ground-truth/';
+  if (!Token.isUnresolved(prefix) && (prefix.startsWith('/') || !prefix.endsWith('/'))) {
+    problems.push(`monitoring.modelQuality.groundTruthPrefix "${prefix}" is invalid: use a key prefix ending in "/" and not starting with one, such as "ground-truth/"`);
+  }
+  const delay = quality.groundTruthDelay;
+  if (delay && !Token.isUnresolved(delay.toSeconds()) && !(Number.isInteger(delay.toHours({ integral: false })) && delay.toHours({ integral: false }) >= 0 && delay.toHours({ integral: false }) <= 8760)) {
+    problems.push(`monitoring.modelQuality.groundTruthDelay is ${delay.toHumanString()}: use whole hours from 0 to 8760`);
+  }
+  const threshold = quality.probabilityThreshold;
+  if (threshold !== undefined) {
+    if (quality.problemType !== ModelQualityProblemType.BINARY_CLASSIFICATION) {
+      problems.push(`monitoring.modelQuality.probabilityThreshold applies to ${ModelQualityProblemType.BINARY_CLASSIFICATION} only, not ${quality.problemType}`);
+    } else if (!Token.isUnresolved(threshold) && !(threshold >= 0 && threshold <= 1)) {
+      problems.push(`monitoring.modelQuality.probabilityThreshold is ${threshold}: use a probability from 0 to 1`);
+    }
+  }
+  return problems;
 }

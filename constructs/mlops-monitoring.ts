@@ -14,6 +14,7 @@ import { sageMakerArn } from './private/sagemaker-iam';
 import { encryptedDeadLetterQueue } from './private/dead-letter-queue';
 import { logGroupTarget, topicTarget } from './private/event-targets';
 import { grantLogsServiceKeyUse } from './secure-function';
+import { ModelQualityAlarmOptions, ModelQualityComparison, modelQualityMetric } from './model-quality';
 
 /** A pipeline {@link MlopsMonitoring} watches. */
 export interface WatchedPipeline {
@@ -135,6 +136,11 @@ export class MlopsMonitoring extends Construct {
    * Undefined without `dataQualityScheduleName`.
    */
   public readonly driftAlarm?: cloudwatch.Alarm;
+  /**
+   * Raised when the model-quality metric crosses its threshold; feed it to
+   * `RetrainingSchedule.modelQualityAlarm`. Undefined until `watchModelQuality` is called.
+   */
+  public modelQualityAlarm?: cloudwatch.Alarm;
   /** The endpoint's 5xx-rate and latency alarms: the rollback alarms of blue/green updates. */
   public readonly endpointAlarms: cloudwatch.Alarm[] = [];
   /** Notices and violation records EventBridge could not deliver (its depth raises an alarm). */
@@ -197,6 +203,39 @@ export class MlopsMonitoring extends Construct {
     ];
     this.dashboard.addWidgets(...widgets);
     if (deadLetterQueue) this.watchDeadLetterQueue(label, deadLetterQueue);
+  }
+
+  /**
+   * Raises an alarm when the metric a Model Monitor model-quality schedule publishes crosses its
+   * threshold (below it for metrics better higher, above it for those better lower), and shows the
+   * metric against the threshold on the dashboard. A period without a run (no ground truth merged)
+   * is no incident. Pass `InferenceEndpoint.modelQuality`.
+   */
+  public watchModelQuality(options: ModelQualityAlarmOptions): cloudwatch.Alarm {
+    if (this.modelQualityAlarm) throw new Error('MlopsMonitoring: watchModelQuality was already called; one model-quality alarm per monitoring construct');
+    const period = options.period ?? Duration.days(1);
+    const metric = modelQualityMetric(options.endpointName, options.scheduleName, options.metricName, { period });
+    const below = options.comparison === ModelQualityComparison.LESS_THAN_THRESHOLD;
+    const alarm = this.addAlarm(
+      'ModelQualityDrop',
+      `Model quality of ${options.endpointName}: ${options.metricName} measured against uploaded ground truth went ${below ? 'below' : 'above'} ${options.threshold} (schedule ${options.scheduleName})`,
+      metric,
+      options.threshold,
+      below ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
+    this.modelQualityAlarm = alarm;
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({ markdown: `## Model quality ${options.scheduleName}`, width: 24, height: 1 }),
+      new cloudwatch.GraphWidget({
+        title: `${options.metricName} against ground truth`,
+        left: [metric.with({ label: `${options.metricName} (ground truth)` })],
+        leftAnnotations: [{ value: options.threshold, label: `threshold (${below ? 'alarm below' : 'alarm above'})`, color: cloudwatch.Color.RED }],
+        width: 12,
+      }),
+      new cloudwatch.SingleValueWidget({ title: `Latest ${options.metricName}`, metrics: [metric], width: 6 }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Model-quality alarm', alarms: [alarm], width: 6 }),
+    );
+    return alarm;
   }
 
   /**

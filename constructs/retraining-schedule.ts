@@ -54,6 +54,13 @@ export interface RetrainingScheduleProps {
   readonly driftAlarm?: cloudwatch.IAlarm;
 
   /**
+   * Retrain when this alarm (typically `MlopsMonitoring.modelQualityAlarm`) goes into ALARM; the
+   * run's TriggerReason says `model-quality:<alarm name>`.
+   * @default - no model-quality trigger
+   */
+  readonly modelQualityAlarm?: cloudwatch.IAlarm;
+
+  /**
    * Least time between two starts, whatever triggers them.
    * @default Duration.hours(6)
    */
@@ -82,7 +89,7 @@ export interface RetrainingScheduleProps {
 }
 
 /**
- * Starts retraining from a schedule, new data and drift, all through one retraining governor that
+ * Starts retraining from a schedule, new data, drift and a model-quality drop, all through one retraining governor that
  * runs the pipeline only when no execution is running and the cool-down has passed.
  */
 export class RetrainingSchedule extends Construct {
@@ -113,6 +120,7 @@ export class RetrainingSchedule extends Construct {
         [GOVERNOR_ENV.COOLDOWN_MINUTES]: String((props.cooldown ?? Duration.hours(6)).toMinutes()),
         [GOVERNOR_ENV.DEBOUNCE_MINUTES]: String((props.newDataDebounce ?? Duration.hours(1)).toMinutes()),
         [GOVERNOR_ENV.METRIC_NAMESPACE]: this.metricNamespace,
+        ...(props.modelQualityAlarm ? { [GOVERNOR_ENV.MODEL_QUALITY_ALARM_NAME]: props.modelQualityAlarm.alarmName } : {}),
       },
       encryptionKey: props.encryptionKey,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -183,6 +191,21 @@ export class RetrainingSchedule extends Construct {
         target,
       );
     }
+    if (props.modelQualityAlarm) {
+      this.addRule(
+        'ModelQualityRule',
+        'Retraining when the model-quality alarm fires',
+        {
+          eventPattern: {
+            source: ['aws.cloudwatch'],
+            detailType: ['CloudWatch Alarm State Change'],
+            resources: [props.modelQualityAlarm.alarmArn],
+            detail: { state: { value: ['ALARM'] } },
+          },
+        },
+        target,
+      );
+    }
     this.addRule(
       'OperatorRule',
       'Retraining requested by an operator',
@@ -222,8 +245,8 @@ function validateProps(props: RetrainingScheduleProps): void {
   if (props.newDataDebounce && props.newDataDebounce.toMinutes({ integral: false }) < 1) {
     problems.push(`newDataDebounce is ${props.newDataDebounce.toHumanString()}: use at least one minute`);
   }
-  if (!props.schedule && !props.retrainOnNewData && !props.driftAlarm) {
-    problems.push('no trigger is enabled: set schedule, retrainOnNewData or driftAlarm');
+  if (!props.schedule && !props.retrainOnNewData && !props.driftAlarm && !props.modelQualityAlarm) {
+    problems.push('no trigger is enabled: set schedule, retrainOnNewData, driftAlarm or modelQualityAlarm');
   }
   if (problems.length > 0) throw new Error(`RetrainingSchedule: ${problems.join('; ')}`);
 }

@@ -4,7 +4,18 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { EndpointVariant, InferenceEndpoint, InferenceEndpointProps, InstanceVariantProps, IModelRegistry, ModelRegistry, MonitoringFrequency, TrafficShift } from '../../constructs';
+import {
+  EndpointVariant,
+  InferenceEndpoint,
+  InferenceEndpointProps,
+  InstanceVariantProps,
+  IModelRegistry,
+  ModelQualityComparison,
+  ModelQualityProblemType,
+  ModelRegistry,
+  MonitoringFrequency,
+  TrafficShift,
+} from '../../constructs';
 import { DEPLOYER_ENV, readDeployerSettings } from '../../lambda/deployer/environment';
 import { appLikeCli } from '../helpers/app';
 
@@ -229,6 +240,148 @@ describe('InferenceEndpoint', () => {
     ).toThrow(
       /instanceType "ml\.t3\.medium" is not an instance type SageMaker offers for endpoints \(hosting\) by @aws-sdk\/client-sagemaker [\d.]+: use one such as ml\.m5\.large.*initialInstanceCount \(8\) is outside minCapacity\.\.maxCapacity \(2\.\.4\).*dataCapture\.samplingPercent is 0: use a whole percentage from 1 to 100.*the canary step is 60%: SageMaker accepts 1-50%.*monitoring\.scheduleName "churn_quality" is invalid.*monitoring\.instanceType "ml\.t2\.medium" is not an instance type SageMaker offers for processing jobs.*rollbackAlarms has 11 alarms: SageMaker watches at most 10.*endpointName "churn_prod" is invalid/,
     );
+  });
+});
+
+describe('InferenceEndpoint with model-quality monitoring', () => {
+  const modelQuality = {
+    scheduleName: 'churn-prod-model-quality',
+    problemType: ModelQualityProblemType.BINARY_CLASSIFICATION,
+    metric: 'auc',
+    threshold: 0.75,
+    frequency: MonitoringFrequency.HOURLY,
+    groundTruthDelay: Duration.hours(6),
+  };
+  const monitoring = { scheduleName: 'churn-prod-data-quality', frequency: MonitoringFrequency.HOURLY, modelQuality };
+  const { stack, endpoint, template, bucketId } = synth({ instance: { monitoring } });
+  const statements = (role: iam.IRole): any[] =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(stack.getLogicalId(role.node.defaultChild as never)))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  const resourcesOf = (role: iam.IRole, action: string) =>
+    statements(role).filter((statement) => [statement.Action].flat().includes(action)).flatMap((statement) => [statement.Resource].flat());
+
+  test('gives the deployer the model-quality settings its own validation accepts: offsets one period back from the ground-truth delay', () => {
+    const environment = deployerEnvironment(template);
+    expect(environment).toMatchObject({
+      [DEPLOYER_ENV.MODEL_QUALITY_SCHEDULE_NAME]: 'churn-prod-model-quality',
+      [DEPLOYER_ENV.MODEL_QUALITY_SCHEDULE_EXPRESSION]: 'cron(0 * ? * * *)',
+      [DEPLOYER_ENV.MODEL_QUALITY_PROBLEM_TYPE]: 'BinaryClassification',
+      [DEPLOYER_ENV.MODEL_QUALITY_GROUND_TRUTH_S3_URI]: { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/ground-truth/']] },
+      [DEPLOYER_ENV.MODEL_QUALITY_START_TIME_OFFSET]: '-PT7H',
+      [DEPLOYER_ENV.MODEL_QUALITY_END_TIME_OFFSET]: '-PT6H',
+      [DEPLOYER_ENV.MODEL_QUALITY_PROBABILITY_THRESHOLD]: '0.5',
+    });
+    const concrete = Object.fromEntries(
+      Object.entries(environment).map(([name, value]) => [
+        name,
+        typeof value === 'string'
+          ? value
+          : name.endsWith('ROLE_ARN')
+            ? 'arn:aws:iam::111122223333:role/model'
+            : name.endsWith('S3_URI')
+              ? 's3://bucket/prefix/'
+              : name.includes('KMS')
+                ? 'arn:aws:kms:eu-west-1:111122223333:key/abc'
+                : name.endsWith('IMAGE_URI')
+                  ? '468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest'
+                  : 'alarm',
+      ]),
+    );
+    expect(readDeployerSettings(concrete).variant).toMatchObject({ monitoring: { modelQuality: { problemType: 'BinaryClassification', probabilityThreshold: 0.5 } } });
+  });
+
+  test('a daily regression schedule reads the day that ended 24 hours ago by default, without a probability threshold', () => {
+    const { template: daily } = synth({
+      instance: { monitoring: { scheduleName: 'churn-prod-data-quality', modelQuality: { scheduleName: 'churn-prod-mq', problemType: ModelQualityProblemType.REGRESSION, metric: 'rmse', threshold: 4 } } },
+    });
+    const environment = deployerEnvironment(daily);
+    expect(environment).toMatchObject({
+      [DEPLOYER_ENV.MODEL_QUALITY_SCHEDULE_EXPRESSION]: 'cron(0 0 ? * * *)',
+      [DEPLOYER_ENV.MODEL_QUALITY_START_TIME_OFFSET]: '-PT48H',
+      [DEPLOYER_ENV.MODEL_QUALITY_END_TIME_OFFSET]: '-PT24H',
+    });
+    expect(environment).not.toHaveProperty(DEPLOYER_ENV.MODEL_QUALITY_PROBABILITY_THRESHOLD);
+  });
+
+  test('lets the deployer create only its model-quality job definitions and schedule', () => {
+    expect(resourcesOf(endpoint.deployer.role, 'sagemaker:CreateModelQualityJobDefinition')).toEqual([
+      'arn:aws:sagemaker:eu-west-1:111122223333:model-quality-job-definition/churn-prod-endpoint-mq*',
+    ]);
+    expect(resourcesOf(endpoint.deployer.role, 'sagemaker:CreateMonitoringSchedule')).toEqual([
+      'arn:aws:sagemaker:eu-west-1:111122223333:monitoring-schedule/churn-prod-data-quality',
+      'arn:aws:sagemaker:eu-west-1:111122223333:monitoring-schedule/churn-prod-model-quality',
+    ]);
+  });
+
+  test('lets the monitoring jobs read the ground truth and publish to the model-metrics namespace only', () => {
+    const role = endpoint.monitoringRole!;
+    expect(resourcesOf(role, 's3:GetObject*')).toEqual(
+      expect.arrayContaining([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/ground-truth/*']] }]),
+    );
+    expect(statements(role)).toContainEqual(
+      expect.objectContaining({
+        Action: 'cloudwatch:PutMetricData',
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': 'aws/sagemaker/Endpoints/model-metrics' } },
+      }),
+    );
+  });
+
+  test('the clean-up removes the model-quality schedule and its job definitions too', () => {
+    expect(Object.values(template.findResources('Custom::EndpointCleanup'))).toEqual([
+      expect.objectContaining({ Properties: expect.objectContaining({ MonitoringScheduleName: 'churn-prod-data-quality', ModelQualityScheduleName: 'churn-prod-model-quality' }) }),
+    ]);
+    expect(resourcesOf(endpoint.cleanupFunction!.role, 'sagemaker:DeleteModelQualityJobDefinition')).toEqual([
+      'arn:aws:sagemaker:eu-west-1:111122223333:model-quality-job-definition/churn-prod-endpoint-mq*',
+    ]);
+    expect(resourcesOf(endpoint.cleanupFunction!.role, 'sagemaker:DeleteMonitoringSchedule')).toContain(
+      'arn:aws:sagemaker:eu-west-1:111122223333:monitoring-schedule/churn-prod-model-quality',
+    );
+  });
+
+  test('exposes the metric Model Monitor publishes and the alarm settings, below the threshold for a metric better higher', () => {
+    expect(endpoint.modelQuality).toEqual({
+      endpointName: 'churn-prod-endpoint',
+      scheduleName: 'churn-prod-model-quality',
+      metricName: 'auc',
+      threshold: 0.75,
+      comparison: ModelQualityComparison.LESS_THAN_THRESHOLD,
+      period: Duration.hours(1),
+    });
+    expect(endpoint.metricModelQuality()).toMatchObject({
+      namespace: 'aws/sagemaker/Endpoints/model-metrics',
+      metricName: 'auc',
+      statistic: 'Average',
+      dimensions: { Endpoint: 'churn-prod-endpoint', MonitoringSchedule: 'churn-prod-model-quality' },
+    });
+    expect(synth().endpoint.modelQuality).toBeUndefined();
+    expect(() => synth().endpoint.metricModelQuality()).toThrow(/metricModelQuality needs monitoring\.modelQuality/);
+  });
+
+  test('fails when the metric, direction, names, prefix, delay or probability threshold cannot work', () => {
+    expect(() =>
+      synth({
+        instance: {
+          monitoring: {
+            scheduleName: 'churn-prod-data-quality',
+            modelQuality: { ...modelQuality, metric: 'rmse', scheduleName: 'churn-prod-data-quality', groundTruthPrefix: '/labels', groundTruthDelay: Duration.minutes(90) },
+          },
+        },
+      }),
+    ).toThrow(
+      /monitoring\.modelQuality: metric "rmse" is not one Model Monitor computes for BinaryClassification: use one of auc, accuracy.*monitoring\.modelQuality\.scheduleName "churn-prod-data-quality" is the data-quality schedule's name.*groundTruthPrefix "\/labels" is invalid.*groundTruthDelay is 1 hour 30 minutes: use whole hours from 0 to 8760/,
+    );
+    expect(() =>
+      synth({
+        instance: {
+          monitoring: {
+            scheduleName: 'churn-prod-data-quality',
+            modelQuality: { ...modelQuality, problemType: ModelQualityProblemType.REGRESSION, metric: 'rmse', comparison: ModelQualityComparison.LESS_THAN_THRESHOLD, probabilityThreshold: 0.5 },
+          },
+        },
+      }),
+    ).toThrow(/comparison LessThanThreshold alarms when rmse improves: rmse is better lower, use GreaterThanThreshold.*probabilityThreshold applies to BinaryClassification only, not Regression/);
   });
 });
 

@@ -5,10 +5,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { MlopsMonitoring, MlopsMonitoringProps } from '../../constructs';
+import { MlopsMonitoring, MlopsMonitoringProps, ModelQualityComparison } from '../../constructs';
 import { appLikeCli } from '../helpers/app';
 
-function synth(props: Partial<MlopsMonitoringProps> = {}) {
+function synth(props: Partial<MlopsMonitoringProps> = {}, addToStack: (monitoring: MlopsMonitoring) => void = () => undefined) {
   const stack = new Stack(appLikeCli(), 'OpsStack', { env: { account: '111122223333', region: 'eu-west-1' } });
   const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const monitoring = new MlopsMonitoring(stack, 'Monitoring', {
@@ -25,6 +25,7 @@ function synth(props: Partial<MlopsMonitoringProps> = {}) {
   const fn = new lambda.Function(stack, 'Deployer', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=async()=>{}') });
   const dlq = new sqs.Queue(stack, 'DeployerDlq');
   monitoring.watchFunction('Deployer', fn, dlq);
+  addToStack(monitoring);
   return { stack, monitoring, template: Template.fromStack(stack) };
 }
 
@@ -171,5 +172,78 @@ describe('MlopsMonitoring.watchBatchJobs', () => {
     const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
     expect(body).toContain('Batch inference churn-prod-batch');
     expect(body).toContain('Recent batch jobs');
+  });
+});
+
+describe('MlopsMonitoring.watchModelQuality', () => {
+  function watched(comparison: ModelQualityComparison, metricName = 'auc', threshold = 0.75) {
+    let alarm: unknown;
+    const synthesized = synth({}, (monitoring) => {
+      alarm = monitoring.watchModelQuality({
+        endpointName: 'churn-prod-endpoint',
+        scheduleName: 'churn-prod-model-quality',
+        metricName,
+        threshold,
+        comparison,
+        period: Duration.hours(1),
+      });
+    });
+    return { ...synthesized, alarm };
+  }
+
+  test('alarms on the metric Model Monitor publishes for the schedule when it falls below the threshold', () => {
+    // WHEN
+    const { monitoring, alarm, template, stack } = watched(ModelQualityComparison.LESS_THAN_THRESHOLD);
+
+    // THEN
+    expect(monitoring.modelQualityAlarm).toBe(alarm);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'aws/sagemaker/Endpoints/model-metrics',
+      MetricName: 'auc',
+      Dimensions: Match.arrayWith([
+        { Name: 'Endpoint', Value: 'churn-prod-endpoint' },
+        { Name: 'MonitoringSchedule', Value: 'churn-prod-model-quality' },
+      ]),
+      Statistic: 'Average',
+      Period: 3600,
+      Threshold: 0.75,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: stack.getLogicalId(monitoring.alarmTopic.node.defaultChild as never) }],
+      AlarmDescription: 'Model quality of churn-prod-endpoint: auc measured against uploaded ground truth went below 0.75 (schedule churn-prod-model-quality)',
+    });
+  });
+
+  test('alarms above the threshold for a metric that is better lower', () => {
+    watched(ModelQualityComparison.GREATER_THAN_THRESHOLD, 'rmse', 4.5).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'rmse',
+      Threshold: 4.5,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  test('the dashboard shows the metric against its threshold and the alarm', () => {
+    const { template } = watched(ModelQualityComparison.LESS_THAN_THRESHOLD);
+    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
+    expect(body).toContain('## Model quality churn-prod-model-quality');
+    expect(body).toContain('aws/sagemaker/Endpoints/model-metrics');
+    expect(body).toContain('threshold (alarm below)');
+  });
+
+  test('lets CloudWatch publish the model-quality alarm to the topic', () => {
+    watched(ModelQualityComparison.LESS_THAN_THRESHOLD).template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Condition: Match.objectLike({ ArnEquals: { 'aws:SourceArn': Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('ModelQualityDropAlarm'), 'Arn'] }]) } }) }),
+        ]),
+      },
+    });
+  });
+
+  test('fails when called twice', () => {
+    const { monitoring } = watched(ModelQualityComparison.LESS_THAN_THRESHOLD);
+    expect(() =>
+      monitoring.watchModelQuality({ endpointName: 'e', scheduleName: 's', metricName: 'auc', threshold: 0.7, comparison: ModelQualityComparison.LESS_THAN_THRESHOLD }),
+    ).toThrow(/watchModelQuality was already called/);
   });
 });

@@ -8,7 +8,7 @@ import { RetrainingSchedule, RetrainingScheduleProps } from '../../constructs';
 import { GOVERNOR_ENV, GOVERNOR_QUEUE } from '../../lambda/retraining-governor/environment';
 import { appLikeCli } from '../helpers/app';
 
-function synth(props: Partial<RetrainingScheduleProps> = {}) {
+function synth(props: Partial<RetrainingScheduleProps> = {}, more: (stack: Stack) => Partial<RetrainingScheduleProps> = () => ({})) {
   const stack = new Stack(appLikeCli(), 'TeamStack', { env: { account: '111122223333', region: 'eu-west-1' } });
   const encryptionKey = new kms.Key(stack, 'TeamKey', { enableKeyRotation: true });
   const inputBucket = new s3.Bucket(stack, 'TeamData', { encryptionKey, eventBridgeEnabled: true });
@@ -27,6 +27,7 @@ function synth(props: Partial<RetrainingScheduleProps> = {}) {
     cooldown: Duration.hours(2),
     newDataDebounce: Duration.minutes(15),
     ...props,
+    ...more(stack),
   });
   return { stack, retraining, template: Template.fromStack(stack), bucketId: stack.getLogicalId(inputBucket.node.defaultChild as never) };
 }
@@ -122,6 +123,37 @@ describe('RetrainingSchedule', () => {
     expect(template.toJSON().Resources[governorRoleId].Properties.ManagedPolicyArns).toBeUndefined();
   });
 
+  test('triggers when the model-quality alarm goes into ALARM, and tells the governor which alarm that is', () => {
+    // GIVEN
+    const { template: withQuality, stack: qualityStack } = synth({}, (stack) => ({
+      modelQualityAlarm: new cloudwatch.Alarm(stack, 'Quality', {
+        metric: new cloudwatch.Metric({ namespace: 'aws/sagemaker/Endpoints/model-metrics', metricName: 'auc' }),
+        threshold: 0.75,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      }),
+    }));
+    const qualityAlarmId = Object.keys(withQuality.findResources('AWS::CloudWatch::Alarm')).find((id) => id.startsWith('Quality'))!;
+
+    // THEN
+    withQuality.hasResourceProperties('AWS::Events::Rule', {
+      Description: 'Retraining when the model-quality alarm fires',
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        resources: [{ 'Fn::GetAtt': [qualityAlarmId, 'Arn'] }],
+        detail: { state: { value: ['ALARM'] } },
+      },
+      Targets: [Match.objectLike({ SqsParameters: { MessageGroupId: GOVERNOR_QUEUE.MESSAGE_GROUP_ID } })],
+    });
+    withQuality.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [GOVERNOR_ENV.MODEL_QUALITY_ALARM_NAME]: { Ref: qualityAlarmId } }) },
+    });
+    expect(qualityStack).toBeDefined();
+    // The alarm alone is a trigger.
+    expect(() => synth({ schedule: undefined, retrainOnNewData: false, driftAlarm: undefined }, (stack) => ({ modelQualityAlarm: cloudwatch.Alarm.fromAlarmArn(stack, 'Imported', 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:q') }))).not.toThrow();
+  });
+
   test('leaves out the triggers not asked for', () => {
     const { template: scheduleOnly } = synth({ retrainOnNewData: false, driftAlarm: undefined });
     scheduleOnly.resourceCountIs('AWS::Events::Rule', 2); // schedule and operator
@@ -129,7 +161,7 @@ describe('RetrainingSchedule', () => {
 
   test('fails when no trigger is enabled and the prefix is malformed, reporting both', () => {
     expect(() => synth({ schedule: undefined, retrainOnNewData: false, driftAlarm: undefined, inputPrefix: '/raw' })).toThrow(
-      /inputPrefix "\/raw" is invalid: use a key prefix ending in "\/".*; no trigger is enabled: set schedule, retrainOnNewData or driftAlarm/,
+      /inputPrefix "\/raw" is invalid: use a key prefix ending in "\/".*; no trigger is enabled: set schedule, retrainOnNewData, driftAlarm or modelQualityAlarm/,
     );
   });
 
