@@ -165,6 +165,55 @@ describe('where the published schema rejects what SageMaker accepts (amended in 
     );
     expect(validatePipelineDefinition(definition)).toEqual([]);
   });
+
+  // ModelCard is part of the same CreateModelPackage request:
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html
+  // The amended schema takes its two members only, and ModelCardStatus from its enum.
+  test('ModelCard on a RegisterModel step', () => {
+    const register = (ModelCard: Record<string, unknown>) =>
+      definitionOf({
+        steps: [
+          new RegisterModelStep('Register', {
+            arguments: {
+              ModelPackageGroupName: 'churn-models',
+              ModelCard,
+              InferenceSpecification: { Containers: [{ Image: XGBOOST_IMAGE, ModelDataUrl: 's3://bucket/model.tar.gz' }] },
+            } as never,
+          }),
+        ],
+      });
+    const definition = register({ ModelCardContent: '{"intended_uses":{"risk_rating":"Low"}}', ModelCardStatus: 'Draft' });
+    expect(validateAgainstPublishedSchema(definition)).toContainEqual(
+      expect.stringMatching(/^\/Steps\/0\/Arguments must NOT have additional properties {"additionalProperty":"ModelCard"}/),
+    );
+    expect(validatePipelineDefinition(definition)).toEqual([]);
+    expect(validatePipelineDefinition(register({ ModelCardContent: '{}', ModelCardStatus: 'Final' }))).toContainEqual(
+      expect.stringMatching(/^\/Steps\/0\/Arguments\/ModelCard\/ModelCardStatus must be equal to one of the allowed values/),
+    );
+    expect(validatePipelineDefinition(register({ ModelCardContent: '{}', Card: '{}' }))).toContainEqual(
+      expect.stringMatching(/^\/Steps\/0\/Arguments\/ModelCard must NOT have additional properties {"additionalProperty":"Card"}/),
+    );
+  });
+
+  // Bias takes PreTrainingReport and PostTrainingReport as well as Report:
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Bias.html
+  test('ModelMetrics.Bias.PreTrainingReport on a RegisterModel step', () => {
+    const definition = definitionOf({
+      steps: [
+        new RegisterModelStep('Register', {
+          arguments: {
+            ModelPackageGroupName: 'churn-models',
+            ModelMetrics: { Bias: { PreTrainingReport: { ContentType: 'application/json', S3Uri: 's3://bucket/bias/analysis.json' } } },
+            InferenceSpecification: { Containers: [{ Image: XGBOOST_IMAGE, ModelDataUrl: 's3://bucket/model.tar.gz' }] },
+          },
+        }),
+      ],
+    });
+    expect(validateAgainstPublishedSchema(definition)).toContainEqual(
+      expect.stringMatching(/^\/Steps\/0\/Arguments\/ModelMetrics\/Bias must NOT have additional properties {"additionalProperty":"PreTrainingReport"}/),
+    );
+    expect(validatePipelineDefinition(definition)).toEqual([]);
+  });
 });
 
 describe('where the published schema rejects what SageMaker accepts (not amended: the builder does not need it)', () => {

@@ -5,6 +5,7 @@ import {
   ExecutionVariable,
   FailStep,
   jsonGet,
+  LambdaStep,
   PipelineDefinition,
   PipelineDefinitionError,
   PipelineDefinitionProps,
@@ -377,6 +378,31 @@ describe('PipelineDefinition validation: retry policies, caching and argument va
         /^step "Prepare" has an object of class Intrinsic at Arguments.RoleArn, which a pipeline definition cannot carry: use strings, numbers, booleans, arrays, plain objects or pipeline expressions$/,
       ),
     ]);
+  });
+});
+
+describe('PipelineDefinition validation: Lambda steps', () => {
+  const functionArn = 'arn:aws:lambda:eu-west-1:123456789012:function:review';
+
+  test('fails when a Lambda step declares an output name SageMaker cannot read back', () => {
+    const review = new LambdaStep('Review', { functionArn, outputs: { Passed: 'Boolean', 'Failure Message': 'String', [`O${'x'.repeat(64)}`]: 'String' } });
+    expect(problemsOf({ steps: [review] })).toEqual([
+      'step "Review" output "Failure Message" is invalid: use 1-64 letters, digits and underscores',
+      `step "Review" output "O${'x'.repeat(64)}" is invalid: use 1-64 letters, digits and underscores`,
+    ]);
+  });
+
+  test("checks a Lambda step's event as any step's arguments", () => {
+    const review = new LambdaStep('Review', { functionArn, arguments: { Threshold: PipelineParameter.float('MetricThreshold') } });
+    expect(problemsOf({ steps: [review] })).toEqual(['step "Review" uses parameter "MetricThreshold", which is not in the pipeline: add it to the parameters']);
+  });
+
+  // The @ts-expect-error line is checked by `tsc --noEmit`: it must be a type error.
+  test('keeps Lambda steps out of condition branches, where the published schema does not admit them', () => {
+    const review = new LambdaStep('Review', { functionArn });
+    // @ts-expect-error condition branches hold Processing, Training, RegisterModel and Fail steps only
+    const check = new ConditionStep('Check', { conditions: [Condition.equals(1, 1)], ifSteps: [review] });
+    expect(check.ifSteps).toEqual([review]);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   FailStep,
   join,
   jsonGet,
+  LambdaStep,
   PipelineDefinition,
   PipelineParameter,
   ProcessingJobArguments,
@@ -574,5 +575,95 @@ describe('PipelineDefinition: a Tuning step (process → tune → evaluate the b
       expect(errors).toContainEqual(`${at}/ResourceLimits/MaxNumberOfTrainingJobs must be integer {"type":"integer"}`);
       expect(errors).toContainEqual(`${at}/Strategy must be string {"type":"string"}`);
     }
+  });
+});
+
+describe('PipelineDefinition: a Lambda step (evaluate → review with a function → register or fail on its answer)', () => {
+  // GIVEN
+  const FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:churn-review-gate';
+  const threshold = PipelineParameter.float('MetricThreshold', { defaultValue: 0.75 });
+  const evaluate = new ProcessingStep('Evaluate', { arguments: processingArguments('evaluation') });
+  const review = new LambdaStep('Review', {
+    description: 'Checks the model against the policy.',
+    functionArn: FUNCTION_ARN,
+    arguments: {
+      EvaluationReportUrl: join('/', [evaluate.outputS3Uri('evaluation'), 'evaluation.json']),
+      FirstCheckThreshold: threshold,
+      PipelineExecutionId: ExecutionVariable.PIPELINE_EXECUTION_ID,
+      BiasReportUrl: '',
+    },
+    outputs: { Passed: 'Boolean', Summary: 'String', FailureMessage: 'String', Checks: 'Integer', Score: 'Float' },
+  });
+  const register = new RegisterModelStep('RegisterModel', {
+    arguments: {
+      ModelPackageGroupName: 'churn-models',
+      InferenceSpecification: { Containers: [{ Image: XGBOOST_IMAGE, ModelDataUrl: 's3://bucket/model.tar.gz' }] },
+      CustomerMetadataProperties: { ReviewSummary: review.output('Summary') },
+    },
+  });
+  const check = new ConditionStep('CheckReview', {
+    conditions: [Condition.equals(review.output<boolean>('Passed'), true)],
+    ifSteps: [register],
+    elseSteps: [new FailStep('ReviewFailed', { errorMessage: review.output('FailureMessage') })],
+  });
+  // WHEN
+  const pipeline = new PipelineDefinition({ parameters: [threshold], steps: [evaluate, review, check] });
+  const definition = pipeline.toDefinition();
+
+  test('renders Type Lambda with the function, the event as its Arguments and the declared outputs, in order', () => {
+    // THEN
+    expect(definition.Steps[1]).toEqual({
+      Name: 'Review',
+      Type: 'Lambda',
+      Description: 'Checks the model against the policy.',
+      FunctionArn: FUNCTION_ARN,
+      Arguments: {
+        EvaluationReportUrl: { 'Std:Join': { On: '/', Values: [{ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri" }, 'evaluation.json'] } },
+        FirstCheckThreshold: { Get: 'Parameters.MetricThreshold' },
+        PipelineExecutionId: { Get: 'Execution.PipelineExecutionId' },
+        BiasReportUrl: '',
+      },
+      OutputParameters: [
+        { OutputName: 'Passed', OutputType: 'Boolean' },
+        { OutputName: 'Summary', OutputType: 'String' },
+        { OutputName: 'FailureMessage', OutputType: 'String' },
+        { OutputName: 'Checks', OutputType: 'Integer' },
+        { OutputName: 'Score', OutputType: 'Float' },
+      ],
+    });
+  });
+
+  test('is valid against the pipeline definition schema', () => {
+    expect(validatePipelineDefinition(definition)).toEqual([]);
+  });
+
+  test("reads the function's answer as Steps.<name>.OutputParameters['<key>'] in conditions, messages and arguments", () => {
+    const [checkStep] = definition.Steps.slice(2) as any[];
+    expect(checkStep.Arguments.Conditions).toEqual([{ Type: 'Equals', LeftValue: { Get: "Steps.Review.OutputParameters['Passed']" }, RightValue: true }]);
+    expect(checkStep.Arguments.ElseSteps[0].Arguments).toEqual({ ErrorMessage: { Get: "Steps.Review.OutputParameters['FailureMessage']" } });
+    expect(checkStep.Arguments.IfSteps[0].Arguments.CustomerMetadataProperties).toEqual({ ReviewSummary: { Get: "Steps.Review.OutputParameters['Summary']" } });
+    expect(review.output('Checks').path).toBe("Steps.Review.OutputParameters['Checks']");
+  });
+
+  test('makes the steps that read its answer wait for it, and it for the steps its event reads', () => {
+    expect(pipeline.stepGraph().map((node) => [node.name, node.dependsOn])).toEqual([
+      ['Evaluate', []],
+      ['Review', ['Evaluate']],
+      ['CheckReview', ['Review']],
+      ['RegisterModel', expect.arrayContaining(['CheckReview', 'Review'])],
+      ['ReviewFailed', expect.arrayContaining(['CheckReview', 'Review'])],
+    ]);
+  });
+
+  test('renders no OutputParameters without outputs, and an empty event without arguments', () => {
+    const notify = new LambdaStep('Notify', { functionArn: FUNCTION_ARN });
+    const rendered = new PipelineDefinition({ steps: [notify] }).toDefinition();
+    expect(rendered.Steps).toEqual([{ Name: 'Notify', Type: 'Lambda', FunctionArn: FUNCTION_ARN, Arguments: {} }]);
+    expect(validatePipelineDefinition(rendered)).toEqual([]);
+  });
+
+  test('fails when a step reads an output the Lambda step does not declare, naming the declared ones', () => {
+    expect(() => review.output('Passd')).toThrow('Lambda step "Review" has no output "Passd": declare it in outputs (Passed, Summary, FailureMessage, Checks, Score)');
+    expect(() => new LambdaStep('Notify', { functionArn: FUNCTION_ARN }).output('Passed')).toThrow('Lambda step "Notify" has no output "Passed": declare it in outputs (none)');
   });
 });

@@ -95,6 +95,25 @@ function amendSchema(published: SchemaObject): SchemaObject {
     additionalProperties: { $ref: '#/definitions/StringArgumentValue' },
   };
 
+  // ModelCard (ModelCardContent and ModelCardStatus) is part of the CreateModelPackage request too;
+  // the pipeline registers the card its review gate wrote:
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html
+  definitions.RegisterModelStep.properties.Arguments.properties.ModelCard = {
+    type: 'object',
+    properties: {
+      ModelCardContent: { $ref: '#/definitions/StringArgumentValue' },
+      ModelCardStatus: { oneOf: [{ type: 'string', enum: ['Draft', 'PendingReview', 'Approved', 'Archived'] }, GET] },
+    },
+    additionalProperties: false,
+  };
+
+  // ModelMetrics.Bias has PreTrainingReport and PostTrainingReport beside Report, each a
+  // MetricsSource; the published schema has Report only:
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Bias.html
+  const bias = definitions.RegisterModelStep.properties.Arguments.properties.ModelMetrics.properties.Bias;
+  bias.properties.PreTrainingReport = bias.properties.Report;
+  bias.properties.PostTrainingReport = bias.properties.Report;
+
   // PipelineExperimentConfig is a documented top-level key, forbidden by additionalProperties:
   // https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-experiments.html
   schema.properties.PipelineExperimentConfig = {
