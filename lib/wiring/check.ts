@@ -1,6 +1,7 @@
 import { Handoff, plumbingHandoffs } from './handoffs';
 import { handlerHandoffs } from './handler-handoffs';
 import { IdentityStatementRef, PolicyEngine, RequestVerdict } from './policy-engine';
+import { batchHandoffs } from './batch-handoffs';
 import { pipelineHandoffs, servingHandoffs } from './sagemaker-handoffs';
 import { CfnTemplate, Deployment, ResolvedTemplate } from '../resolved-template';
 
@@ -29,7 +30,7 @@ export async function checkWiring(stage: string, template: CfnTemplate, region: 
   const deployment: Deployment = { account: CHECK_ACCOUNT, region, partition: 'aws' };
   const resolved = new ResolvedTemplate(template, deployment);
   const engine = new PolicyEngine(resolved);
-  const handoffs = [...plumbingHandoffs(resolved), ...pipelineHandoffs(resolved), ...servingHandoffs(resolved), ...handlerHandoffs(resolved)];
+  const handoffs = [...plumbingHandoffs(resolved), ...pipelineHandoffs(resolved), ...servingHandoffs(resolved), ...batchHandoffs(resolved), ...handlerHandoffs(resolved)];
   const results: HandoffResult[] = [];
   for (const handoff of handoffs) {
     const failures = [...(handoff.problems ?? [])];

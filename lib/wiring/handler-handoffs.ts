@@ -1,4 +1,6 @@
 import type { SdkCall } from '../../lambda/shared/sdk-calls';
+import { SDK_CALLS as BATCH_CLEANUP_CALLS } from '../../lambda/batch-cleanup/sdk-calls';
+import { SDK_CALLS as BATCH_SCORER_CALLS } from '../../lambda/batch-scorer/sdk-calls';
 import { SDK_CALLS as DEPLOYER_CALLS } from '../../lambda/deployer/sdk-calls';
 import { SDK_CALLS as ENDPOINT_CLEANUP_CALLS } from '../../lambda/endpoint-cleanup/sdk-calls';
 import { SDK_CALLS as REGISTRY_CLEANUP_CALLS } from '../../lambda/registry-cleanup/sdk-calls';
@@ -11,6 +13,8 @@ import { ResolvedTemplate } from '../resolved-template';
 
 /** The SDK-call inventory kept beside each handler, by handler folder. */
 const HANDLER_SDK_CALLS: Readonly<Record<string, readonly SdkCall[]>> = {
+  'batch-cleanup': BATCH_CLEANUP_CALLS,
+  'batch-scorer': BATCH_SCORER_CALLS,
   deployer: DEPLOYER_CALLS,
   'endpoint-cleanup': ENDPOINT_CLEANUP_CALLS,
   'registry-cleanup': REGISTRY_CLEANUP_CALLS,

@@ -126,6 +126,18 @@ export function servingHandoffs(template: ResolvedTemplate): Handoff[] {
   return handoffs;
 }
 
+/** The model data each pipeline's RegisterModel step registers, resolved for one execution. */
+export function registeredModelData(template: ResolvedTemplate): { readonly from: string; readonly modelDataUrl: string }[] {
+  return template.ofType('AWS::SageMaker::Pipeline').flatMap((pipeline) => {
+    const body = (pipeline.properties.PipelineDefinition as { PipelineDefinitionBody?: string }).PipelineDefinitionBody;
+    if (!body) return [];
+    const values = new PipelineValues(JSON.parse(body) as PipelineDefinition);
+    const register = values.steps.find((step) => step.Type === 'RegisterModel');
+    const containers = (register?.Arguments?.InferenceSpecification as { Containers?: { ModelDataUrl?: unknown }[] } | undefined)?.Containers ?? [];
+    return containers.map((container) => ({ from: `pipeline ${template.pathOf(pipeline.logicalId)} (${register?.Name})`, modelDataUrl: String(values.resolve(container.ModelDataUrl)) }));
+  });
+}
+
 function stepHandoffs(template: ResolvedTemplate, step: PipelineStep, values: PipelineValues, pipelineRole: string, from: string): Handoff[] {
   if (step.Type === 'Tuning') return tuningHandoffs(template, step, values, pipelineRole, from);
   if (step.Type === 'Lambda') return lambdaHandoffs(template, step, values, pipelineRole, from);
@@ -271,12 +283,12 @@ function jobHandoffs(template: ResolvedTemplate, step: PipelineStep, values: Pip
 }
 
 /** SageMaker assumes the role: its trust policy must name sagemaker.amazonaws.com. */
-function trust(template: ResolvedTemplate, roleArn: string): Handoff {
+export function trust(template: ResolvedTemplate, roleArn: string): Handoff {
   return { kind: 'role trust', from: 'sagemaker.amazonaws.com', to: describeArn(template, roleArn), requests: [{ principal: 'sagemaker.amazonaws.com', action: 'sts:AssumeRole', resource: roleArn }] };
 }
 
 /** Reading an S3 URI (an object, or every object of a prefix), with the bucket key's Decrypt. */
-function readObject(template: ResolvedTemplate, role: string, uri: string): AccessRequest[] {
+export function readObject(template: ResolvedTemplate, role: string, uri: string): AccessRequest[] {
   const { bucket, key } = splitS3Uri(uri);
   const object = key === '' || key.endsWith('/') ? `${key}part-0` : /\.[a-z]+$/.test(key) ? key : `${key}/part-0`;
   const bucketArn = `arn:${template.deployment.partition}:s3:::${bucket}`;
@@ -289,7 +301,7 @@ function readObject(template: ResolvedTemplate, role: string, uri: string): Acce
 }
 
 /** Writing an S3 object encrypted with `kmsKeyId` (or the bucket's default key). */
-function writeObject(template: ResolvedTemplate, role: string, uri: string, kmsKeyId?: string): AccessRequest[] {
+export function writeObject(template: ResolvedTemplate, role: string, uri: string, kmsKeyId?: string): AccessRequest[] {
   const { bucket, key } = splitS3Uri(uri);
   const keys = kmsKeyId ? [kmsKeyId] : bucketKey(template, bucket);
   return [
@@ -299,14 +311,14 @@ function writeObject(template: ResolvedTemplate, role: string, uri: string, kmsK
 }
 
 /** SageMaker attaches the key to the job's volumes through a grant created with the role. */
-function volumeKey(role: string, keyArn: string): AccessRequest[] {
+export function volumeKey(role: string, keyArn: string): AccessRequest[] {
   return [
     { principal: role, action: 'kms:CreateGrant', resource: keyArn, context: { 'kms:GrantIsForAWSResource': 'true' } },
     { principal: role, action: 'kms:DescribeKey', resource: keyArn },
   ];
 }
 
-function jobLogs(template: ResolvedTemplate, role: string, group: 'ProcessingJobs' | 'TrainingJobs'): AccessRequest[] {
+export function jobLogs(template: ResolvedTemplate, role: string, group: 'ProcessingJobs' | 'TrainingJobs' | 'TransformJobs'): AccessRequest[] {
   const groupArn = template.arn('logs', `log-group:/aws/sagemaker/${group}`);
   return [
     { principal: role, action: 'logs:CreateLogGroup', resource: groupArn },

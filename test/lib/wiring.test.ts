@@ -146,3 +146,32 @@ describe('fails when a hand-off loses what it needs', () => {
     expect(denied.join('\n')).toMatch(/→ CreateModel: (invalid request|denied)/);
   });
 });
+
+describe('the batch path of staging (batch.enabled)', () => {
+  test('hands the transform jobs the model, the input and the output under the model role, and allows all of it', async () => {
+    const report = await checkWiring('staging', stage('staging').template, stage('staging').region);
+    const batch = report.results.filter((r) => /^batch /.test(r.handoff.kind) || /Batch\//.test(r.handoff.from) || /Batch\//.test(r.handoff.to));
+    expect([...new Set(batch.map((r) => r.handoff.kind))]).toEqual(
+      expect.arrayContaining(['batch model artifact', 'batch input', 'batch output', 'role trust', 'event target', 'target dead-letter queue', 'function dead-letter queue', 'bucket events', 'SDK call']),
+    );
+    expect(batch.filter((r) => r.verdict === 'denied')).toEqual([]);
+    const calls = batch.filter((r) => r.handoff.kind === 'SDK call').map((r) => r.handoff.to);
+    expect(calls).toEqual(expect.arrayContaining(['CreateModel', 'CreateTransformJob', 'ListTransformJobs', 'ListModelPackages', 'ListObjectsV2']));
+  });
+
+  test('fails when the model role can no longer write the outputs, or the scorer create a model without network isolation', async () => {
+    const template = mutated('staging', (resources) => {
+      const [[, modelPolicy]] = resourcesOf(resources, 'AWS::IAM::Policy', /Batch\/ModelRole/);
+      for (const statement of statementsOf(modelPolicy, 'PolicyDocument')) {
+        if (Array.isArray(statement.Action)) statement.Action = statement.Action.filter((a) => a !== 's3:PutObject');
+      }
+      const [[, scorerPolicy]] = resourcesOf(resources, 'AWS::IAM::Policy', /Batch\/Scorer\/Role/);
+      for (const statement of statementsOf(scorerPolicy, 'PolicyDocument')) {
+        if (statement.Action === 'sagemaker:CreateModel') statement.Condition = { Bool: { 'sagemaker:NetworkIsolation': 'false' } };
+      }
+    });
+    const denied = deniedHandoffs(await checkWiring('staging', template, 'us-east-1')).join('\n');
+    expect(denied).toMatch(/transform job churn-staging-batch-0{12}-v1 \(role churn-staging\/Batch\/ModelRole\) → s3:\/\/\S+\/batch\/output\/: denied .*s3:PutObject/);
+    expect(denied).toMatch(/function churn-staging\/Batch\/Scorer\/Function → CreateModel: denied .*sagemaker:CreateModel/);
+  });
+});
