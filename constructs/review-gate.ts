@@ -23,6 +23,14 @@ export interface ReviewGateProps {
   readonly reportPrefixes: readonly string[];
   /** Prefix it writes review.json and model-card.json under. */
   readonly reviewPrefix: string;
+  /**
+   * Clarify's analysis configuration, which the gate writes under `biasConfigPrefix` for the run's
+   * BiasReport step.
+   * @default - no bias report
+   */
+  readonly biasAnalysisConfig?: Readonly<Record<string, unknown>>;
+  /** @default 'bias-config/' */
+  readonly biasConfigPrefix?: string;
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
@@ -48,6 +56,7 @@ export class ReviewGate extends Construct {
         [REVIEW_ENV.MODEL_PACKAGE_GROUP]: props.modelRegistry.modelPackageGroupName,
         [REVIEW_ENV.ARTIFACTS_BUCKET]: props.artifactsBucket.bucketName,
         [REVIEW_ENV.POLICY]: JSON.stringify(props.policy),
+        ...(props.biasAnalysisConfig && { [REVIEW_ENV.BIAS_ANALYSIS_CONFIG]: JSON.stringify(props.biasAnalysisConfig) }),
       },
       encryptionKey: props.encryptionKey,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -63,6 +72,11 @@ export class ReviewGate extends Construct {
     }
     props.artifactsBucket.grantPut(role, `${props.reviewPrefix}*`);
     acknowledgeWildcardResource(policy, props.artifactsBucket.arnForObjects(`${props.reviewPrefix}*`), 'The gate writes review.json and model-card.json under the execution folder of this prefix.');
+    if (props.biasAnalysisConfig) {
+      const configPrefix = props.biasConfigPrefix ?? 'bias-config/';
+      props.artifactsBucket.grantPut(role, `${configPrefix}*`);
+      acknowledgeWildcardResource(policy, props.artifactsBucket.arnForObjects(`${configPrefix}*`), 'The BiasConfig step writes analysis_config.json under the execution folder of this prefix.');
+    }
     acknowledgeGrantActions(policy, ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']);
     props.modelRegistry.grantRead(role);
   }

@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join as joinPath } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -36,7 +33,7 @@ import {
   TuningStep,
 } from './pipeline-definition';
 import { PIPELINE_PARAMETER } from '../lambda/retraining-governor/environment';
-import { checkProblems, describeCheckProblems, HEADLINE_METRIC, REVIEW_OUTPUT, REVIEW_REQUEST, resolveChecks, ReviewCheckInput, RiskRating } from '../lambda/review-gate/environment';
+import { BIAS_CONFIG_REQUEST, checkProblems, describeCheckProblems, HEADLINE_METRIC, REVIEW_OUTPUT, REVIEW_REQUEST, resolveChecks, ReviewCheckInput, RiskRating } from '../lambda/review-gate/environment';
 import { BIAS_METRICS, BiasMetric, isBiasMetric, PROBLEM_TYPES, ProblemType } from '../lambda/shared/model-metrics';
 import { FeatureOutput, FeatureProcessing } from './feature-processing';
 import { IModelRegistry, ModelApprovalStatus } from './model-registry';
@@ -335,6 +332,7 @@ export class TrainingPipeline extends Construct {
   public static readonly STEP_NAMES = [
     'DataProfile',
     FeatureProcessing.STEP_NAME,
+    'BiasConfig',
     'BiasReport',
     'Train',
     'Evaluate',
@@ -492,20 +490,8 @@ export class TrainingPipeline extends Construct {
           return { train: step, modelUri: step.modelArtifactsS3Uri };
         })();
     const profile =
-      props.dataProfile === false ? undefined : this.dataProfileStep(parameters.inputDataUrl, perRun(props.artifactsBucket, 'profiles'), labelColumn, vpcConfig, retryPolicies);
-    const bias = props.bias ? this.biasReportStep(props.bias, labelColumn, parameters.inputDataUrl, perRun(props.artifactsBucket, 'bias'), vpcConfig, retryPolicies) : undefined;
-    this.stepNames = TrainingPipeline.STEP_NAMES.filter((name) => (profile || name !== 'DataProfile') && (bias || name !== 'BiasReport')).map((name) =>
-      name === 'Train' ? train.name : name,
-    );
-
-    const evaluate = this.evaluationStep(props, problemType, features, modelUri, {
-      evaluation: perRun(props.artifactsBucket, 'evaluation'),
-      baseline: perRun(props.dataBucket, props.featuresPrefix ?? 'features/', 'prediction-baseline'),
-    }, vpcConfig, retryPolicies);
-    const baseline = this.dataQualityBaselineStep(evaluate, perRun(props.artifactsBucket, 'baselines'), vpcConfig, retryPolicies);
-    const evaluationReport = join('/', [evaluate.outputS3Uri('evaluation'), 'evaluation.json']);
-    const biasReport = bias && join('/', [bias.outputS3Uri('analysis'), 'analysis.json']);
-
+      props.dataProfile === false ? undefined : this.dataProfileStep(parameters.inputDataUrl, perRun(props.artifactsBucket, 'profiles'), labelColumn, problemType, props.numClasses, vpcConfig, retryPolicies);
+    const analysisConfig = props.bias && biasAnalysisConfig(props.bias, labelColumn);
     const gate = new ReviewGate(this, 'ReviewGate', {
       modelRegistry: props.modelRegistry,
       artifactsBucket: props.artifactsBucket,
@@ -518,12 +504,38 @@ export class TrainingPipeline extends Construct {
       },
       reportPrefixes: ['evaluation/', 'bias/'],
       reviewPrefix: 'review/',
+      biasAnalysisConfig: analysisConfig,
+      biasConfigPrefix: 'bias-config/',
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
     gate.grantInvoke(this.role);
     this.wildcards.push([`${gate.handler.function.functionArn}:*`, 'Function.grantInvoke: the review gate function and its versions and aliases, which the Review step invokes.']);
     this.reviewFunction = gate.handler;
+
+    const biasConfigUrl = perRun(props.artifactsBucket, 'bias-config');
+    const biasConfig =
+      analysisConfig &&
+      new LambdaStep('BiasConfig', {
+        description: "Writes SageMaker Clarify's analysis configuration (analysis_config.json) for the BiasReport step.",
+        functionArn: gate.handler.function.functionArn,
+        arguments: { [BIAS_CONFIG_REQUEST.ACTION]: BIAS_CONFIG_REQUEST.ACTION_VALUE, [BIAS_CONFIG_REQUEST.OUTPUT_URL]: biasConfigUrl },
+        outputs: { ConfigUrl: 'String' },
+      });
+    const bias =
+      biasConfig && this.biasReportStep(analysisConfig, parameters.inputDataUrl, biasConfig.output('ConfigUrl'), perRun(props.artifactsBucket, 'bias'), vpcConfig, retryPolicies);
+    this.stepNames = TrainingPipeline.STEP_NAMES.filter((name) => (profile || name !== 'DataProfile') && (bias || (name !== 'BiasConfig' && name !== 'BiasReport'))).map((name) =>
+      name === 'Train' ? train.name : name,
+    );
+
+    const evaluate = this.evaluationStep(props, problemType, features, modelUri, {
+      evaluation: perRun(props.artifactsBucket, 'evaluation'),
+      baseline: perRun(props.dataBucket, props.featuresPrefix ?? 'features/', 'prediction-baseline'),
+    }, vpcConfig, retryPolicies);
+    const baseline = this.dataQualityBaselineStep(evaluate, perRun(props.artifactsBucket, 'baselines'), vpcConfig, retryPolicies);
+    const evaluationReport = join('/', [evaluate.outputS3Uri('evaluation'), 'evaluation.json']);
+    const biasReport = bias && join('/', [bias.outputS3Uri('analysis'), 'analysis.json']);
+
     const reviewStep = new LambdaStep('Review', {
       description: `Checks the model (${checks.map((check) => `${check.metric} ${check.comparison} ${check.threshold}`).join(', ')}${review.championMargin !== undefined ? `, not worse than the champion by more than ${review.championMargin}` : ''}) and writes its model card.`,
       functionArn: gate.handler.function.functionArn,
@@ -594,7 +606,7 @@ export class TrainingPipeline extends Construct {
 
     this.definition = new PipelineDefinition({
       parameters: Object.values(parameters),
-      steps: [...(profile ? [profile] : []), features, ...(bias ? [bias] : []), train, evaluate, baseline, reviewStep, check],
+      steps: [...(profile ? [profile] : []), features, ...(biasConfig && bias ? [biasConfig, bias] : []), train, evaluate, baseline, reviewStep, check],
     });
 
     const pipeline = new sagemaker.CfnPipeline(this, 'Resource', {
@@ -721,14 +733,17 @@ export class TrainingPipeline extends Construct {
     inputUrl: PipelineValue<string>,
     outputUrl: PipelineValue<string>,
     labelColumn: string,
+    problemType: ProblemType,
+    numClasses: number | undefined,
     vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
     retryPolicies: RetryPolicy[],
   ): ProcessingStep {
     const script = this.jobScript('DataProfileScript', packageFile('ml', 'profile.py'));
+    const containerArguments = ['--label-column', labelColumn, '--problem-type', problemType, ...(problemType === 'multiclass' ? ['--num-classes', String(numClasses)] : [])];
     return new ProcessingStep('DataProfile', {
       description: "Profiles the run's raw data: per-column statistics, charts, label balance and correlations (profile.html, profile.json).",
       arguments: {
-        AppSpecification: { ImageUri: SageMakerImage.xgboost().bind(this, this.role), ContainerEntrypoint: script.entrypoint, ContainerArguments: ['--label-column', labelColumn] },
+        AppSpecification: { ImageUri: SageMakerImage.xgboost().bind(this, this.role), ContainerEntrypoint: script.entrypoint, ContainerArguments: containerArguments },
         ProcessingInputs: [processingInput('raw', inputUrl, '/opt/ml/processing/input/raw'), script.input],
         ProcessingOutputConfig: {
           KmsKeyId: this.encryptionKey.keyArn,
@@ -759,7 +774,8 @@ export class TrainingPipeline extends Construct {
         AppSpecification: {
           ImageUri: (props.evaluationImage ?? SageMakerImage.xgboost()).bind(this, this.role),
           ContainerEntrypoint: script.entrypoint,
-          ContainerArguments: ['--problem-type', problemType],
+          // evaluation.py needs the class count of a multiclass model to check the labels and read the predictions.
+          ContainerArguments: ['--problem-type', problemType, ...(props.numClasses !== undefined ? ['--num-classes', String(props.numClasses)] : [])],
         },
         ProcessingInputs: [
           processingInput('model', modelUri, '/opt/ml/processing/model'),
@@ -787,38 +803,27 @@ export class TrainingPipeline extends Construct {
   }
 
   /**
-   * SageMaker Clarify's pre-training bias analysis of the run's raw data: the analysis
-   * configuration is written at synth and shipped as an asset, the dataset is the raw CSV (with
-   * its header row), and analysis.json lands under `bias/<execution>/`.
-   * https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-configure-analysis.html
+   * SageMaker Clarify's pre-training bias analysis of the run's raw data (the CSV with its header
+   * row), with the analysis configuration the BiasConfig step wrote; analysis.json lands under
+   * `bias/<execution>/`.
+   * https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-configure-parameters.html
    */
   private biasReportStep(
-    bias: BiasReport,
-    labelColumn: string,
+    analysisConfig: ReturnType<typeof biasAnalysisConfig>,
     inputUrl: PipelineValue<string>,
+    configUrl: PipelineValue<string>,
     outputUrl: PipelineValue<string>,
     vpcConfig: { SecurityGroupIds: string[]; Subnets: string[] } | undefined,
     retryPolicies: RetryPolicy[],
   ): ProcessingStep {
-    const analysisConfig = {
-      dataset_type: 'text/csv',
-      label: labelColumn,
-      label_values_or_threshold: [...(bias.labelValues ?? [1])],
-      facet: [{ name_or_index: bias.facet, value_or_threshold: [...bias.facetValues] }],
-      methods: { pre_training_bias: { methods: [...(bias.metrics ?? ['CI', 'DPL'])] } },
-    };
-    const folder = mkdtempSync(joinPath(tmpdir(), 'cdk-mlops-clarify-'));
-    writeFileSync(joinPath(folder, 'analysis_config.json'), JSON.stringify(analysisConfig, null, 2));
-    const config = new s3assets.Asset(this, 'BiasAnalysisConfig', { path: joinPath(folder, 'analysis_config.json') });
-    config.grantRead(this.role);
     const kmsKeyArn = this.encryptionKey.keyArn;
     return new ProcessingStep('BiasReport', {
-      description: `Measures pre-training bias of ${labelColumn} across ${bias.facet} (${analysisConfig.methods.pre_training_bias.methods.join(', ')}) with SageMaker Clarify.`,
+      description: `Measures pre-training bias of ${analysisConfig.label} across ${analysisConfig.facet[0].name_or_index} (${analysisConfig.methods.pre_training_bias.methods.join(', ')}) with SageMaker Clarify.`,
       arguments: {
         AppSpecification: { ImageUri: SageMakerImage.clarify().bind(this, this.role) },
         ProcessingInputs: [
           processingInput('dataset', inputUrl, '/opt/ml/processing/input/data'),
-          processingInput('analysis_config', config.s3ObjectUrl, '/opt/ml/processing/input/config'),
+          processingInput('analysis_config', configUrl, '/opt/ml/processing/input/config'),
         ],
         ProcessingOutputConfig: {
           KmsKeyId: kmsKeyArn,
@@ -1066,6 +1071,22 @@ function reviewProblems(problemType: ProblemType, props: TrainingPipelineProps):
     }
   }
   return problems;
+}
+
+/**
+ * Clarify's analysis configuration of a pre-training bias report. One numeric facet or label
+ * value is written bare: the container reads a bare number as a threshold, while a one-number list
+ * may be read as a value (https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-configure-analysis.html).
+ */
+function biasAnalysisConfig(bias: BiasReport, labelColumn: string) {
+  const valuesOrThreshold = (values: readonly (string | number)[]) => (values.length === 1 && typeof values[0] === 'number' ? values[0] : [...values]);
+  return {
+    dataset_type: 'text/csv',
+    label: labelColumn,
+    label_values_or_threshold: [...(bias.labelValues ?? [1])],
+    facet: [{ name_or_index: bias.facet, value_or_threshold: valuesOrThreshold(bias.facetValues) }],
+    methods: { pre_training_bias: { methods: [...(bias.metrics ?? ['CI', 'DPL'])] } },
+  };
 }
 
 /** The hyperparameters the tuning varies, in range order. */

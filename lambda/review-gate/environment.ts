@@ -21,7 +21,16 @@ export const REVIEW_ENV = {
   ARTIFACTS_BUCKET: 'ARTIFACTS_BUCKET',
   /** The policy, as JSON: see `ReviewPolicy`. */
   POLICY: 'REVIEW_POLICY',
+  /** Clarify's analysis configuration, as JSON, when the pipeline has a bias report; unset otherwise. */
+  BIAS_ANALYSIS_CONFIG: 'BIAS_ANALYSIS_CONFIG',
 } as const;
+
+/**
+ * The event of the pipeline's BiasConfig step: write the analysis configuration to
+ * `<OutputUrl>/analysis_config.json`, the one file name the Clarify container reads. A CDK asset
+ * cannot carry it: asset objects are named by their content hash.
+ */
+export const BIAS_CONFIG_REQUEST = { ACTION: 'Action', ACTION_VALUE: 'WriteBiasAnalysisConfig', OUTPUT_URL: 'OutputUrl' } as const;
 
 /** The keys of the event the pipeline's Review step sends (its Arguments). */
 export const REVIEW_REQUEST = {
@@ -77,6 +86,8 @@ export interface ReviewSettings {
   readonly modelPackageGroupName: string;
   readonly artifactsBucket: string;
   readonly policy: ReviewPolicy;
+  /** Clarify's analysis configuration, when the pipeline has a bias report. */
+  readonly biasAnalysisConfig?: Readonly<Record<string, unknown>>;
 }
 
 /** A check as a user writes it: the comparison may be left to the metric's direction. */
@@ -144,8 +155,17 @@ export function readReviewSettings(env: Readonly<Record<string, string | undefin
   const bucket = env[REVIEW_ENV.ARTIFACTS_BUCKET]?.trim() ?? '';
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`${REVIEW_ENV.ARTIFACTS_BUCKET} is ${JSON.stringify(bucket)}: a bucket name`);
   const policy = parsePolicy(env[REVIEW_ENV.POLICY], problems);
+  let biasAnalysisConfig: Record<string, unknown> | undefined;
+  const configText = env[REVIEW_ENV.BIAS_ANALYSIS_CONFIG];
+  if (configText) {
+    try {
+      biasAnalysisConfig = JSON.parse(configText);
+    } catch {
+      problems.push(`${REVIEW_ENV.BIAS_ANALYSIS_CONFIG} is not JSON: ${JSON.stringify(configText.slice(0, 80))}`);
+    }
+  }
   if (problems.length > 0 || policy === undefined) throw new Error(`review gate settings: ${problems.join('; ')}`);
-  return { modelPackageGroupName: group, artifactsBucket: bucket, policy };
+  return { modelPackageGroupName: group, artifactsBucket: bucket, policy, ...(biasAnalysisConfig && { biasAnalysisConfig }) };
 }
 
 function parsePolicy(text: string | undefined, problems: string[]): ReviewPolicy | undefined {

@@ -2,7 +2,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { DescribeModelPackageCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { compare, isBiasMetric, METRICS_SECTION, MODEL_METRICS, ProblemType } from '../shared/model-metrics';
 import { SAGEMAKER_LIMITS } from '../shared/sagemaker-limits';
-import { REVIEW_OUTPUT, REVIEW_REQUEST, ReviewCheck, ReviewPolicy, ReviewSettings } from './environment';
+import { BIAS_CONFIG_REQUEST, REVIEW_OUTPUT, REVIEW_REQUEST, ReviewCheck, ReviewPolicy, ReviewSettings } from './environment';
 
 /**
  * The review gate: every check of the policy on the candidate's evaluation report (and bias
@@ -50,6 +50,16 @@ export interface ReviewAnswer {
   readonly [REVIEW_OUTPUT.FAILURE_MESSAGE]: string;
   readonly [REVIEW_OUTPUT.REPORT_URL]: string;
   readonly [REVIEW_OUTPUT.MODEL_CARD]: string;
+}
+
+/** Writes Clarify's analysis configuration for the run's BiasReport step; answers where. */
+export async function writeBiasAnalysisConfig(s3: S3Client, settings: ReviewSettings, request: ReviewRequest): Promise<{ ConfigUrl: string }> {
+  if (!settings.biasAnalysisConfig) throw new Error('the BiasConfig step ran, but the function has no bias analysis configuration (BIAS_ANALYSIS_CONFIG)');
+  const output = request[BIAS_CONFIG_REQUEST.OUTPUT_URL];
+  if (typeof output !== 'string' || !/^s3:\/\/[^/]+\/.+/.test(output)) throw new Error(`${BIAS_CONFIG_REQUEST.OUTPUT_URL} is ${JSON.stringify(output)}: an s3://bucket/prefix URL`);
+  const folder = output.replace(/\/+$/, '');
+  await writeJson(s3, `${folder}/analysis_config.json`, settings.biasAnalysisConfig);
+  return { ConfigUrl: `${folder}/` };
 }
 
 /** CustomerMetadataProperties values hold at most 256 characters. */

@@ -12,7 +12,15 @@ const artifact = (env: FunctionEnvironment, key: string) => [`arn:aws:s3:::${req
 
 export const SDK_CALLS: readonly SdkCall[] = [
   { command: 'GetObjectCommand', permissions: [{ action: 's3:GetObject', resources: (env) => artifact(env, 'evaluation/1/evaluation.json') }] },
-  { command: 'PutObjectCommand', permissions: [{ action: 's3:PutObject', resources: (env) => artifact(env, 'review/1/review.json') }] },
+  {
+    command: 'PutObjectCommand',
+    permissions: [
+      {
+        action: 's3:PutObject',
+        resources: (env) => [...artifact(env, 'review/1/review.json'), ...(env[REVIEW_ENV.BIAS_ANALYSIS_CONFIG] ? artifact(env, 'bias-config/1/analysis_config.json') : [])],
+      },
+    ],
+  },
   {
     command: 'ListModelPackagesCommand',
     // "Except for the ListTags API, resource-level restrictions are not available on List- calls."

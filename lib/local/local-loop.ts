@@ -263,8 +263,10 @@ async function runTrainingPipeline(
 
 /** The review gate's review.json of an execution whose Review step ran; null otherwise. */
 async function readReview(plane: ControlPlane, execution: PipelineExecutionResult): Promise<LocalReview | null> {
-  const step = execution.steps.find((candidate) => candidate.type === 'Lambda' && candidate.status === 'Succeeded');
-  const outputs = step?.properties.OutputParameters as JsonObject | undefined;
+  const outputs = execution.steps
+    .filter((candidate) => candidate.type === 'Lambda' && candidate.status === 'Succeeded')
+    .map((step) => step.properties.OutputParameters as JsonObject | undefined)
+    .find((answer) => answer?.[REVIEW_OUTPUT.REPORT_URL] !== undefined);
   const reportS3Uri = outputs?.[REVIEW_OUTPUT.REPORT_URL];
   if (typeof reportS3Uri !== 'string') return null;
   const review = JSON.parse(await plane.getText(reportS3Uri)) as Pick<LocalReview, 'passed' | 'checks' | 'champion'>;
@@ -642,7 +644,11 @@ class ReportBuilder {
       'Model Monitor: ml/local/model_monitor.py stands in for the analyzer image (baseline and monitoring)',
       'serving: ml/local/serve.py stands in for the XGBoost serving container and SageMaker data capture',
       'events: the deployer and governor code receive the EventBridge events in this process (no Lambda, no queue)',
+      'review: the review gate\'s handler code answers the Lambda steps in this process, against the local registry and S3',
     );
+    if (stage.pipeline.definition.Steps.some((step) => JSON.stringify(step).includes('sagemaker-clarify-processing'))) {
+      this.emulated.push('bias: ml/local/clarify.py stands in for the SageMaker Clarify image (pre-training bias metrics of the same analysis configuration)');
+    }
     if (stage.pipeline.definition.Steps.some((step) => step.Type === 'Tuning')) {
       this.emulated.push(
         `tuning: up to ${LOCAL_TUNING_JOBS} training jobs with values drawn at random (seeded by the execution) from the step's ranges, ranked by its objective; SageMaker runs MaxNumberOfTrainingJobs with its strategy`,

@@ -28,8 +28,8 @@ import { CreateModelPackageCommand, type CreateModelPackageCommandInput, Describ
 import type { JsonObject } from '../../constructs/pipeline-definition';
 import { packageFile } from '../../constructs/private/package-files';
 import { awsImageRepository } from '../../constructs/sagemaker-image';
-import { readReviewSettings } from '../../lambda/review-gate/environment';
-import { reviewModel } from '../../lambda/review-gate/review';
+import { BIAS_CONFIG_REQUEST, readReviewSettings } from '../../lambda/review-gate/environment';
+import { reviewModel, writeBiasAnalysisConfig } from '../../lambda/review-gate/review';
 import { ControlPlane, parseS3Uri } from './control-plane';
 import type { LocalFunction } from './local-stage';
 import { runPythonScript } from './python-script';
@@ -84,7 +84,9 @@ export function localStepRunners(options: LocalRunnerOptions): StepRunners {
 /** Handlers a Lambda step may invoke here, by handler folder: each answers the step's event. */
 const LAMBDA_HANDLERS: Readonly<Record<string, (plane: ControlPlane, environment: Readonly<Record<string, string>>, event: JsonObject) => Promise<JsonObject>>> = {
   'review-gate': async (plane, environment, event) => {
-    const { answer } = await reviewModel({ s3: plane.s3, sagemaker: plane.sagemaker }, readReviewSettings(environment), event);
+    const settings = readReviewSettings(environment);
+    if (event[BIAS_CONFIG_REQUEST.ACTION] === BIAS_CONFIG_REQUEST.ACTION_VALUE) return writeBiasAnalysisConfig(plane.s3, settings, event);
+    const { answer } = await reviewModel({ s3: plane.s3, sagemaker: plane.sagemaker }, settings, event);
     return { ...answer };
   },
 };

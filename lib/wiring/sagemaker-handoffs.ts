@@ -1,6 +1,6 @@
 import { HANDLER_METADATA_KEY } from '../../constructs/secure-function';
 import { DEPLOYER_ENV as E } from '../../lambda/deployer/environment';
-import { REVIEW_REQUEST } from '../../lambda/review-gate/environment';
+import { BIAS_CONFIG_REQUEST, REVIEW_REQUEST } from '../../lambda/review-gate/environment';
 import { AccessRequest } from './policy-engine';
 import { describeArn, Handoff } from './handoffs';
 import { ResolvedTemplate } from '../resolved-template';
@@ -186,10 +186,17 @@ function lambdaHandoffs(template: ResolvedTemplate, step: PipelineStep, values: 
       requests: [{ principal: pipelineRole, action: 'lambda:InvokeFunction', resource: functionArn }],
     },
   ];
-  if (fn.metadata[HANDLER_METADATA_KEY] === 'review-gate') {
-    const role = String(fn.properties.Role);
-    const args = step.Arguments ?? {};
-    const url = (key: string) => String(values.resolve(args[key]));
+  const role = String(fn.properties.Role);
+  const args = step.Arguments ?? {};
+  const url = (key: string) => String(values.resolve(args[key]));
+  if (fn.metadata[HANDLER_METADATA_KEY] === 'review-gate' && args[BIAS_CONFIG_REQUEST.ACTION] === BIAS_CONFIG_REQUEST.ACTION_VALUE) {
+    handoffs.push({
+      kind: 'function writes reports',
+      from: describeArn(template, role),
+      to: `${from} step ${step.Name}`,
+      requests: writeObject(template, role, `${url(BIAS_CONFIG_REQUEST.OUTPUT_URL)}/analysis_config.json`),
+    });
+  } else if (fn.metadata[HANDLER_METADATA_KEY] === 'review-gate') {
     const reports = [REVIEW_REQUEST.EVALUATION_REPORT_URL, REVIEW_REQUEST.BIAS_REPORT_URL].map(url).filter((value) => value.startsWith('s3://'));
     handoffs.push(
       { kind: 'function reads reports', from: `${from} step ${step.Name}`, to: describeArn(template, role), requests: reports.flatMap((report) => readObject(template, role, report)) },
@@ -385,7 +392,12 @@ class PipelineValues {
     const tuned = /^Steps\.([^.]+)\.(?:TrainingJobSummaries\[(\d+)\]|BestTrainingJob)\.TrainingJobName$/.exec(path);
     if (tuned) return tuningTrainingJobName(tuned[1], Number(tuned[2] ?? 0));
     if (/^Steps\.[^.]+\.BestTrainingJob\.TunedHyperParameters\['[^']+'\]$/.test(path)) return '1';
-    if (/^Steps\.[^.]+\.OutputParameters\['[^']+'\]$/.test(path)) return 'output';
+    // A Lambda step that writes to its OutputUrl answers that folder (the BiasConfig step).
+    const answered = /^Steps\.([^.]+)\.OutputParameters\['[^']+'\]$/.exec(path);
+    if (answered) {
+      const outputUrl = this.step(answered[1]).Arguments?.[BIAS_CONFIG_REQUEST.OUTPUT_URL];
+      return outputUrl === undefined ? 'output' : `${this.resolve(outputUrl)}/`;
+    }
     throw new Error(`the wiring check cannot resolve the pipeline property ${path}`);
   }
 

@@ -54,15 +54,20 @@ describe('local run of the dev stage on the shipped sample', () => {
       ['Train', 'Succeeded'],
       ['Evaluate', 'Succeeded'],
       ['DataQualityBaseline', 'Succeeded'],
-      ['CheckMetric', 'Succeeded'],
+      ['Review', 'Succeeded'],
+      ['CheckReview', 'Succeeded'],
       ['RegisterModel', 'Succeeded'],
     ]);
-    expect(pipeline?.notRun.map((step) => step.name)).toEqual(['MetricBelowThreshold']);
+    expect(pipeline?.notRun.map((step) => step.name)).toEqual(['ReviewFailed']);
     // The execution id is in every path the steps wrote, as Std:Join built them.
     const train = pipeline!.steps.find((step) => step.name === 'Train')!;
     expect(train.outputs.model).toMatch(new RegExp(`/models/${pipeline!.executionId}/pipelines-${pipeline!.executionId}-Train-[0-9a-f]+/output/model.tar.gz$`));
-    expect(modelPackage).toMatchObject({ version: 1, approvalStatus: 'Approved', metric: { name: 'auc', threshold: 0.6 } });
-    expect(modelPackage!.metric!.value).toBeGreaterThan(0.75);
+    expect(modelPackage).toMatchObject({ version: 1, approvalStatus: 'Approved' });
+    // The review gate's dev check (auc >= 0.6) on the model's auc; no champion check in dev.
+    const review = clean.report.review!;
+    expect(review).toMatchObject({ passed: true, champion: null, checks: [{ check: 'auc >= 0.6', threshold: 0.6, passed: true }] });
+    expect(review.checks[0].value).toBeGreaterThan(0.75);
+    expect(review.modelCardS3Uri).toBe(review.reportS3Uri.replace(/review\.json$/, 'model-card.json'));
     expect(endpoint).toMatchObject({ name: 'churn-dev-endpoint', status: 'InService', servedPackageVersion: 1, deployerOutcome: 'created', modelDataUrl: train.outputs.model });
   });
 
@@ -99,7 +104,7 @@ test('--drift with tuning on: the Tune step picks the best of its jobs, and the 
   expect(exitCode).toBe(0);
 
   const steps = report.pipeline!.steps;
-  expect(steps.map((step) => step.name)).toEqual(['DataProfile', 'FeatureProcessing', 'Tune', 'Evaluate', 'DataQualityBaseline', 'CheckMetric', 'RegisterModel']);
+  expect(steps.map((step) => step.name)).toEqual(['DataProfile', 'FeatureProcessing', 'Tune', 'Evaluate', 'DataQualityBaseline', 'Review', 'CheckReview', 'RegisterModel']);
   const tune = steps.find((step) => step.name === 'Tune')!;
   expect(tune.outputs.bestTrainingJob).toMatch(new RegExp(`^${report.pipeline!.executionId}-Tune-00[12]-[0-9a-f]{8}$`));
   expect(Number(tune.outputs['tuned:eta'])).toBeGreaterThanOrEqual(0.1);
