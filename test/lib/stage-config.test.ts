@@ -31,11 +31,17 @@ describe('stage config', () => {
       region: 'us-east-1',
       removalPolicy: 'retain',
       logRetentionDays: 365,
-      training: { trainingInstanceType: 'ml.m5.xlarge', trainingInstanceCount: 1, metricName: 'auc', metricThreshold: 0.75 },
+      training: { trainingInstanceType: 'ml.m5.xlarge', trainingInstanceCount: 1, problemType: 'binary', labelColumn: 'churn' },
+      review: { checks: [{ metric: 'auc', threshold: 0.75 }], modelCard: { intendedUse: '', riskRating: 'Unknown' } },
       approval: { mode: 'manual', approverEmails: [] },
       endpoint: { variant: 'serverless', deploymentStrategy: 'canary', dataCapturePercent: 100 },
       retraining: { schedule: 'rate(7 days)', allowSubHourlySchedule: false, onNewData: false, onDrift: false },
     });
+    // Unset: a binary model, no champion check, no bias report, the problem type's default objective.
+    expect(config.training.numClasses).toBeUndefined();
+    expect(config.training.tuning.objectiveMetric).toBeUndefined();
+    expect(config.review.championMargin).toBeUndefined();
+    expect(config.review.bias).toBeUndefined();
   });
 
   test.each(['dev', 'staging', 'prod'])('the committed %s config is valid', (stage) => {
@@ -105,9 +111,17 @@ describe('stage config', () => {
     ['percentage above 100', { endpoint: { dataCapturePercent: 150 } }, /^endpoint\.dataCapturePercent: received 150; expected a whole percentage from 1 to 100/],
     ['negative percentage', { monitoring: { serverErrorRatePercent: -1 } }, /^monitoring\.serverErrorRatePercent: received -1; expected a percentage from 0 to 100/],
     // JSON.parse turns 1e999 into Infinity: the only way a non-finite number reaches the schema.
-    ['infinite threshold', { training: { metricThreshold: JSON.parse('1e999') } }, /^training\.metricThreshold: received Infinity; expected a finite number/],
-    ['threshold as a string', { training: { metricThreshold: '0.8' } }, /^training\.metricThreshold: received "0\.8"; expected a finite number/],
-    ['unknown metric', { training: { metricName: 'rmse' } }, /^training\.metricName: received "rmse"; expected one of auc, accuracy, precision, recall, f1/],
+    [
+      'infinite threshold',
+      { review: { checks: [{ metric: 'auc', threshold: JSON.parse('1e999') }] } },
+      /^review\.checks\[0\]\.threshold: received Infinity; expected a finite number$/,
+    ],
+    ['threshold as a string', { review: { checks: [{ metric: 'auc', threshold: '0.8' }] } }, /^review\.checks\[0\]\.threshold: received "0\.8"; expected a finite number$/],
+    [
+      'a metric of another problem type',
+      { review: { checks: [{ metric: 'rmse', threshold: 5 }] } },
+      /^review\.checks\[0\]\.metric: received "rmse"; expected a binary metric \(auc, accuracy, precision, recall, f0_5, f1, f2, .*, CI, DPL, KL, JS, LP, TVD, KS\)$/,
+    ],
     [
       'spot max wait shorter than max runtime',
       { training: { useSpotInstances: true, maxRuntimeMinutes: 120, maxWaitMinutes: 60 } },
@@ -185,8 +199,9 @@ describe('stage config', () => {
     [
       'an objective metric the algorithm does not emit for a binary classifier',
       { training: { tuning: { enabled: true, objectiveMetric: 'validation:rmse' } } },
-      /^training\.tuning\.objectiveMetric: received "validation:rmse"; expected one of validation:accuracy, validation:auc/,
+      /^training\.tuning\.objectiveMetric: received "validation:rmse"; expected one of validation:auc, validation:accuracy, validation:aucpr, validation:error, validation:f1, validation:logloss \(what built-in XGBoost emits for problemType binary\)$/,
     ],
+    ['an objective metric XGBoost does not emit at all', { training: { tuning: { enabled: true, objectiveMetric: 'validation:r2' } } }, /^training\.tuning\.objectiveMetric: received "validation:r2"; expected one of validation:auc, .*validation:rmse/],
   ])('fails when %s', (_name, patch, expected) => {
     // WHEN
     const problems = problemsOf(withPatch(patch));
@@ -236,8 +251,8 @@ describe('stage config', () => {
     ],
     [
       'an unknown metric and a spot wait shorter than the run time',
-      { training: { metricName: 'rmse', useSpotInstances: true, maxRuntimeMinutes: 120, maxWaitMinutes: 60 } },
-      [/^training\.metricName: received "rmse"/, /^training\.maxWaitMinutes: received 60; expected at least maxRuntimeMinutes \(120\)/],
+      { review: { checks: [{ metric: 'rmse', threshold: 5 }] }, training: { useSpotInstances: true, maxRuntimeMinutes: 120, maxWaitMinutes: 60 } },
+      [/^review\.checks\[0\]\.metric: received "rmse"/, /^training\.maxWaitMinutes: received 60; expected at least maxRuntimeMinutes \(120\)/],
     ],
     [
       'a bad training type and a spot wait shorter than the run time',
@@ -407,6 +422,113 @@ describe('stage config', () => {
       writeFileSync(file, JSON.stringify({ project: 'fraud', stage: 'sandbox' }));
       expect(loadStageConfig({ configFile: file })).toMatchObject({ project: 'fraud', stage: 'sandbox' });
     });
+  });
+});
+
+describe('training problem types and the review section', () => {
+  const regression = (review: Record<string, unknown>, training: Record<string, unknown> = {}) => withPatch({ training: { problemType: 'regression', ...training }, review });
+
+  test('parses a regression stage with an rmse check, the comparison left to the metric', () => {
+    // WHEN
+    const config = parseStageConfig(regression({ checks: [{ metric: 'rmse', threshold: 5 }], championMargin: 0.2 }, { labelColumn: 'delivery_minutes' }));
+    // THEN
+    expect(config.training).toMatchObject({ problemType: 'regression', labelColumn: 'delivery_minutes' });
+    expect(config.training.numClasses).toBeUndefined();
+    expect(config.review).toEqual({ checks: [{ metric: 'rmse', threshold: 5 }], championMargin: 0.2, modelCard: { intendedUse: '', riskRating: 'Unknown' } });
+  });
+
+  test('parses a multiclass stage with its class count, and a bias report whose metric a check bounds', () => {
+    const config = parseStageConfig(
+      withPatch({
+        training: { problemType: 'multiclass', numClasses: 4, tuning: { enabled: true, objectiveMetric: 'validation:mlogloss' } },
+        review: { checks: [{ metric: 'weighted_f1', threshold: 0.7, comparison: '>' }, { metric: 'DPL', threshold: 0.2 }], bias: { facet: 'age', facetValues: [60] } },
+      }),
+    );
+    expect(config.training).toMatchObject({ problemType: 'multiclass', numClasses: 4, tuning: { objectiveMetric: 'validation:mlogloss' } });
+    expect(config.review.bias).toEqual({ facet: 'age', facetValues: [60], labelValues: [1], metrics: ['CI', 'DPL'] });
+  });
+
+  test.each<[string, Record<string, unknown>, string]>([
+    [
+      'auc under regression',
+      { training: { problemType: 'regression' }, review: { checks: [{ metric: 'auc', threshold: 0.8 }] } },
+      'review.checks[0].metric: received "auc"; expected a regression metric (mae, mse, rmse, r2, CI, DPL, KL, JS, LP, TVD, KS)',
+    ],
+    [
+      'regression with the default check, which is binary',
+      { training: { problemType: 'regression' } },
+      'review.checks[0].metric: received nothing; expected a regression metric (mae, mse, rmse, r2, CI, DPL, KL, JS, LP, TVD, KS)',
+    ],
+    [
+      'rmse compared upwards',
+      { training: { problemType: 'regression' }, review: { checks: [{ metric: 'rmse', threshold: 5, comparison: '>=' }] } },
+      'review.checks[0].comparison: received ">="; expected "<=" or "<": rmse is better lower, so ">=" would pass worse models',
+    ],
+    [
+      'auc compared downwards',
+      { review: { checks: [{ metric: 'auc', threshold: 0.8, comparison: '<' }] } },
+      'review.checks[0].comparison: received "<"; expected ">=" or ">": auc is better higher, so "<" would pass worse models',
+    ],
+    ['a comparison that is none', { review: { checks: [{ metric: 'auc', threshold: 0.8, comparison: '=' }] } }, 'review.checks[0].comparison: received "="; expected >=, >, <=, <'],
+    [
+      'a DPL check without review.bias',
+      { review: { checks: [{ metric: 'auc', threshold: 0.8 }, { metric: 'DPL', threshold: 0.2 }] } },
+      'review.checks[1].metric: received "DPL"; expected a model metric, or configure a bias report (review.bias) to check DPL',
+    ],
+    [
+      'a bias metric first',
+      { review: { checks: [{ metric: 'DPL', threshold: 0.2 }], bias: { facet: 'age', facetValues: [60] } } },
+      'review.checks[0].metric: received "DPL"; expected a model metric first: the champion check and the MetricThreshold parameter use the first check',
+    ],
+    [
+      'a bias metric the report does not compute',
+      { review: { checks: [{ metric: 'auc', threshold: 0.8 }, { metric: 'KS', threshold: 0.2 }], bias: { facet: 'age', facetValues: [60] } } },
+      'review.checks[1].metric: received "KS"; expected a metric review.bias.metrics computes (CI, DPL), or add KS there',
+    ],
+    ['no checks', { review: { checks: [] } }, 'review.checks: received []; expected at least one check, such as { "metric": "auc", "threshold": ... }'],
+    ['a negative champion margin', { review: { championMargin: -0.01 } }, 'review.championMargin: received -0.01; expected at least 0'],
+    ['an unknown risk rating', { review: { modelCard: { riskRating: 'Severe' } } }, 'review.modelCard.riskRating: received "Severe"; expected High, Medium, Low, Unknown'],
+    ['a bias report without facet values', { review: { bias: { facet: 'age', facetValues: [] } } }, 'review.bias.facetValues: received []; expected at least one value'],
+    [
+      'multiclass without numClasses',
+      { training: { problemType: 'multiclass' }, review: { checks: [{ metric: 'accuracy', threshold: 0.7 }] } },
+      'training.numClasses: received nothing; expected a whole number of at least 3 with problemType multiclass',
+    ],
+    ['numClasses 2', { training: { problemType: 'multiclass', numClasses: 2 }, review: { checks: [{ metric: 'accuracy', threshold: 0.7 }] } }, 'training.numClasses: received 2; expected at least 3 (two classes: problemType binary)'],
+    ['numClasses for a binary model', { training: { numClasses: 3 } }, 'training.numClasses: received 3; expected no value with problemType binary (it applies to multiclass only)'],
+    [
+      'the binary objective validation:auc with regression',
+      { training: { problemType: 'regression', tuning: { enabled: true, objectiveMetric: 'validation:auc' } }, review: { checks: [{ metric: 'rmse', threshold: 5 }] } },
+      'training.tuning.objectiveMetric: received "validation:auc"; expected one of validation:rmse, validation:mae, validation:mse (what built-in XGBoost emits for problemType regression)',
+    ],
+    ['an unknown problem type', { training: { problemType: 'ranking' } }, 'training.problemType: received "ranking"; expected binary, multiclass, regression'],
+  ])('fails when %s, at its key path', (_name, patch, expected) => {
+    expect(problemsOf(withPatch(patch))).toEqual([expected]);
+  });
+
+  test('fails listing every problem of the checks at once', () => {
+    expect(
+      problemsOf(
+        regression({
+          checks: [
+            { metric: 'auc', threshold: 0.8 },
+            { metric: 'rmse', threshold: 5, comparison: '>' },
+            { metric: 'CI', threshold: 0.3 },
+          ],
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(/^review\.checks\[0\]\.metric: received "auc"; expected a regression metric/),
+      expect.stringMatching(/^review\.checks\[1\]\.comparison: received ">"; expected "<=" or "<"/),
+      expect.stringMatching(/^review\.checks\[2\]\.metric: received "CI"; expected a model metric, or configure a bias report/),
+    ]);
+  });
+
+  test.each([
+    ['training.metricName', { metricName: 'f1' }, 'moved: the review gate now holds the checks; write review.checks: [{ "metric": <this value>, "threshold": <training.metricThreshold> }]'],
+    ['training.metricThreshold', { metricThreshold: 0.8 }, 'moved: write it as the threshold of the first check in review.checks: [{ "metric": <training.metricName or "auc">, "threshold": <this value> }]'],
+  ])('fails when %s is set, saying where it moved', (key, training, message) => {
+    expect(problemsOf(withPatch({ training }))).toEqual([`${key}: ${message}`]);
   });
 });
 
