@@ -26,6 +26,7 @@ import {
   Session,
 } from './session';
 import { readStatus, renderStatus } from './status';
+import { readBatchJobs, renderBatchJobs, requireBatchScorer, scorerNameProblem } from './batch';
 
 /** What the CLI needs from its surroundings; bin/ passes the real ones, tests their own. */
 export interface CliRuntime {
@@ -68,6 +69,7 @@ Which resources:
   else the profile's (--profile or AWS_PROFILE, in ~/.aws/config).
 `;
 const DEFAULT_MODEL_LIST_LIMIT = 20;
+const DEFAULT_BATCH_LIST_LIMIT = 20;
 // SageMaker's PipelineName (1-256 characters; other names have at most 63) and CloudWatch's AlarmNamePrefix.
 const PIPELINE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 const PIPELINE_NAME_MAX_LENGTH = 256;
@@ -233,6 +235,20 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
       }),
     );
 
+  program
+    .command('batch')
+    .description('batch inference jobs of the stage (batch.enabled)')
+    .command('list')
+    .description('the newest transform jobs of the batch scorer: status, model version, age, input, output and failure reason')
+    .option('--limit <count>', `how many jobs (default: ${DEFAULT_BATCH_LIST_LIMIT})`, parseCount)
+    .option('--scorer-name <name>', 'the batch scorer (default: <project>-<stage>-batch of a stage config with batch.enabled)', parseScorerName)
+    .action(
+      withSession([], async (session, options: { limit?: number; scorerName?: string }) => {
+        const list = await readBatchJobs(session.sagemaker, requireBatchScorer(session.config, options.scorerName), options.limit ?? DEFAULT_BATCH_LIST_LIMIT);
+        return { data: list, text: renderBatchJobs(list, runtime.now()) };
+      }),
+    );
+
   const config = program.command('config').description('stage config files and the names the commands act on');
   config
     .command('validate')
@@ -314,6 +330,12 @@ function parseName(resource: string, pattern: RegExp, maxLength: number): (value
     }
     return value;
   };
+}
+
+function parseScorerName(value: string): string {
+  const problem = scorerNameProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
 }
 
 function parseAlarmNamePrefix(value: string): string {

@@ -1,4 +1,5 @@
 import { CloudWatchClient, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
+import { BatchJobList, batchScorerFor, readBatchJobs, renderBatchJobs } from './batch';
 import { EndpointState, readEndpointState } from './endpoint';
 import { ModelList, readModelList, renderModelList } from './models';
 import { cell, formatAgo, formatSection, formatTable, indent } from './output';
@@ -8,6 +9,7 @@ import { Session } from './session';
 /** How much history `status` shows. */
 export const STATUS_EXECUTIONS = 3;
 export const STATUS_MODEL_PACKAGES = 5;
+export const STATUS_BATCH_JOBS = 5;
 
 export interface AlarmView {
   readonly name: string;
@@ -35,15 +37,19 @@ export interface StatusReport {
     /** Null when no --alarm-name-prefix or stage config said which alarms are the loop's. */
     readonly firing: readonly AlarmView[] | null;
   };
+  /** The batch scorer's newest jobs; null when the stage config has no batch.enabled. */
+  readonly batch: BatchJobList | null;
 }
 
 export async function readStatus(session: Session<'pipeline' | 'modelPackageGroup' | 'endpoint'>): Promise<StatusReport> {
   const { config, names, metricName, sagemaker, cloudwatch, s3 } = session;
   const alarmNamePrefix = names.alarmNamePrefix ?? null;
-  const [executions, endpoint, firing] = await Promise.all([
+  const scorerName = batchScorerFor(config);
+  const [executions, endpoint, firing, batch] = await Promise.all([
     readRecentExecutions(sagemaker, names.pipeline, STATUS_EXECUTIONS),
     readEndpointState(sagemaker, names.endpoint),
     alarmNamePrefix === null ? null : readFiringAlarms(cloudwatch, alarmNamePrefix),
+    scorerName === undefined ? null : readBatchJobs(sagemaker, scorerName, STATUS_BATCH_JOBS),
   ]);
   const models = await readModelList(sagemaker, s3, names.modelPackageGroup, metricName, endpoint.servedVersion, STATUS_MODEL_PACKAGES);
   return {
@@ -54,6 +60,7 @@ export async function readStatus(session: Session<'pipeline' | 'modelPackageGrou
     models,
     endpoint,
     alarms: { namePrefix: alarmNamePrefix, firing },
+    batch,
   };
 }
 
@@ -85,6 +92,7 @@ export function renderStatus(report: StatusReport, now: Date): string {
       report.models.packages.length > 0 ? renderModelList(report.models, now) : 'no model package registered yet',
     ),
     formatSection(`Endpoint ${report.endpoint.name}`, renderEndpoint(report.endpoint)),
+    ...(report.batch ? [formatSection(`Batch jobs of ${report.batch.scorerName} (newest ${STATUS_BATCH_JOBS})`, renderBatchJobs(report.batch, now))] : []),
     renderAlarms(report.alarms, now),
   ].join('\n');
 }

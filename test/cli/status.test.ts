@@ -94,7 +94,8 @@ test('--json prints a stable document', async () => {
   const run = await runRecorded(['status', '--json']);
   // THEN
   const report = JSON.parse(run.stdout);
-  expect(Object.keys(report)).toEqual(['project', 'stage', 'region', 'pipeline', 'models', 'endpoint', 'alarms']);
+  expect(Object.keys(report)).toEqual(['project', 'stage', 'region', 'pipeline', 'models', 'endpoint', 'alarms', 'batch']);
+  expect(report.batch).toBeNull();
   expect(Object.keys(report.pipeline)).toEqual(['name', 'exists', 'executions']);
   expect(report.pipeline.executions[0]).toEqual({
     arn: RUNNING,
