@@ -52,7 +52,7 @@ export interface MlopsStorageProps {
 
 /**
  * Encrypted, versioned, TLS-only storage for an ML workload: a data bucket laid out by prefix
- * (raw/, features/, capture/, monitoring/), an artifacts bucket for models and pipeline outputs,
+ * (raw/, features/, capture/, monitoring/, ground-truth/), an artifacts bucket for models and pipeline outputs,
  * and a bucket receiving both buckets' server access logs.
  */
 export class MlopsStorage extends Construct {
@@ -64,6 +64,8 @@ export class MlopsStorage extends Construct {
   public static readonly CAPTURE_PREFIX = 'capture/';
   /** Prefix of Model Monitor baselines and reports. */
   public static readonly MONITORING_PREFIX = 'monitoring/';
+  /** Prefix users upload ground truth labels under, for Model Monitor's model-quality jobs. */
+  public static readonly GROUND_TRUTH_PREFIX = 'ground-truth/';
 
   /** The key that encrypts the data and artifacts buckets. */
   public readonly encryptionKey: kms.IKey;

@@ -22,6 +22,7 @@ export interface ResourceNames {
   readonly modelPackageGroup: string;
   readonly endpoint: string;
   readonly dataQualitySchedule: string;
+  readonly modelQualitySchedule: string;
 }
 
 /** The resource names for `project` and `stage` (both already validated by the stage config). */
@@ -33,6 +34,7 @@ export function resourceNames(project: string, stage: string): ResourceNames {
     modelPackageGroup: `${prefix}-models`,
     endpoint: `${prefix}-endpoint`,
     dataQualitySchedule: `${prefix}-data-quality`,
+    modelQualitySchedule: `${prefix}-model-quality`,
   };
 }
 

@@ -13,6 +13,8 @@ import {
   MlopsMonitoring,
   MlopsStorage,
   ModelApprovalStatus,
+  ModelQualityComparison,
+  ModelQualityProblemType,
   MonitoringFrequency,
   ModelRegistry,
   RetrainingSchedule,
@@ -23,6 +25,7 @@ import {
   XGBOOST_TUNABLE_HYPERPARAMETERS,
 } from '../constructs';
 import { batchScorerName, resourceNames } from '../constructs/naming';
+import { stageModelQuality } from './model-quality-config';
 import { StageConfig, withAdditionalInstanceTypesAllowed } from './stage-config';
 
 /** Properties of {@link MlopsStack}. */
@@ -172,6 +175,8 @@ export class MlopsStack extends Stack {
       removalPolicy,
     });
 
+    // Serverless endpoints capture nothing, so they have no model-quality schedule either.
+    const modelQuality = endpoint.variant === 'instance' ? stageModelQuality(config) : undefined;
     this.endpoint = new InferenceEndpoint(this, 'Endpoint', {
       endpointName: names.endpoint,
       modelRegistry: this.registry,
@@ -193,6 +198,17 @@ export class MlopsStack extends Stack {
                 scheduleName: names.dataQualitySchedule,
                 frequency: config.monitoring.dataQualitySchedule === 'hourly' ? MonitoringFrequency.HOURLY : MonitoringFrequency.DAILY,
                 outputPrefix: MlopsStorage.MONITORING_PREFIX,
+                modelQuality: modelQuality && {
+                  scheduleName: names.modelQualitySchedule,
+                  problemType: modelQuality.problemType as ModelQualityProblemType,
+                  metric: modelQuality.metric,
+                  threshold: modelQuality.threshold,
+                  comparison: modelQuality.comparison as ModelQualityComparison,
+                  groundTruthPrefix: MlopsStorage.GROUND_TRUTH_PREFIX,
+                  frequency: modelQuality.frequency === 'hourly' ? MonitoringFrequency.HOURLY : MonitoringFrequency.DAILY,
+                  groundTruthDelay: Duration.hours(modelQuality.groundTruthDelayHours),
+                  probabilityThreshold: modelQuality.probabilityThreshold,
+                },
               },
             })
           : EndpointVariant.serverless({ memorySize: Size.mebibytes(endpoint.serverlessMemorySizeMb), maxConcurrency: endpoint.serverlessMaxConcurrency }),
@@ -200,6 +216,7 @@ export class MlopsStack extends Stack {
       logRetention,
     });
     this.monitoring.watchFunction('Deployer', this.endpoint.deployer.function, this.endpoint.deployer.deadLetterQueue);
+    if (this.endpoint.modelQuality) this.monitoring.watchModelQuality(this.endpoint.modelQuality);
     this.monitoring.watchFunction('ReviewGate', this.pipeline.reviewFunction.function, this.pipeline.reviewFunction.deadLetterQueue);
 
     const { retraining } = config;
@@ -211,6 +228,7 @@ export class MlopsStack extends Stack {
       retrainOnNewData: retraining.onNewData,
       newDataDebounce: Duration.minutes(retraining.newDataDebounceMinutes),
       driftAlarm: retraining.onDrift ? this.monitoring.driftAlarm : undefined,
+      modelQualityAlarm: retraining.onModelQualityDrop ? this.monitoring.modelQualityAlarm : undefined,
       cooldown: Duration.minutes(retraining.cooldownMinutes),
       encryptionKey: this.storage.encryptionKey,
       logRetention,

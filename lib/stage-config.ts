@@ -407,6 +407,21 @@ const monitoringConfig = z
       .enum(['hourly', 'daily'], { error: 'hourly or daily' })
       .default('daily')
       .describe('How often Model Monitor checks captured data against the training baseline.'),
+    modelQuality: z
+      .boolean()
+      .default(true)
+      .describe('Model Monitor model quality on instance endpoints: captured predictions against the ground truth users upload under ground-truth/, alarmed at review.checks[0] (serverless endpoints capture nothing, so they have none).'),
+    modelQualitySchedule: z
+      .enum(['hourly', 'daily'], { error: 'hourly or daily' })
+      .default('daily')
+      .describe('How often Model Monitor measures model quality against the uploaded ground truth.'),
+    groundTruthDelayHours: z
+      .number()
+      .int({ error: 'a whole number of hours' })
+      .min(0, { error: 'at least 0' })
+      .max(720, { error: 'at most 720 (30 days)' })
+      .default(24)
+      .describe('How late ground truth arrives: each model-quality run evaluates the predictions of the schedule period that ended this many hours before it.'),
   })
   .describe('Dashboard, alarms and Model Monitor.');
 
@@ -422,6 +437,10 @@ const retrainingConfig = z
     onNewData: z.boolean().default(false).describe('Retrain when objects arrive under raw/ in the data bucket.'),
     newDataDebounceMinutes: count('New-data events inside one window of this length start one run.', 1440, 60),
     onDrift: z.boolean().default(false).describe('Retrain when the Model Monitor drift alarm fires.'),
+    onModelQualityDrop: z
+      .boolean()
+      .default(false)
+      .describe('Retrain when the model-quality alarm fires (the metric of review.checks[0] measured against uploaded ground truth crossed its threshold).'),
     cooldownMinutes: count('Least time between two retraining starts.', 10080, 360),
   })
   .superRefine((retraining, ctx) => {
@@ -564,6 +583,23 @@ export const stageConfigSchema = z
         }
       },
       whenParsed('retraining.onDrift', 'endpoint.variant'),
+    ),
+  )
+  .check(
+    z.superRefine(
+      (config, ctx) => {
+        if (!config.retraining.onModelQualityDrop) return;
+        if (config.endpoint.variant === 'serverless') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['retraining', 'onModelQualityDrop'],
+            message: 'false with a serverless endpoint: serverless endpoints capture no predictions, so Model Monitor measures no model quality; use endpoint.variant "instance"',
+          });
+        } else if (!config.monitoring.modelQuality) {
+          ctx.addIssue({ code: 'custom', path: ['retraining', 'onModelQualityDrop'], message: 'false while monitoring.modelQuality is false: there is no model-quality alarm to retrain on' });
+        }
+      },
+      whenParsed('retraining.onModelQualityDrop', 'endpoint.variant', 'monitoring.modelQuality'),
     ),
   )
   .check(

@@ -173,3 +173,54 @@ describe('MlopsStack with batch (batch inference of batch/input/)', () => {
     Template.fromStack(stack).resourceCountIs('Custom::BatchInferenceCleanup', 0);
   });
 });
+
+describe('MlopsStack model quality (instance endpoints)', () => {
+  test("prod keeps a model-quality schedule on review.checks[0], alarms below its threshold and retrains on the alarm", () => {
+    // GIVEN
+    const config = loadStageConfig({ stage: 'prod' });
+    const stack = addMlopsStage(appLikeCli(), config);
+    const template = Template.fromStack(stack);
+    // THEN the deployer keeps the schedule
+    const [deployer] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { ENDPOINT_NAME: 'churn-prod-endpoint' } } } }));
+    expect(deployer.Properties.Environment.Variables).toMatchObject({
+      MODEL_QUALITY_SCHEDULE_NAME: 'churn-prod-model-quality',
+      MODEL_QUALITY_SCHEDULE_EXPRESSION: 'cron(0 0 ? * * *)',
+      MODEL_QUALITY_PROBLEM_TYPE: 'BinaryClassification',
+      MODEL_QUALITY_START_TIME_OFFSET: '-PT48H',
+      MODEL_QUALITY_END_TIME_OFFSET: '-PT24H',
+    });
+    // THEN the alarm watches Model Monitor's metric at the review gate's bar
+    const [check] = config.review.checks;
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'aws/sagemaker/Endpoints/model-metrics',
+      MetricName: check.metric,
+      Threshold: check.threshold,
+      ComparisonOperator: 'LessThanThreshold',
+      Period: 86400,
+      Dimensions: Match.arrayWith([{ Name: 'MonitoringSchedule', Value: 'churn-prod-model-quality' }]),
+    });
+    const alarmId = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).find((id) => id.includes('ModelQualityDrop'))!;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], resources: [{ 'Fn::GetAtt': [alarmId, 'Arn'] }], detail: { state: { value: ['ALARM'] } } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MODEL_QUALITY_ALARM_NAME: { Ref: alarmId } }) } });
+  });
+
+  test('a destroy instance stage removes the model-quality schedule with the endpoint, nag-clean', () => {
+    const dev = loadStageConfig({ stage: 'dev' });
+    const stack = addMlopsStage(appLikeCli(), parseStageConfig({ ...dev, endpoint: { ...dev.endpoint, variant: 'instance' }, retraining: { ...dev.retraining, onModelQualityDrop: true } }, 'dev on instances'));
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::EndpointCleanup', { MonitoringScheduleName: 'churn-dev-data-quality', ModelQualityScheduleName: 'churn-dev-model-quality' });
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  test('serverless stages, and stages with monitoring.modelQuality false, have no model-quality schedule or alarm', () => {
+    for (const stack of [
+      addMlopsStage(appLikeCli(), loadStageConfig({ stage: 'dev' })),
+      addMlopsStage(appLikeCli(), parseStageConfig({ ...loadStageConfig({ stage: 'staging' }), monitoring: { modelQuality: false }, retraining: { ...loadStageConfig({ stage: 'staging' }).retraining, onModelQualityDrop: false } }, 'staging without')),
+    ]) {
+      expect(stack.monitoring.modelQualityAlarm).toBeUndefined();
+      expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('MODEL_QUALITY_SCHEDULE_NAME');
+    }
+  });
+});

@@ -567,3 +567,35 @@ describe('batch', () => {
     expect(InstanceTypes.unlistedTypeOf(withAdditionalInstanceTypesAllowed(config).batch.instanceType)).toBe('ml.x9.large');
   });
 });
+
+describe('model quality', () => {
+  test('is on with a daily schedule, a 24-hour ground-truth delay and no retraining by default; prod and staging retrain on a drop', () => {
+    expect(parseStageConfig(MINIMAL)).toMatchObject({
+      monitoring: { modelQuality: true, modelQualitySchedule: 'daily', groundTruthDelayHours: 24 },
+      retraining: { onModelQualityDrop: false },
+    });
+    expect(loadStageConfig({ stage: 'prod' }).retraining.onModelQualityDrop).toBe(true);
+    expect(loadStageConfig({ stage: 'staging' }).retraining.onModelQualityDrop).toBe(true);
+    expect(loadStageConfig({ stage: 'dev' }).retraining.onModelQualityDrop).toBe(false);
+  });
+
+  test('fails when retraining on a model-quality drop with a serverless endpoint, as for drift', () => {
+    expect(problemsOf(withPatch({ retraining: { onModelQualityDrop: true } }))).toEqual([
+      'retraining.onModelQualityDrop: received true; expected false with a serverless endpoint: serverless endpoints capture no predictions, so Model Monitor measures no model quality; use endpoint.variant "instance"',
+    ]);
+  });
+
+  test('fails when retraining on a model-quality drop with model quality off', () => {
+    expect(problemsOf(withPatch({ endpoint: { variant: 'instance' }, monitoring: { modelQuality: false }, retraining: { onModelQualityDrop: true } }))).toEqual([
+      'retraining.onModelQualityDrop: received true; expected false while monitoring.modelQuality is false: there is no model-quality alarm to retrain on',
+    ]);
+    expect(() => parseStageConfig(withPatch({ endpoint: { variant: 'instance' }, retraining: { onModelQualityDrop: true } }))).not.toThrow();
+  });
+
+  test('fails when the schedule or the ground-truth delay is out of range', () => {
+    expect(problemsOf(withPatch({ monitoring: { modelQualitySchedule: 'weekly', groundTruthDelayHours: 1000 } }))).toEqual([
+      'monitoring.modelQualitySchedule: received "weekly"; expected hourly or daily',
+      'monitoring.groundTruthDelayHours: received 1000; expected at most 720 (30 days)',
+    ]);
+  });
+});

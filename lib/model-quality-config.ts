@@ -1,0 +1,49 @@
+import type { ModelQualityProblemTypeName } from '../lambda/deployer/environment';
+import { defaultComparison, type ProblemType } from '../lambda/shared/model-metrics';
+import type { StageConfig } from './stage-config';
+
+/**
+ * What a stage's model-quality monitoring measures, read from its config in one place so the
+ * stack, the operator CLI and the local loop agree: the problem type of `training.problemType`, and
+ * the metric, threshold and direction of the first review check (the review gate's headline check,
+ * which the stage config requires to be a model metric), so a served model is held to the bar it
+ * was registered on. Plain values, no CDK import: the CLI reads this without loading the constructs.
+ */
+export interface StageModelQuality {
+  /** Model Monitor's name of it (ModelQualityProblemType's values). */
+  readonly problemType: ModelQualityProblemTypeName;
+  readonly metric: string;
+  readonly threshold: number;
+  /**
+   * Which side of the threshold is a drop (ModelQualityComparison's values): below it for a check
+   * of ">=" or ">", above it for "<=" or "<".
+   */
+  readonly comparison: 'LessThanThreshold' | 'GreaterThanThreshold';
+  readonly frequency: 'hourly' | 'daily';
+  readonly groundTruthDelayHours: number;
+  /** Binary classification: the built-in XGBoost endpoint answers a probability; above this is the positive class. */
+  readonly probabilityThreshold?: number;
+}
+
+const PROBLEM_TYPES: Readonly<Record<ProblemType, ModelQualityProblemTypeName>> = {
+  binary: 'BinaryClassification',
+  multiclass: 'MulticlassClassification',
+  regression: 'Regression',
+};
+
+/** The stage's model-quality monitoring, or undefined when `monitoring.modelQuality` is false (whatever the variant). */
+export function stageModelQuality(config: StageConfig): StageModelQuality | undefined {
+  if (!config.monitoring.modelQuality) return undefined;
+  const problemType = config.training.problemType;
+  const check = config.review.checks[0];
+  const comparison = check.comparison ?? defaultComparison(problemType, check.metric) ?? '>=';
+  return {
+    problemType: PROBLEM_TYPES[problemType],
+    metric: check.metric,
+    threshold: check.threshold,
+    comparison: comparison.startsWith('>') ? 'LessThanThreshold' : 'GreaterThanThreshold',
+    frequency: config.monitoring.modelQualitySchedule,
+    groundTruthDelayHours: config.monitoring.groundTruthDelayHours,
+    probabilityThreshold: problemType === 'binary' ? 0.5 : undefined,
+  };
+}
