@@ -1,6 +1,7 @@
-import { UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeModelPackageCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import 'aws-sdk-client-mock-jest';
-import { GROUP, mockEndpoint, mockPackages, packageArn, resetMocks, runRecorded, sagemakerMock } from './cli-fixtures';
+import { GROUP, mockEndpoint, mockPackages, packageArn, resetMocks, runRecorded, s3Mock, sagemakerMock } from './cli-fixtures';
 
 beforeEach(() => {
   resetMocks();
@@ -48,6 +49,22 @@ describe('models list', () => {
       approvalDescription: 'beats v1',
       serving: true,
     });
+  });
+
+  test("reads the key metric from the section of the report's problem type: rmse from regression_metrics", async () => {
+    // GIVEN version 3 is a regression model, whose report has regression_metrics
+    const report = JSON.stringify({ regression_metrics: { rmse: { value: 4.21876, standard_deviation: 'NaN' } } });
+    s3Mock.on(GetObjectCommand, { Bucket: 'artifacts', Key: 'v3/evaluation.json' }).resolves({ Body: { transformToString: async () => report } } as never);
+    // WHEN
+    const run = await runRecorded(['models', 'list', '--metric-name', 'rmse', '--json']);
+    // THEN
+    const list = JSON.parse(run.stdout);
+    expect(list.metricName).toBe('rmse');
+    expect(list.packages.map((model: { version: number; metric: unknown }) => [model.version, model.metric])).toEqual([
+      [3, { name: 'rmse', value: '4.2188' }],
+      [2, { name: 'rmse', value: null }],
+      [1, { name: 'rmse', value: null }],
+    ]);
   });
 
   test('--limit keeps the newest versions only', async () => {
@@ -98,16 +115,62 @@ describe('models show', () => {
     expect(Object.keys(details).sort()).toEqual(
       [
         'version', 'arn', 'approvalStatus', 'packageStatus', 'createdAt', 'metric', 'approvalDescription', 'serving',
-        'description', 'lastModifiedAt', 'customerMetadata', 'metricsReports', 'containers',
+        'description', 'lastModifiedAt', 'customerMetadata', 'metricsReports', 'containers', 'review', 'modelCard',
       ].sort(),
     );
     expect(details).toMatchObject({
       version: 3,
       serving: false,
+      // Registered before the review gate: no review, no card.
+      review: null,
+      modelCard: null,
       customerMetadata: { auc: '0.84' },
       metricsReports: [{ report: 'ModelQuality.Statistics', s3Uri: 's3://artifacts/v3/evaluation.json' }],
       containers: [{ image: 'xgboost:1.7-1', modelDataUrl: 's3://artifacts/v3/model.tar.gz' }],
     });
+  });
+
+  test("prints the review the pipeline recorded, each check from its review.json, and the package's model card", async () => {
+    // GIVEN version 3 as the pipeline registers it: ReviewSummary and ReviewReportUrl metadata, and the gate's card
+    const reportUrl = 's3://artifacts/review/exec3/review.json';
+    s3Mock.on(GetObjectCommand, { Bucket: 'artifacts', Key: 'review/exec3/review.json' }).resolves({
+      Body: {
+        transformToString: async () =>
+          JSON.stringify({
+            passed: true,
+            checks: [
+              { check: 'auc >= 0.75', passed: true, detail: 'auc 0.84 >= 0.75' },
+              { check: 'champion auc (margin 0.01)', passed: true, detail: "auc 0.84 is within 0.01 of champion version 2's 0.82 or better" },
+            ],
+          }),
+      },
+    } as never);
+    sagemakerMock.on(DescribeModelPackageCommand, { ModelPackageName: packageArn(3) }).resolves({
+      ModelPackageGroupName: GROUP,
+      ModelPackageVersion: 3,
+      ModelPackageArn: packageArn(3),
+      ModelApprovalStatus: 'PendingManualApproval',
+      ModelPackageStatus: 'Completed',
+      CustomerMetadataProperties: { ReviewSummary: 'passed: auc 0.84 at least 0.75', ReviewReportUrl: reportUrl },
+      ModelCard: { ModelCardStatus: 'Draft', ModelCardContent: JSON.stringify({ intended_uses: { intended_uses: 'Retention offers only.', risk_rating: 'Medium' } }) },
+    });
+    // WHEN
+    const run = await runRecorded(['models', 'show', '3', '--json']);
+    // THEN
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      review: {
+        summary: 'passed: auc 0.84 at least 0.75',
+        reportUrl,
+        checks: [
+          { passed: true, detail: 'auc 0.84 >= 0.75' },
+          { passed: true, detail: "auc 0.84 is within 0.01 of champion version 2's 0.82 or better" },
+        ],
+      },
+      modelCard: { status: 'Draft', intendedUse: 'Retention offers only.', riskRating: 'Medium', url: 's3://artifacts/review/exec3/model-card.json' },
+    });
+    const text = await runRecorded(['models', 'show', '3']);
+    expect(text.stdout).toMatch(/^ {2}ok +auc 0\.84 >= 0\.75$/m);
+    expect(text.stdout).toMatch(/^ {2}risk rating +Medium$/m);
   });
 
   test('fails when the version does not exist, naming the versions there are, with exit 4', async () => {

@@ -99,7 +99,7 @@ describe('stage selection', () => {
 describe('config validate and config show', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cdk-mlops-cli-'));
   const invalid = join(dir, 'invalid.json');
-  writeFileSync(invalid, JSON.stringify({ project: 'Churn', stage: 'qa', training: { metricName: 'rmse' }, extra: true }));
+  writeFileSync(invalid, JSON.stringify({ project: 'Churn', stage: 'qa', training: { metricName: 'rmse' }, review: { checks: [{ metric: 'rmse', threshold: 5 }] }, extra: true }));
 
   test('a valid file prints its stage and resource names, with exit 0', async () => {
     // WHEN
@@ -137,10 +137,11 @@ describe('config validate and config show', () => {
     expect(run).toMatchObject({ exitCode: 2, stdout: '' });
     expect(run.stderr).toBe(
       [
-        `cdk-mlops: ${invalid} is invalid (3 problems):`,
+        `cdk-mlops: ${invalid} is invalid (4 problems):`,
         '  - project: received "Churn"; expected lower-case letters, digits and hyphens, starting with a letter',
-        '  - training.metricName: received "rmse"; expected one of auc, accuracy, precision, recall, f1',
+        '  - training.metricName: moved: the review gate now holds the checks; write review.checks: [{ "metric": <this value>, "threshold": <training.metricThreshold> }]',
         '  - extra: unknown key; remove it or check its spelling against config/schema.json',
+        '  - review.checks[0].metric: received "rmse"; expected a binary metric (auc, accuracy, precision, recall, f0_5, f1, f2, true_positive_rate, true_negative_rate, false_positive_rate, false_negative_rate, CI, DPL, KL, JS, LP, TVD, KS)',
         '',
       ].join('\n'),
     );
@@ -309,7 +310,7 @@ describe('resource names from flags', () => {
         `modelPackageGroup  churn-prod-models    ${file}`,
         'endpoint           churn-canary         --endpoint-name',
         `alarmNamePrefix    churn-prod-          ${file}`,
-        `metricName         auc                  ${file}`,
+        `metricName         auc                  ${file} (review.checks[0])`,
         'region             us-east-1            the stage config',
         '',
       ].join('\n'),

@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadStageConfig } from '../../lib/config-loader';
 import { UsageError } from '../../lib/cli/errors';
@@ -63,8 +65,21 @@ describe('resolveTarget', () => {
       names: { pipeline: 'churn-prod-pipeline', modelPackageGroup: 'churn-prod-models', endpoint: 'churn-prod-endpoint', alarmNamePrefix: 'churn-prod-' },
       sources: { pipeline: file, modelPackageGroup: file, endpoint: file, alarmNamePrefix: file },
       metricName: 'auc',
-      metricNameSource: file,
+      metricNameSource: `${file} (review.checks[0])`,
     });
+  });
+
+  test("takes the key metric from the config's first review check, whatever the problem type", () => {
+    // GIVEN a regression stage whose first check is rmse
+    const file = join(mkdtempSync(join(tmpdir(), 'cdk-mlops-session-')), 'delivery.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ project: 'delivery', stage: 'dev', training: { problemType: 'regression' }, review: { checks: [{ metric: 'rmse', threshold: 5 }, { metric: 'r2', threshold: 0.6 }] } }),
+    );
+    // WHEN
+    const target = resolveTarget({ config: file }, REPO_ROOT);
+    // THEN
+    expect(target).toMatchObject({ metricName: 'rmse', metricNameSource: `${file} (review.checks[0])` });
   });
 
   test('a name flag wins over the name the config derives; the others stay derived', () => {
