@@ -1,21 +1,28 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { mockClient } from 'aws-sdk-client-mock';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '../../../constructs/pipeline-definition';
+import { REVIEW_ENV, REVIEW_REQUEST } from '../../../lambda/review-gate/environment';
 import type { ControlPlane } from '../../../lib/local/control-plane';
-import { PipelineClock, PipelineDefinitionDocument, runPipeline, StepRunRequest } from '../../../lib/local/pipeline-executor';
+import { PipelineClock, PipelineDefinitionDocument, runPipeline, StepDocument, StepRunRequest } from '../../../lib/local/pipeline-executor';
+import type { LocalFunction } from '../../../lib/local/local-stage';
 import { LocalImageError, localStepRunners } from '../../../lib/local/step-runners';
 
 // The local step runners refuse, before they touch S3 or start Python, a job whose image has no
 // local stand-in. No moto and no Python here: the control plane is an empty object that records
 // every property read of it (a refusal must come before any), and the interpreter does not exist.
+// Lambda steps run the function's own handler code in-process, here with mocked S3 and SageMaker
+// clients in place of the control plane's.
 
 const CUSTOM_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/my-team/custom:1';
 const SKLEARN_IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
 const XGBOOST_IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
 /** Why a processing image is refused, and a training image. */
 const NO_STAND_IN =
-  "has no local stand-in (only AWS's sagemaker-scikit-learn, sagemaker-xgboost, sagemaker-model-monitor-analyzer images run locally; a custom image needs Docker and SageMaker)";
+  "has no local stand-in (only AWS's sagemaker-scikit-learn, sagemaker-xgboost, sagemaker-model-monitor-analyzer, sagemaker-clarify-processing images run locally; a custom image needs Docker and SageMaker)";
 const NO_TRAINING_STAND_IN = "has no local stand-in (only AWS's sagemaker-xgboost images run locally; a custom image needs Docker and SageMaker)";
 
 let jobsDir: string;
@@ -35,7 +42,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(jobsDir, { recursive: true, force: true }));
 
-const runners = () => localStepRunners({ controlPlane, jobsDir, python: '/nonexistent/python3' });
+const runners = (functions: ReadonlyMap<string, LocalFunction> = new Map()) => localStepRunners({ controlPlane, functions, jobsDir, python: '/nonexistent/python3' });
 
 function request(name: string, type: string, args: JsonObject): StepRunRequest {
   return {
@@ -207,5 +214,69 @@ describe('runPipeline with the local step runners', () => {
     expect(result.notRun).toEqual([{ name: 'Train', type: 'Training', reason: 'it waits for "CustomFeatures", which failed' }]);
     expect(touched).toEqual([]);
     expect(readdirSync(jobsDir)).toEqual([]);
+  });
+});
+
+describe('the Lambda runner', () => {
+  const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:churn-dev-review-gate';
+  const s3 = mockClient(S3Client);
+  const sagemaker = mockClient(SageMakerClient);
+  const reviewGate: LocalFunction = {
+    handlerFolder: 'review-gate',
+    environment: {
+      [REVIEW_ENV.MODEL_PACKAGE_GROUP]: 'churn-dev-models',
+      [REVIEW_ENV.ARTIFACTS_BUCKET]: 'artifacts',
+      [REVIEW_ENV.POLICY]: JSON.stringify({ problemType: 'binary', checks: [{ metric: 'auc', comparison: '>=', threshold: 0.6 }], modelCard: { intendedUse: '', riskRating: 'Low' } }),
+    },
+  };
+  const event: JsonObject = {
+    [REVIEW_REQUEST.EVALUATION_REPORT_URL]: 's3://artifacts/evaluation/run0001/evaluation.json',
+    [REVIEW_REQUEST.BIAS_REPORT_URL]: '',
+    [REVIEW_REQUEST.REVIEW_OUTPUT_URL]: 's3://artifacts/review/run0001',
+    [REVIEW_REQUEST.FIRST_CHECK_THRESHOLD]: 0.6,
+    [REVIEW_REQUEST.PIPELINE_EXECUTION_ID]: 'run0001',
+  };
+  /** The Review step as the pipeline declares it, with `outputs` as its OutputParameters. */
+  const reviewRequest = (outputs: Record<string, string>, functionArn = FUNCTION_ARN): StepRunRequest => {
+    const step = request('Review', 'Lambda', event);
+    return { ...step, step: { ...step.step, FunctionArn: functionArn, OutputParameters: Object.entries(outputs).map(([OutputName, OutputType]) => ({ OutputName, OutputType })) } as StepDocument };
+  };
+
+  beforeEach(() => {
+    s3.reset();
+    sagemaker.reset();
+    s3.on(GetObjectCommand).resolves({ Body: { transformToString: async () => JSON.stringify({ binary_classification_metrics: { auc: { value: 0.71 } } }) } } as never);
+    s3.on(PutObjectCommand).resolves({});
+    controlPlane = { s3: new S3Client({}), sagemaker: new SageMakerClient({}) } as unknown as ControlPlane;
+  });
+
+  test("runs the function's handler code with its deployed environment and keeps the declared outputs of its answer, typed", async () => {
+    // WHEN
+    const outcome = await runners(new Map([[FUNCTION_ARN, reviewGate]])).Lambda!(reviewRequest({ Passed: 'Boolean', Summary: 'String' }));
+
+    // THEN the answer's undeclared keys (FailureMessage, ModelCardContent, ...) are not kept, as SageMaker keeps only OutputParameters
+    expect(outcome).toEqual({ properties: { FunctionArn: FUNCTION_ARN, OutputParameters: { Passed: true, Summary: 'passed: auc 0.71 at least 0.6' } } });
+    expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: 'artifacts', Key: 'evaluation/run0001/evaluation.json' }]);
+    expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual(['review/run0001/review.json', 'review/run0001/model-card.json']);
+  });
+
+  test('fails the step when the answer does not have a declared output of the declared type', async () => {
+    await expect(runners(new Map([[FUNCTION_ARN, reviewGate]])).Lambda!(reviewRequest({ Passed: 'String' }))).rejects.toThrow(
+      'step Review: the function\'s answer has Passed = true, not the declared String',
+    );
+    await expect(runners(new Map([[FUNCTION_ARN, reviewGate]])).Lambda!(reviewRequest({ Verdict: 'Boolean' }))).rejects.toThrow(
+      "step Review: the function's answer has Verdict = undefined, not the declared Boolean",
+    );
+  });
+
+  test('refuses a function that is not in the stack, or whose handler the local loop cannot run, before calling anything', async () => {
+    const other = 'arn:aws:lambda:us-east-1:123456789012:function:elsewhere';
+    await expect(runners(new Map([[FUNCTION_ARN, reviewGate]])).Lambda!(reviewRequest({ Passed: 'Boolean' }, other))).rejects.toThrow(
+      `step Review invokes ${other}, which is not a function of the stack`,
+    );
+    await expect(runners(new Map([[FUNCTION_ARN, { handlerFolder: 'deployer', environment: {} }]])).Lambda!(reviewRequest({ Passed: 'Boolean' }))).rejects.toThrow(
+      'step Review invokes the deployer function, which the local loop cannot run',
+    );
+    expect(s3.calls()).toHaveLength(0);
   });
 });
