@@ -128,6 +128,7 @@ function renderSummary(report: LocalLoopReport, removed: boolean): string {
   if (modelPackage) lines.push(`  package     version ${modelPackage.version} ${modelPackage.approvalStatus}`);
   if (endpoint) lines.push(`  endpoint    ${endpoint.name} ${endpoint.status}, serving version ${endpoint.servedPackageVersion}`);
   if (traffic) lines.push(`  traffic     ${traffic.requests} requests${traffic.drifted ? ' (drifted)' : ''}, ${traffic.captured} captured (${traffic.samplingPercent} %)`);
+  if (report.batch) lines.push(`  batch       job ${report.batch.jobName}: ${report.batch.outputRows} of ${report.batch.inputRows} rows scored into ${report.batch.outputUri}`);
   if (monitoring) {
     lines.push(`  monitoring  ${monitoring.violations} violation${monitoring.violations === 1 ? '' : 's'}`);
     for (const check of monitoring.checks) lines.push(`              ${check.check} ${check.feature}: ${check.description}`);

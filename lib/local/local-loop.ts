@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { request } from 'node:http';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   CreateModelPackageGroupCommand,
   CreatePipelineCommand,
@@ -21,6 +22,7 @@ import {
   DescribeModelCommand,
   DescribeModelPackageCommand,
   DescribeMonitoringScheduleCommand,
+  DescribeTransformJobCommand,
   StartPipelineExecutionCommand,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -28,6 +30,8 @@ import type { JsonObject, PrimitiveValue } from '../../constructs/pipeline-defin
 import { packageFile } from '../../constructs/private/package-files';
 import { DeployerLog, DeploymentResult, handleDeployerEvent } from '../../lambda/deployer/deploy';
 import { governRetraining, GovernorOutcome, RetrainingEvent } from '../../lambda/retraining-governor/governor';
+import { handleBatchScorerEvent } from '../../lambda/batch-scorer/scorer';
+import { runTransformJob } from './batch-runner';
 import { REVIEW_OUTPUT } from '../../lambda/review-gate/environment';
 import { TRAINING_PIPELINE_PARAMETERS } from '../../constructs/training-pipeline';
 import { StageConfig } from '../stage-config';
@@ -116,6 +120,14 @@ export interface LocalLoopReport {
     readonly drifted: boolean;
     readonly captureS3Uri: string;
   } | null;
+  /** The test split scored as a batch input by the real scorer code, the job run locally; null when the stage has batch off. */
+  readonly batch: {
+    readonly jobName: string;
+    readonly inputRows: number;
+    readonly outputRows: number;
+    /** The job's output path: `<input file>.out` under it. */
+    readonly outputUri: string;
+  } | null;
   readonly monitoring: {
     readonly violations: number;
     readonly checks: readonly { readonly feature: string; readonly check: string; readonly description: string }[];
@@ -188,9 +200,13 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
     progress(`serve      ${stage.deployer.endpointName} on ${server.url} (package version ${pkg.version})`);
 
     await sendTraffic(plane, stage, options, report, execution, server);
+    report.phase('serve and capture', timer.lap());
+    if (stage.batch) {
+      await scoreBatch(plane, stage, options, report, server);
+      report.phase('batch', timer.lap());
+    }
     await server.stop();
     server = undefined;
-    report.phase('serve and capture', timer.lap());
     const violations = await monitor(plane, stage, options, report, pkg);
     report.phase('monitor', timer.lap());
     if (options.drift || violations > 0) {
@@ -426,6 +442,42 @@ async function sendTraffic(
 const CONCURRENT_REQUESTS = 4;
 
 /**
+ * The test split's features put under the stage's batch input prefix, its S3 "Object Created" event
+ * delivered to the real scorer code (twice: the duplicate starts nothing), and the transform job it
+ * started run locally against the served model. The batch requests reach the same local server; the
+ * capture it writes of them stays local (the endpoint's capture was uploaded before).
+ */
+async function scoreBatch(plane: ControlPlane, stage: LocalStage, options: LocalLoopOptions, report: ReportBuilder, server: ModelServer): Promise<void> {
+  const settings = stage.batch;
+  if (!settings) return;
+  const rows = filesBelow(join(options.workDir, 'traffic', 'test')).flatMap((path) => readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== ''));
+  // The split is label first; a batch input holds the features only.
+  const file = join(options.workDir, 'batch', 'input', 'test.csv');
+  mkdirSync(join(options.workDir, 'batch', 'input'), { recursive: true });
+  writeFileSync(file, `${rows.map((row) => row.split(',').slice(1).join(',')).join('\n')}\n`);
+  const key = `${settings.input.prefix}test.csv`;
+  await plane.putFile({ bucket: settings.input.bucket, key }, file);
+  const [listed] = (await plane.s3.send(new ListObjectsV2Command({ Bucket: settings.input.bucket, Prefix: key, MaxKeys: 1 }))).Contents ?? [];
+  const event = eventBridgeEvent(stage, 'aws.s3', 'Object Created', [`arn:aws:s3:::${settings.input.bucket}`], {
+    version: '0',
+    bucket: { name: settings.input.bucket },
+    object: { key, size: Number(listed?.Size ?? 0), etag: String(listed?.ETag ?? '').replace(/"/g, '') },
+    reason: 'PutObject',
+  });
+  const deps = { sagemaker: plane.sagemaker, s3: plane.s3, settings, log: jsonLinesLog(join(options.workDir, 'batch-scorer.log.jsonl')) };
+  const result = await handleBatchScorerEvent(event, deps);
+  const jobName = result.inputs[0]?.jobName;
+  if (result.outcome !== 'started' || !jobName) throw new Error(`the batch scorer started no job for s3://${settings.input.bucket}/${key}: ${result.detail}`);
+  const duplicate = await handleBatchScorerEvent({ ...event, id: randomUUID() }, deps);
+  report.progress(`batch      scorer: ${result.detail}; the same event again: ${duplicate.outcome}`);
+  const job = await plane.sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: jobName }));
+  const run = await runTransformJob(plane, job, (body) => server.invoke(body), join(options.workDir, 'batch', 'output'));
+  const outputUri = `${String(job.TransformOutput?.S3OutputPath).replace(/\/+$/, '')}/`;
+  report.batch({ jobName, inputRows: run.inputRows, outputRows: run.outputRows, outputUri });
+  report.progress(`batch      job ${jobName}: ${run.inputRows} rows in ${run.requests} request${run.requests === 1 ? '' : 's'}, ${run.outputRows} scored into ${run.outputUris.join(', ')}`);
+}
+
+/**
  * Drift for the demonstration: the first two features scaled by three. On the sample they are
  * tenure and monthly charges, so the shift is one a business could see.
  */
@@ -654,6 +706,11 @@ class ReportBuilder {
         `tuning: up to ${LOCAL_TUNING_JOBS} training jobs with values drawn at random (seeded by the execution) from the step's ranges, ranked by its objective; SageMaker runs MaxNumberOfTrainingJobs with its strategy`,
       );
     }
+    if (stage.batch) {
+      this.emulated.push(
+        'batch transform: moto records the transform job the scorer creates (Completed at once); lib/local/batch-runner.ts runs it: the input from S3, its lines to the local model server in mini-batches of MaxPayloadInMB, <input file>.out under the job\'s output path',
+      );
+    }
     if (stage.deployer.variant.type === 'serverless') {
       this.emulated.push(`capture: serverless endpoints capture nothing in AWS; locally the endpoint captures at endpoint.dataCapturePercent (${stage.config.endpoint.dataCapturePercent} %) so the data contract is checked`);
     }
@@ -713,6 +770,10 @@ class ReportBuilder {
     this.parts.endpoint = { name, status, servedPackageVersion, deployerOutcome, modelDataUrl };
   }
 
+  public batch(batch: NonNullable<LocalLoopReport['batch']>): void {
+    this.parts.batch = batch;
+  }
+
   public traffic(requests: number, captured: number, samplingPercent: number, drifted: boolean, captureS3Uri: string): void {
     this.parts.traffic = { requests, captured, samplingPercent, drifted, captureS3Uri };
   }
@@ -748,6 +809,7 @@ class ReportBuilder {
       review: this.parts.review ?? null,
       endpoint: this.parts.endpoint ?? null,
       traffic: this.parts.traffic ?? null,
+      batch: this.parts.batch ?? null,
       monitoring: this.parts.monitoring ?? null,
       retraining: this.parts.retraining ?? null,
       challenger: this.parts.challenger ?? null,

@@ -12,6 +12,7 @@ import { MlopsStorage } from '../../constructs/mlops-storage';
 import { packageFile } from '../../constructs/private/package-files';
 import { HANDLER_METADATA_KEY } from '../../constructs/secure-function';
 import { DeployerSettings, readDeployerSettings } from '../../lambda/deployer/environment';
+import { BatchScorerSettings, readBatchScorerSettings } from '../../lambda/batch-scorer/environment';
 import { GovernorSettings, readGovernorSettings } from '../../lambda/retraining-governor/environment';
 import { addMlopsStage } from '../mlops-app';
 import { CfnTemplate, ResolvedTemplate } from '../resolved-template';
@@ -49,6 +50,8 @@ export interface LocalStage {
   readonly deployer: DeployerSettings;
   readonly variantName: string;
   readonly governor: GovernorSettings;
+  /** What the batch scorer finds in its environment, when the stage has batch.enabled. */
+  readonly batch?: BatchScorerSettings;
   /** Where the endpoint's captured requests go: the deployer's setting, or for a serverless stage where an instance variant's would. */
   readonly dataCaptureS3Uri: string;
   /** Where Model Monitor reports go, likewise. */
@@ -119,6 +122,7 @@ export function synthesizeLocalStage(config: StageConfig, outdir: string): Local
     monitoringOutputS3Uri: instance?.monitoring?.outputS3Uri ?? `s3://${dataBucket}/${MlopsStorage.MONITORING_PREFIX}`,
     variantName: stack.endpoint.variantName,
     governor: readGovernorSettings(functionEnvironment(stack.retraining.governor.function)),
+    batch: stack.batch ? readBatchScorerSettings(functionEnvironment(stack.batch.function)) : undefined,
     driftAlarmName: driftAlarm ? template.physicalName(logicalIdOf(stack, driftAlarm)) : undefined,
     driftDeliveredToGovernor: stack.config.retraining.onDrift === true && driftAlarm !== undefined,
     functions: new Map(

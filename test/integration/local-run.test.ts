@@ -157,3 +157,21 @@ describe('missing prerequisites: exit 3 with how to install them, before anythin
     expect(stderr).toContain('CDK_MLOPS_PYTHON');
   });
 });
+
+test('with batch on, the test split is scored as a batch input by the scorer code and the job run against the served model: one output row per input row', async () => {
+  // dev with batch enabled, from a config file of the user's own.
+  const dir = mkdtempSync(join(tmpdir(), 'cdk-mlops-batch-'));
+  const dev = JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'dev.json'), 'utf8'));
+  writeFileSync(join(dir, 'dev-batch.json'), JSON.stringify({ ...dev, $schema: undefined, batch: { enabled: true } }));
+  const { exitCode, report, stderr } = await localRun('--config', join(dir, 'dev-batch.json'));
+  expect({ exitCode, stderrTail: stderr.slice(-2000) }).toMatchObject({ exitCode: 0 });
+  expect(report.batch).toEqual({
+    jobName: expect.stringMatching(/^churn-dev-batch-[0-9a-f]{12}-v1$/),
+    inputRows: report.traffic!.requests,
+    outputRows: report.traffic!.requests,
+    outputUri: expect.stringMatching(new RegExp(`^s3://[^/]+/batch/output/${report.batch!.jobName}/$`)),
+  });
+  expect(stderr).toMatch(/batch {6}scorer: started job churn-dev-batch-[0-9a-f]{12}-v1 with version 1; the same event again: already-scored/);
+  expect(stderr).toContain(`into ${report.batch!.outputUri}test.csv.out`);
+  expect(report.emulated.join('\n')).toMatch(/^batch transform: moto records the transform job/m);
+});
