@@ -5,7 +5,9 @@
  *
  * Answered here: the monitoring-schedule actions (moto answers HTTP 500 NotImplementedError), which
  * the deployer calls once an instance endpoint is InService. Schedules are kept in memory for the
- * run with status Scheduled. Nothing else is emulated; `answered` lists what was.
+ * run with status Scheduled. Amended here: moto drops CreateModelPackage's ModelCard, so the layer
+ * keeps each package's card and adds it to DescribeModelPackage's answer. Nothing else is
+ * emulated; `answered` lists what was.
  */
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +31,19 @@ export class EmulationLayer {
   public readonly answered: string[] = [];
   private server?: Server;
   private readonly schedules = new Map<string, Schedule>();
+  /** The ModelCard of each package created through the layer, by ARN. */
+  private readonly modelCards = new Map<string, unknown>();
+  /** Actions moto answers without a field the loop needs: the layer forwards them and amends the answer. */
+  private readonly amenders: Record<string, (request: Record<string, unknown>, answer: Record<string, unknown>) => Record<string, unknown>> = {
+    CreateModelPackage: (request, answer) => {
+      if (request.ModelCard !== undefined && typeof answer.ModelPackageArn === 'string') this.modelCards.set(answer.ModelPackageArn, request.ModelCard);
+      return answer;
+    },
+    DescribeModelPackage: (_request, answer) => {
+      const card = typeof answer.ModelPackageArn === 'string' ? this.modelCards.get(answer.ModelPackageArn) : undefined;
+      return card === undefined || answer.ModelCard !== undefined ? answer : { ...answer, ModelCard: card };
+    },
+  };
   private readonly handlers: Record<string, Handler> = {
     CreateMonitoringSchedule: (body) => this.createSchedule(body),
     DescribeMonitoringSchedule: (body) => this.withSchedule(body, (schedule) => ({ status: 200, body: schedule })),
@@ -102,13 +117,30 @@ export class EmulationLayer {
       res.end(JSON.stringify(answer.body));
       return;
     }
-    this.forward(req, payload, res);
+    const amend = action ? this.amenders[action] : undefined;
+    this.forward(req, payload, res, amend && ((answer) => {
+      const amended = amend(JSON.parse(payload.toString('utf8') || '{}') as Record<string, unknown>, answer);
+      if (amended !== answer) this.answered.push(`${action} (ModelCard)`);
+      return amended;
+    }));
   }
 
-  private forward(req: IncomingMessage, payload: Buffer, res: ServerResponse): void {
+  private forward(req: IncomingMessage, payload: Buffer, res: ServerResponse, amend?: (answer: Record<string, unknown>) => Record<string, unknown>): void {
     const upstream = request(`${this.upstream}${req.url ?? '/'}`, { method: req.method, headers: req.headers, agent: false }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+      const status = answer.statusCode ?? 502;
+      if (!amend || status !== 200) {
+        res.writeHead(status, answer.headers);
+        answer.pipe(res);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => {
+        const body = JSON.stringify(amend(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>));
+        const { 'content-length': _length, ...headers } = answer.headers;
+        res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
     });
     upstream.once('error', (err) => {
       res.writeHead(502, { 'Content-Type': 'text/plain' });
