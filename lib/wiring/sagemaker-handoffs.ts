@@ -1,5 +1,6 @@
 import { HANDLER_METADATA_KEY } from '../../constructs/secure-function';
 import { DEPLOYER_ENV as E } from '../../lambda/deployer/environment';
+import { MODEL_QUALITY_METRIC_NAMESPACE } from '../../constructs/model-quality';
 import { BIAS_CONFIG_REQUEST, REVIEW_REQUEST } from '../../lambda/review-gate/environment';
 import { AccessRequest } from './policy-engine';
 import { describeArn, Handoff } from './handoffs';
@@ -116,6 +117,27 @@ export function servingHandoffs(template: ResolvedTemplate): Handoff[] {
             to: env[E.MONITORING_OUTPUT_S3_URI],
             requests: [
               ...writeObject(template, monitoringRole, `${env[E.MONITORING_OUTPUT_S3_URI]}${env[E.ENDPOINT_NAME]}/report/constraint_violations.json`, env[E.DATA_CAPTURE_KMS_KEY_ID]),
+              ...jobLogs(template, monitoringRole, 'ProcessingJobs'),
+            ],
+          });
+        }
+        // The model-quality jobs: the ground truth users upload in, reports and metrics out.
+        const groundTruth = env[E.MODEL_QUALITY_GROUND_TRUTH_S3_URI];
+        if (groundTruth) {
+          const endpointName = env[E.ENDPOINT_NAME];
+          handoffs.push({
+            kind: 'model-quality ground truth',
+            from: `${groundTruth}${endpointName}/`,
+            to: describeArn(template, monitoringRole),
+            requests: readObject(template, monitoringRole, `${groundTruth}${endpointName}/2026/12/01/00/labels.jsonl`),
+          });
+          handoffs.push({
+            kind: 'model-quality report',
+            from: describeArn(template, monitoringRole),
+            to: `${env[E.MONITORING_OUTPUT_S3_URI]}model-quality/${endpointName} and CloudWatch ${MODEL_QUALITY_METRIC_NAMESPACE}`,
+            requests: [
+              ...writeObject(template, monitoringRole, `${env[E.MONITORING_OUTPUT_S3_URI]}model-quality/${endpointName}/report/statistics.json`, env[E.DATA_CAPTURE_KMS_KEY_ID]),
+              { principal: monitoringRole, action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': MODEL_QUALITY_METRIC_NAMESPACE } },
               ...jobLogs(template, monitoringRole, 'ProcessingJobs'),
             ],
           });

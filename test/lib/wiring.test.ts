@@ -62,6 +62,24 @@ test('prod has at least 40 hand-offs, and the serving side reads what the pipeli
   for (const kind of ['model artifact', 'monitoring baseline', 'monitoring input', 'monitoring report', 'data capture']) expect(kinds).toContain(kind);
 });
 
+test('prod hands the model-quality jobs the ground truth and its metrics namespace, the deployer its model-quality calls, and the alarm to the governor, all allowed', async () => {
+  const report = await checkWiring('prod', stage('prod').template, stage('prod').region);
+  const quality = report.results.filter((r) => /^model-quality /.test(r.handoff.kind));
+  expect(quality.map((r) => [r.handoff.kind, r.verdict])).toEqual([
+    ['model-quality ground truth', 'allowed'],
+    ['model-quality report', 'allowed'],
+  ]);
+  expect(quality[1].handoff.requests).toContainEqual(expect.objectContaining({ action: 'cloudwatch:PutMetricData', context: { 'cloudwatch:namespace': 'aws/sagemaker/Endpoints/model-metrics' } }));
+  const calls = report.results.filter((r) => r.handoff.kind === 'SDK call' && /ModelQualityJobDefinition/.test(r.handoff.to));
+  expect(calls.map((r) => `${r.handoff.to} ${r.verdict}`).sort()).toEqual([
+    'CreateModelQualityJobDefinition allowed',
+    'DeleteModelQualityJobDefinition allowed',
+    'ListModelQualityJobDefinitions allowed',
+  ]);
+  const alarmEvents = report.results.filter((r) => r.handoff.kind === 'alarm events' && /ModelQualityDrop/.test(r.handoff.from));
+  expect(alarmEvents.map((r) => [r.handoff.to.split('/').slice(-1)[0], r.verdict])).toEqual([['ModelQualityRule', 'allowed']]);
+});
+
 describe('fails when a hand-off loses what it needs', () => {
   test('fails when the alarm topic policy no longer names CloudWatch', async () => {
     const template = mutated('prod', (resources) => {
@@ -133,6 +151,20 @@ describe('fails when a hand-off loses what it needs', () => {
     const denied = deniedHandoffs(await checkWiring('dev', template, 'us-east-1')).join('\n');
     expect(denied).toMatch(/rule churn-dev\/Monitoring\/PipelineFailedRule → \(none for topic churn-dev\/Monitoring\/AlarmTopic\): no dead-letter queue/);
     expect(denied).toMatch(/function churn-dev\/Retraining\/Governor\/Function → Lambda account quota: reserves 1 concurrent executions/);
+  });
+
+  test('fails when the monitoring role can no longer read the uploaded ground truth', async () => {
+    const template = mutated('prod', (resources) => {
+      for (const [, policy] of resourcesOf(resources, 'AWS::IAM::Policy', /Endpoint\/MonitoringRole\//)) {
+        const document = (policy.Properties as { PolicyDocument: { Statement: unknown[] } }).PolicyDocument;
+        // Only the ground-truth objects go: CDK merges them into one statement with the other reads.
+        for (const statement of document.Statement as { Resource: unknown }[]) {
+          if (Array.isArray(statement.Resource)) statement.Resource = statement.Resource.filter((resource) => !JSON.stringify(resource).includes('/ground-truth/*'));
+        }
+      }
+    });
+    const report = await checkWiring('prod', template, stage('prod').region);
+    expect(deniedHandoffs(report)).toEqual([expect.stringMatching(/^s3:\/\/.*\/ground-truth\/churn-prod-endpoint\/ → role .*MonitoringRole: denied .*s3:GetObject/)]);
   });
 
   test('fails on an action name that does not exist', async () => {
