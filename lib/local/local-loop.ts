@@ -93,6 +93,10 @@ export interface LocalLoopReport {
     readonly arn: string;
     readonly version: number;
     readonly approvalStatus: string;
+    /** The status of the model card the package carries, null without one. */
+    readonly modelCardStatus: string | null;
+    /** Its registered pre-training bias report (ModelMetrics.Bias), null without one. */
+    readonly biasReportS3Uri: string | null;
   } | null;
   /** The review gate's verdict on the run's model (its review.json), and where its model card is. */
   readonly review: LocalReview | null;
@@ -362,7 +366,13 @@ async function approvePackage(
   } else {
     options.progress(`register   version ${version} is ${status}${stage.config.approval.mode === 'auto' ? ' (the stage approves automatically)' : ''}`);
   }
-  report.modelPackage(arn, version, status);
+  report.modelPackage({
+    arn,
+    version,
+    approvalStatus: status,
+    modelCardStatus: described.ModelCard?.ModelCardStatus ?? null,
+    biasReportS3Uri: described.ModelMetrics?.Bias?.PreTrainingReport?.S3Uri ?? null,
+  });
   return status === 'Approved' ? { arn, version } : undefined;
 }
 
@@ -762,8 +772,8 @@ class ReportBuilder {
     this.parts.dataProfile = profile;
   }
 
-  public modelPackage(arn: string, version: number, approvalStatus: string): void {
-    this.parts.modelPackage = { arn, version, approvalStatus };
+  public modelPackage(modelPackage: NonNullable<LocalLoopReport['modelPackage']>): void {
+    this.parts.modelPackage = modelPackage;
   }
 
   public endpoint(name: string, status: string, servedPackageVersion: number, deployerOutcome: string, modelDataUrl: string): void {
