@@ -132,7 +132,7 @@ export async function runCli(args: readonly string[], runtime: CliRuntime): Prom
 
   program
     .command('status')
-    .description('latest pipeline executions with their steps, model versions, the served version and alarms in ALARM')
+    .description('latest pipeline executions with their steps, model versions, the served version, the newest Model Monitor runs and alarms in ALARM')
     .action(
       withSession(['pipeline', 'modelPackageGroup', 'endpoint'], async (session) => {
         const report = await readStatus(session);

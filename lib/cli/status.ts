@@ -2,6 +2,8 @@ import { CloudWatchClient, paginateDescribeAlarms } from '@aws-sdk/client-cloudw
 import { BatchJobList, batchScorerFor, readBatchJobs, renderBatchJobs } from './batch';
 import { EndpointState, readEndpointState } from './endpoint';
 import { ModelList, readModelList, renderModelList } from './models';
+import { MonitoringStatus, readMonitoringStatus, renderMonitoringStatus, WatchedMetric } from './monitoring';
+import { stageModelQuality } from '../model-quality-config';
 import { cell, formatAgo, formatSection, formatTable, indent } from './output';
 import { ExecutionView, readRecentExecutions, renderSteps } from './pipeline';
 import { Session } from './session';
@@ -39,17 +41,21 @@ export interface StatusReport {
   };
   /** The batch scorer's newest jobs; null when the stage config has no batch.enabled. */
   readonly batch: BatchJobList | null;
+  /** The newest Model Monitor data-quality and model-quality runs; null when the stage serves serverless (nothing is monitored). */
+  readonly monitoring: MonitoringStatus | null;
 }
 
 export async function readStatus(session: Session<'pipeline' | 'modelPackageGroup' | 'endpoint'>): Promise<StatusReport> {
   const { config, names, metricName, sagemaker, cloudwatch, s3 } = session;
   const alarmNamePrefix = names.alarmNamePrefix ?? null;
   const scorerName = batchScorerFor(config);
-  const [executions, endpoint, firing, batch] = await Promise.all([
+  const serverless = config?.endpoint.variant === 'serverless';
+  const [executions, endpoint, firing, batch, monitoring] = await Promise.all([
     readRecentExecutions(sagemaker, names.pipeline, STATUS_EXECUTIONS),
     readEndpointState(sagemaker, names.endpoint),
     alarmNamePrefix === null ? null : readFiringAlarms(cloudwatch, alarmNamePrefix),
     scorerName === undefined ? null : readBatchJobs(sagemaker, scorerName, STATUS_BATCH_JOBS),
+    serverless ? null : readMonitoringStatus(sagemaker, s3, names.endpoint, watchedMetric(session)),
   ]);
   const models = await readModelList(sagemaker, s3, names.modelPackageGroup, metricName, endpoint.servedVersion, STATUS_MODEL_PACKAGES);
   return {
@@ -61,7 +67,14 @@ export async function readStatus(session: Session<'pipeline' | 'modelPackageGrou
     endpoint,
     alarms: { namePrefix: alarmNamePrefix, firing },
     batch,
+    monitoring,
   };
+}
+
+/** The model-quality metric the stage alarms on (review.checks[0]); without a config, the key metric of a binary classifier. */
+function watchedMetric(session: Session<'endpoint'>): WatchedMetric {
+  const quality = session.config && stageModelQuality(session.config);
+  return quality ? { name: quality.metric, problemType: session.config!.training.problemType } : { name: session.metricName, problemType: session.config?.training.problemType ?? 'binary' };
 }
 
 /** Metric and composite alarms in ALARM whose names start with `namePrefix`. */
@@ -93,6 +106,7 @@ export function renderStatus(report: StatusReport, now: Date): string {
     ),
     formatSection(`Endpoint ${report.endpoint.name}`, renderEndpoint(report.endpoint)),
     ...(report.batch ? [formatSection(`Batch jobs of ${report.batch.scorerName} (newest ${STATUS_BATCH_JOBS})`, renderBatchJobs(report.batch, now))] : []),
+    ...(report.monitoring ? [formatSection(`Model Monitor on ${report.endpoint.name} (newest runs)`, renderMonitoringStatus(report.monitoring, now))] : []),
     renderAlarms(report.alarms, now),
   ].join('\n');
 }

@@ -126,6 +126,7 @@ describe('config validate and config show', () => {
         modelPackageGroup: 'churn-dev-models',
         endpoint: 'churn-dev-endpoint',
         dataQualitySchedule: 'churn-dev-data-quality',
+        modelQualitySchedule: 'churn-dev-model-quality',
       },
     });
   });

@@ -1,5 +1,11 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { ListPipelineExecutionsCommand, ListPipelineExecutionStepsCommand } from '@aws-sdk/client-sagemaker';
+import {
+  DescribeProcessingJobCommand,
+  ListMonitoringExecutionsCommand,
+  ListPipelineExecutionsCommand,
+  ListPipelineExecutionStepsCommand,
+} from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import 'aws-sdk-client-mock-jest';
 import {
   awsError,
@@ -11,6 +17,7 @@ import {
   PIPELINE_ARN,
   resetMocks,
   runRecorded,
+  s3Mock,
   sagemakerMock,
 } from './cli-fixtures';
 
@@ -94,8 +101,11 @@ test('--json prints a stable document', async () => {
   const run = await runRecorded(['status', '--json']);
   // THEN
   const report = JSON.parse(run.stdout);
-  expect(Object.keys(report)).toEqual(['project', 'stage', 'region', 'pipeline', 'models', 'endpoint', 'alarms', 'batch']);
+  expect(Object.keys(report)).toEqual(['project', 'stage', 'region', 'pipeline', 'models', 'endpoint', 'alarms', 'batch', 'monitoring']);
   expect(report.batch).toBeNull();
+  // dev serves serverless: nothing is captured, so nothing is monitored.
+  expect(report.monitoring).toBeNull();
+  expect(sagemakerMock).not.toHaveReceivedCommand(ListMonitoringExecutionsCommand);
   expect(Object.keys(report.pipeline)).toEqual(['name', 'exists', 'executions']);
   expect(report.pipeline.executions[0]).toEqual({
     arn: RUNNING,
@@ -163,4 +173,156 @@ test('an execution without steps yet says so', async () => {
   const run = await runRecorded(['status']);
   // THEN
   expect(run.stdout).toContain('  schedule-20260315T110000Z  Executing  started 1h ago\n    no step has started yet\n');
+});
+
+// ListMonitoringExecutions is answered by the SDK mock: moto 5.2.1 lacks it.
+describe('Model Monitor runs', () => {
+  const NAMES = ['--pipeline-name', PIPELINE, '--model-package-group', 'churn-dev-models', '--endpoint-name', 'churn-dev-endpoint', '--region', 'us-east-1'];
+  const jobArn = (name: string) => `arn:aws:sagemaker:us-east-1:123456789012:processing-job/${name}`;
+  const body = (value: unknown) => ({ transformToString: async () => JSON.stringify(value) });
+
+  function givenRuns() {
+    sagemakerMock.on(ListMonitoringExecutionsCommand, { MonitoringTypeEquals: 'DataQuality' }).resolves({
+      MonitoringExecutionSummaries: [
+        {
+          MonitoringScheduleName: 'churn-dev-data-quality',
+          ScheduledTime: hoursAgo(2),
+          CreationTime: hoursAgo(2),
+          LastModifiedTime: hoursAgo(1),
+          MonitoringExecutionStatus: 'CompletedWithViolations',
+          ProcessingJobArn: jobArn('model-monitoring-dq-0001'),
+          MonitoringType: 'DataQuality',
+        },
+      ],
+    });
+    sagemakerMock.on(ListMonitoringExecutionsCommand, { MonitoringTypeEquals: 'ModelQuality' }).resolves({
+      MonitoringExecutionSummaries: [
+        {
+          MonitoringScheduleName: 'churn-dev-model-quality',
+          ScheduledTime: hoursAgo(5),
+          CreationTime: hoursAgo(5),
+          LastModifiedTime: hoursAgo(4),
+          MonitoringExecutionStatus: 'Completed',
+          ProcessingJobArn: jobArn('model-monitoring-mq-0001'),
+          MonitoringType: 'ModelQuality',
+        },
+      ],
+    });
+    for (const [job, uri] of [
+      ['model-monitoring-dq-0001', 's3://data/monitoring/churn-dev-endpoint/churn-dev-data-quality/2026/03/15/10'],
+      ['model-monitoring-mq-0001', 's3://data/monitoring/model-quality/churn-dev-endpoint/run-1/'],
+    ]) {
+      sagemakerMock.on(DescribeProcessingJobCommand, { ProcessingJobName: job }).resolves({
+        ProcessingJobName: job,
+        ProcessingOutputConfig: { Outputs: [{ OutputName: 'monitoring_output', S3Output: { S3Uri: uri, LocalPath: '/opt/ml/processing/output', S3UploadMode: 'EndOfJob' } }] },
+      } as never);
+    }
+    s3Mock
+      .on(GetObjectCommand, { Bucket: 'data', Key: 'monitoring/churn-dev-endpoint/churn-dev-data-quality/2026/03/15/10/constraint_violations.json' })
+      .resolves({ Body: body({ violations: [{ feature_name: 'tenure', constraint_check_type: 'baseline_drift_check', description: 'drift' }, { feature_name: 'charges', constraint_check_type: 'data_type_check', description: 'type' }] }) } as never);
+    s3Mock
+      .on(GetObjectCommand, { Bucket: 'data', Key: 'monitoring/model-quality/churn-dev-endpoint/run-1/constraint_violations.json' })
+      .rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
+    s3Mock
+      .on(GetObjectCommand, { Bucket: 'data', Key: 'monitoring/model-quality/churn-dev-endpoint/run-1/statistics.json' })
+      .resolves({ Body: body({ version: 0.0, binary_classification_metrics: { auc: { value: 0.71234, standard_deviation: 0.004 } } }) } as never);
+  }
+
+  test('shows the newest data-quality and model-quality runs: status, time, violations and the watched metric', async () => {
+    // GIVEN
+    givenRuns();
+    // WHEN
+    const run = await runRecorded(['status', ...NAMES]);
+    // THEN
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(
+      [
+        'Model Monitor on churn-dev-endpoint (newest runs)',
+        '  MONITOR        SCHEDULE                 LAST RUN                 SCHEDULED  VIOLATIONS  METRIC      NOTE',
+        '  data quality   churn-dev-data-quality   CompletedWithViolations  2h ago     2           -           -',
+        '  model quality  churn-dev-model-quality  Completed                5h ago     -           auc 0.7123  -',
+      ].join('\n'),
+    );
+    expect(sagemakerMock).toHaveReceivedCommandWith(ListMonitoringExecutionsCommand, {
+      EndpointName: 'churn-dev-endpoint',
+      MonitoringTypeEquals: 'ModelQuality',
+      SortBy: 'ScheduledTime',
+      SortOrder: 'Descending',
+      MaxResults: 1,
+    });
+    const report = JSON.parse((await runRecorded(['status', ...NAMES, '--json'])).stdout);
+    expect(report.monitoring).toEqual({
+      dataQuality: {
+        scheduleName: 'churn-dev-data-quality',
+        status: 'CompletedWithViolations',
+        scheduledAt: '2026-03-15T10:00:00.000Z',
+        failureReason: null,
+        violations: 2,
+        metric: null,
+        note: null,
+      },
+      modelQuality: {
+        scheduleName: 'churn-dev-model-quality',
+        status: 'Completed',
+        scheduledAt: '2026-03-15T07:00:00.000Z',
+        failureReason: null,
+        violations: null,
+        metric: { name: 'auc', value: 0.71234 },
+        note: null,
+      },
+      note: null,
+    });
+  });
+
+  test('a schedule that has not run, a failed run and an unreadable report are shown as such', async () => {
+    // GIVEN
+    sagemakerMock.on(ListMonitoringExecutionsCommand, { MonitoringTypeEquals: 'DataQuality' }).resolves({
+      MonitoringExecutionSummaries: [
+        {
+          MonitoringScheduleName: 'churn-dev-data-quality',
+          ScheduledTime: hoursAgo(1),
+          CreationTime: hoursAgo(1),
+          LastModifiedTime: hoursAgo(1),
+          MonitoringExecutionStatus: 'Completed',
+          ProcessingJobArn: jobArn('model-monitoring-dq-0002'),
+        },
+      ],
+    });
+    sagemakerMock.on(DescribeProcessingJobCommand).rejects(awsError('AccessDeniedException', 'not allowed: sagemaker:DescribeProcessingJob'));
+    sagemakerMock.on(ListMonitoringExecutionsCommand, { MonitoringTypeEquals: 'ModelQuality' }).resolves({
+      MonitoringExecutionSummaries: [
+        {
+          MonitoringScheduleName: 'churn-dev-model-quality',
+          ScheduledTime: hoursAgo(3),
+          CreationTime: hoursAgo(3),
+          LastModifiedTime: hoursAgo(3),
+          MonitoringExecutionStatus: 'Failed',
+          FailureReason: 'No ground truth was merged with the captured data',
+        },
+      ],
+    });
+    // WHEN
+    const report = JSON.parse((await runRecorded(['status', ...NAMES, '--json'])).stdout);
+    // THEN
+    expect(report.monitoring.dataQuality).toMatchObject({ status: 'Completed', violations: null, note: 'reports unavailable (AccessDeniedException: not allowed: sagemaker:DescribeProcessingJob)' });
+    expect(report.monitoring.modelQuality).toMatchObject({ status: 'Failed', failureReason: 'No ground truth was merged with the captured data', metric: null });
+
+    // GIVEN no run at all
+    sagemakerMock.on(ListMonitoringExecutionsCommand).resolves({ MonitoringExecutionSummaries: [] });
+    // WHEN
+    const none = await runRecorded(['status', ...NAMES]);
+    // THEN
+    expect(none.stdout).toContain('  data quality   -         no run yet');
+    expect(none.stdout).toContain('  model quality  -         no run yet');
+  });
+
+  test('runs that cannot be listed are a note, not a failed status', async () => {
+    // GIVEN
+    sagemakerMock.on(ListMonitoringExecutionsCommand).rejects(awsError('AccessDeniedException', 'not allowed: sagemaker:ListMonitoringExecutions'));
+    // WHEN
+    const run = await runRecorded(['status', ...NAMES]);
+    // THEN
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('  note: monitoring runs unavailable (ListMonitoringExecutions: AccessDeniedException: not allowed: sagemaker:ListMonitoringExecutions)');
+  });
 });
