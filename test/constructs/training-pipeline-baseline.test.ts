@@ -4,17 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ModelRegistry, TrainingPipeline } from '../../constructs';
 import { appLikeCli } from '../helpers/app';
-
-/**
- * The synthesized PipelineDefinitionBody, with every CloudFormation reference replaced by a
- * placeholder string so the JSON parses.
- */
-function definitionOf(template: Template): Record<string, any> {
-  const [pipeline] = Object.values(template.findResources('AWS::SageMaker::Pipeline'));
-  const body = pipeline.Properties.PipelineDefinition.PipelineDefinitionBody;
-  const text = typeof body === 'string' ? body : (body['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : 'cfn-reference')).join('');
-  return JSON.parse(text);
-}
+import { definitionOf } from './training-pipeline-fixture';
 
 describe('the DataQualityBaseline step', () => {
   // GIVEN a pipeline with default props

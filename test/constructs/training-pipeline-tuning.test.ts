@@ -1,40 +1,15 @@
-import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ModelRegistry, TrainingPipeline, TrainingPipelineProps, TrainingTuning } from '../../constructs';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { TrainingPipeline, TrainingTuning } from '../../constructs';
 import { loadStageConfig } from '../../lib/config-loader';
 import { addMlopsStage } from '../../lib/mlops-app';
 import { appLikeCli } from '../helpers/app';
 import { validateAgainstPublishedSchema, validatePipelineDefinition } from './pipeline-schema';
+import { definitionOf, named, pipelineWith, refusalOf, stepsByName } from './training-pipeline-fixture';
 
 // TrainingPipeline.tuning: a Tuning step (Tune) in place of the training step (Train), the best
 // job's model evaluated and registered, its values in the package metadata, the role allowed to
 // run tuning jobs, and the props refused where SageMaker would refuse the tuning job.
-
-/**
- * The synthesized PipelineDefinitionBody, with every CloudFormation reference replaced by a
- * placeholder string so the JSON parses.
- */
-function definitionOf(template: Template): Record<string, any> {
-  const [pipeline] = Object.values(template.findResources('AWS::SageMaker::Pipeline'));
-  const body = pipeline.Properties.PipelineDefinition.PipelineDefinitionBody;
-  const text = typeof body === 'string' ? body : (body['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : 'cfn-reference')).join('');
-  return JSON.parse(text);
-}
-
-/** Every step, top level or in a condition branch, by name. */
-function stepsByName(definition: Record<string, any>): Record<string, any> {
-  const all = definition.Steps.flatMap((step: any) => (step.Type === 'Condition' ? [step, ...step.Arguments.IfSteps, ...step.Arguments.ElseSteps] : [step]));
-  return Object.fromEntries(all.map((step: any) => [step.Name, step]));
-}
-
-/** The item of a list of processing inputs with that name. */
-function input(items: Record<string, any>[], name: string): Record<string, any> {
-  const item = items.find((candidate) => candidate.InputName === name);
-  if (item === undefined) throw new Error(`no input ${name} among ${items.map((candidate) => candidate.InputName).join(', ')}`);
-  return item;
-}
 
 const TUNING: TrainingTuning = {
   strategy: 'Random',
@@ -50,28 +25,6 @@ const MODELS_PATH = ['s3://team-artifacts/models', { Get: 'Execution.PipelineExe
 /** The best tuning job's model, as the SageMaker Python SDK's TuningStep.get_top_model_s3_uri builds it. */
 const BEST_MODEL = { 'Std:Join': { On: '/', Values: [...MODELS_PATH, { Get: 'Steps.Tune.TrainingJobSummaries[0].TrainingJobName' }, 'output/model.tar.gz'] } };
 
-function userStack() {
-  const stack = new Stack(appLikeCli(), 'TeamStack', { env: { account: '111122223333', region: 'eu-west-1' } });
-  const encryptionKey = new kms.Key(stack, 'TeamKey', { enableKeyRotation: true });
-  return { stack, encryptionKey };
-}
-
-/** A pipeline with buckets named at synth, so URIs show their bucket. */
-function pipelineWith(props: Partial<TrainingPipelineProps> = {}) {
-  const { stack, encryptionKey } = userStack();
-  const pipeline = new TrainingPipeline(stack, 'Training', {
-    pipelineName: 'team-churn',
-    dataBucket: s3.Bucket.fromBucketName(stack, 'Data', 'team-data'),
-    artifactsBucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'team-artifacts'),
-    encryptionKey,
-    modelRegistry: ModelRegistry.fromModelPackageGroupName(stack, 'TeamModels', 'team-churn-models'),
-    ...props,
-  });
-  const template = Template.fromStack(stack);
-  const definition = definitionOf(template);
-  return { stack, pipeline, template, definition, steps: stepsByName(definition) };
-}
-
 /** The statements of the execution role's policy. */
 function roleStatements(built: ReturnType<typeof pipelineWith>): any[] {
   const roleId = built.stack.getLogicalId(built.pipeline.role.node.defaultChild as never);
@@ -81,20 +34,7 @@ function roleStatements(built: ReturnType<typeof pipelineWith>): any[] {
 
 /** The message TrainingPipeline throws for the tuning; fails the test if it accepts it. */
 function refusal(tuning: TrainingTuning): string {
-  const { stack, encryptionKey } = userStack();
-  try {
-    new TrainingPipeline(stack, 'Training', {
-      pipelineName: 'team-churn',
-      dataBucket: s3.Bucket.fromBucketName(stack, 'Data', 'team-data'),
-      artifactsBucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'team-artifacts'),
-      encryptionKey,
-      modelRegistry: ModelRegistry.fromModelPackageGroupName(stack, 'TeamModels', 'team-churn-models'),
-      tuning,
-    });
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('expected TrainingPipeline to refuse the tuning');
+  return refusalOf({ tuning });
 }
 
 describe('TrainingPipeline with tuning', () => {
@@ -102,8 +42,8 @@ describe('TrainingPipeline with tuning', () => {
   const tuned = pipelineWith({ tuning: TUNING });
 
   test('runs Tune, a Tuning step, in place of Train, and stepNames says so', () => {
-    expect(tuned.pipeline.stepNames).toEqual(['DataProfile', 'FeatureProcessing', 'Tune', 'Evaluate', 'DataQualityBaseline', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold']);
-    expect(tuned.pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES.map((name) => (name === 'Train' ? 'Tune' : name)));
+    expect(tuned.pipeline.stepNames).toEqual(['DataProfile', 'FeatureProcessing', 'Tune', 'Evaluate', 'DataQualityBaseline', 'Review', 'CheckReview', 'RegisterModel', 'ReviewFailed']);
+    expect(tuned.pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES.filter((name) => !name.startsWith('Bias')).map((name) => (name === 'Train' ? 'Tune' : name)));
     expect(Object.keys(tuned.steps).sort()).toEqual([...tuned.pipeline.stepNames].sort());
     expect(tuned.steps.Tune).toMatchObject({
       Type: 'Tuning',
@@ -117,12 +57,15 @@ describe('TrainingPipeline with tuning', () => {
       ['Tune', ['FeatureProcessing']],
       ['Evaluate', ['FeatureProcessing', 'Tune']],
       ['DataQualityBaseline', ['Evaluate']],
-      ['CheckMetric', ['Evaluate']],
-      ['RegisterModel', expect.arrayContaining(['DataProfile', 'Tune', 'Evaluate', 'DataQualityBaseline', 'CheckMetric'])],
-      ['MetricBelowThreshold', ['CheckMetric']],
+      // The review gets the best job's model URI for the model card.
+      ['Review', ['Tune', 'Evaluate', 'DataQualityBaseline']],
+      ['CheckReview', ['Review']],
+      ['RegisterModel', expect.arrayContaining(['DataProfile', 'Tune', 'Evaluate', 'DataQualityBaseline', 'Review', 'CheckReview'])],
+      ['ReviewFailed', ['Review', 'CheckReview']],
     ]);
-    // Without tuning it is Train, as STEP_NAMES lists.
-    expect(untuned.pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES);
+    expect(tuned.steps.Review.Arguments.ModelDataUrl).toEqual(BEST_MODEL);
+    // Without tuning it is Train, as STEP_NAMES lists (without a bias report).
+    expect(untuned.pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES.filter((name) => !name.startsWith('Bias')));
     expect(untuned.steps.Train.Type).toBe('Training');
     expect(untuned.steps.Tune).toBeUndefined();
   });
@@ -163,7 +106,7 @@ describe('TrainingPipeline with tuning', () => {
       EnableInterContainerTrafficEncryption: true,
     });
     // ... and the default hyperparameters less the tuned ones (eta, max_depth).
-    expect(HyperParameters).toEqual(TrainingPipeline.DEFAULT_HYPERPARAMETERS);
+    expect(HyperParameters).toEqual(TrainingPipeline.defaultHyperparameters());
     expect(StaticHyperParameters).toEqual({ objective: 'binary:logistic', num_round: '50', eval_metric: 'auc' });
   });
 
@@ -183,7 +126,7 @@ describe('TrainingPipeline with tuning', () => {
   test("evaluates and registers the best job's model: the S3 output path joined with TrainingJobSummaries[0]'s name", () => {
     const outputPath = tuned.steps.Tune.Arguments.TrainingJobDefinition.OutputDataConfig.S3OutputPath['Std:Join'].Values;
     expect(BEST_MODEL['Std:Join'].Values.slice(0, outputPath.length)).toEqual(outputPath);
-    expect(input(tuned.steps.Evaluate.Arguments.ProcessingInputs, 'model').S3Input).toEqual({
+    expect(named(tuned.steps.Evaluate.Arguments.ProcessingInputs, 'InputName', 'model').S3Input).toEqual({
       S3Uri: BEST_MODEL,
       LocalPath: '/opt/ml/processing/model',
       S3DataType: 'S3Prefix',
@@ -200,6 +143,8 @@ describe('TrainingPipeline with tuning', () => {
       TriggerReason: { Get: 'Parameters.TriggerReason' },
       PipelineExecutionId: { Get: 'Execution.PipelineExecutionId' },
       BaselineDataUrl: { Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" },
+      ReviewSummary: { Get: "Steps.Review.OutputParameters['Summary']" },
+      ReviewReportUrl: { Get: "Steps.Review.OutputParameters['ReviewReportUrl']" },
       DataProfileUrl: { Get: "Steps.DataProfile.ProcessingOutputConfig.Outputs['profile'].S3Output.S3Uri" },
       BestTrainingJob: { Get: 'Steps.Tune.BestTrainingJob.TrainingJobName' },
       'TunedHyperParameter:eta': best('eta'),
@@ -243,7 +188,7 @@ describe('TrainingPipeline with tuning', () => {
 
   test('without a data profile, Tune still replaces Train and the package has no DataProfileUrl', () => {
     const built = pipelineWith({ tuning: TUNING, dataProfile: false });
-    expect(built.pipeline.stepNames).toEqual(['FeatureProcessing', 'Tune', 'Evaluate', 'DataQualityBaseline', 'CheckMetric', 'RegisterModel', 'MetricBelowThreshold']);
+    expect(built.pipeline.stepNames).toEqual(['FeatureProcessing', 'Tune', 'Evaluate', 'DataQualityBaseline', 'Review', 'CheckReview', 'RegisterModel', 'ReviewFailed']);
     expect(built.steps.DataProfile).toBeUndefined();
     expect(built.steps.RegisterModel.Arguments.CustomerMetadataProperties).not.toHaveProperty('DataProfileUrl');
     expect(built.steps.RegisterModel.Arguments.CustomerMetadataProperties).toHaveProperty('BestTrainingJob');
@@ -251,21 +196,13 @@ describe('TrainingPipeline with tuning', () => {
   });
 
   test("runs each tuning job's training jobs distributed and in the VPC, as Train's", () => {
-    const { stack, encryptionKey } = userStack();
-    const ec2 = require('aws-cdk-lib/aws-ec2') as typeof import('aws-cdk-lib/aws-ec2');
-    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'jobs', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-    new TrainingPipeline(stack, 'Training', {
-      pipelineName: 'team-churn',
-      dataBucket: s3.Bucket.fromBucketName(stack, 'Data', 'team-data'),
-      artifactsBucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'team-artifacts'),
-      encryptionKey,
-      modelRegistry: ModelRegistry.fromModelPackageGroupName(stack, 'TeamModels', 'team-churn-models'),
+    const built = pipelineWith((stack) => ({
       trainingInstanceCount: 4,
-      vpc,
+      vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'jobs', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] }),
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       tuning: TUNING,
-    });
-    const job = stepsByName(definitionOf(Template.fromStack(stack))).Tune.Arguments.TrainingJobDefinition;
+    }));
+    const job = built.steps.Tune.Arguments.TrainingJobDefinition;
     expect(job.ResourceConfig.InstanceCount).toBe(4);
     expect(job.VpcConfig).toEqual({ SecurityGroupIds: ['cfn-reference'], Subnets: ['cfn-reference', 'cfn-reference'] });
   });
@@ -381,8 +318,8 @@ describe('the stage configs: dev trains once, staging and prod tune', () => {
 
   test('dev: Train with the default hyperparameters, and no tuning permissions', () => {
     const dev = build('dev');
-    expect(dev.stack.pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES);
-    expect(dev.steps.Train.Arguments.HyperParameters).toEqual(TrainingPipeline.DEFAULT_HYPERPARAMETERS);
+    expect(dev.stack.pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES.filter((name) => !name.startsWith('Bias')));
+    expect(dev.steps.Train.Arguments.HyperParameters).toEqual(TrainingPipeline.defaultHyperparameters());
     expect(dev.steps.Tune).toBeUndefined();
     expect(JSON.stringify(Template.fromStack(dev.stack).findResources('AWS::IAM::Policy'))).not.toContain('HyperParameterTuningJob');
   });
@@ -442,6 +379,17 @@ describe('the stage configs: dev trains once, staging and prod tune', () => {
     const args = logloss.steps.Tune.Arguments;
     expect(args.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective).toEqual({ MetricName: 'validation:logloss', Type: 'Minimize' });
     expect(args.TrainingJobDefinition.StaticHyperParameters.eval_metric).toBe('logloss');
+  });
+
+  test("a regression stage ranks by its problem type's default objective, validation:rmse, minimized, with the regression objective", () => {
+    const regression = build('staging', (config) => ({
+      ...config,
+      training: { ...config.training, problemType: 'regression', tuning: { ...config.training.tuning, objectiveMetric: undefined } },
+      review: { ...config.review, checks: [{ metric: 'rmse', threshold: 5 }] },
+    }));
+    const args = regression.steps.Tune.Arguments;
+    expect(args.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective).toEqual({ MetricName: 'validation:rmse', Type: 'Minimize' });
+    expect(args.TrainingJobDefinition.StaticHyperParameters).toEqual({ objective: 'reg:squarederror', num_round: '50', eval_metric: 'rmse' });
   });
 });
 

@@ -9,30 +9,10 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { FeatureProcessing, ModelApprovalStatus, ModelRegistry, SageMakerImage, TrainingPipeline, TrainingPipelineProps } from '../../constructs';
 import { loadStageConfig } from '../../lib/config-loader';
 import { addMlopsStage } from '../../lib/mlops-app';
+import { defaultComparison } from '../../lambda/shared/model-metrics';
 import { appLikeCli } from '../helpers/app';
 import { validatePipelineDefinition } from './pipeline-schema';
-
-/**
- * The synthesized PipelineDefinitionBody, with every CloudFormation reference replaced by a
- * placeholder string so the JSON parses (the references are bucket names, ARNs and URL suffixes).
- */
-function definitionOf(template: Template): Record<string, any> {
-  const [pipeline] = Object.values(template.findResources('AWS::SageMaker::Pipeline'));
-  const body = pipeline.Properties.PipelineDefinition.PipelineDefinitionBody;
-  const text = typeof body === 'string' ? body : (body['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : 'cfn-reference')).join('');
-  return JSON.parse(text);
-}
-
-function stepsOf(definition: Record<string, any>): Record<string, any>[] {
-  return definition.Steps.flatMap((step: any) => (step.Type === 'Condition' ? [step, ...step.Arguments.IfSteps, ...step.Arguments.ElseSteps] : [step]));
-}
-
-/** The item of a list of processing inputs or outputs with that name. */
-function named(items: Record<string, any>[], key: 'InputName' | 'OutputName', name: string): Record<string, any> {
-  const item = items.find((candidate) => candidate[key] === name);
-  if (item === undefined) throw new Error(`no ${key} ${name} among ${items.map((candidate) => candidate[key]).join(', ')}`);
-  return item;
-}
+import { definitionOf, named, stepsByName } from './training-pipeline-fixture';
 
 const EVALUATE_BASELINE = { Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" };
 const FEATURES_BASELINE = { Get: "Steps.FeatureProcessing.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" };
@@ -65,8 +45,10 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
   const config = loadStageConfig({ stage });
   const stack = addMlopsStage(appLikeCli(), config);
   const definition = definitionOf(Template.fromStack(stack));
-  const steps = Object.fromEntries(stepsOf(definition).map((step) => [step.Name, step]));
+  const steps = stepsByName(definition);
   const tuned = TUNED_STAGES[stage];
+  /** Whether the stage computes a bias report (prod): BiasConfig and BiasReport steps, a bias check. */
+  const biased = config.review.bias !== undefined;
   /** The step that produces the model: Tune when the stage tunes, Train otherwise. */
   const trainName = tuned ? 'Tune' : 'Train';
   /** The training job request: Train's arguments, or the training job definition of Tune's. */
@@ -82,21 +64,30 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
     expect(steps[tuned ? 'Train' : 'Tune']).toBeUndefined();
   });
 
-  test('runs data profile and feature processing → train or tune → evaluate → baseline → condition → register or fail', () => {
+  test(`runs data profile and feature processing${biased ? ' and the bias report' : ''} → train or tune → evaluate → baseline → review → condition → register or fail`, () => {
+    const bias = biased ? ['BiasConfig', 'BiasReport'] : [];
     expect(stack.pipeline.definition.stepGraph().map((node) => [node.name, node.dependsOn])).toEqual([
       ['DataProfile', []],
       ['FeatureProcessing', []],
+      ...(biased
+        ? [
+            ['BiasConfig', []],
+            ['BiasReport', ['BiasConfig']],
+          ]
+        : []),
       [trainName, ['FeatureProcessing']],
       ['Evaluate', ['FeatureProcessing', trainName]],
       ['DataQualityBaseline', ['Evaluate']],
-      ['CheckMetric', ['Evaluate']],
-      ['RegisterModel', expect.arrayContaining(['CheckMetric', 'DataProfile', trainName, 'Evaluate', 'DataQualityBaseline'])],
-      ['MetricBelowThreshold', ['CheckMetric']],
+      // The review reads the reports (and the model's URI, for the card) and waits for the baseline registration needs.
+      ['Review', [...(biased ? ['BiasReport'] : []), trainName, 'Evaluate', 'DataQualityBaseline']],
+      ['CheckReview', ['Review']],
+      ['RegisterModel', expect.arrayContaining(['CheckReview', 'Review', 'DataProfile', trainName, 'Evaluate', 'DataQualityBaseline', ...(biased ? ['BiasReport'] : [])])],
+      ['ReviewFailed', ['Review', 'CheckReview']],
     ]);
-    expect(definition.Steps.map((step: any) => step.Name)).toEqual(['DataProfile', 'FeatureProcessing', trainName, 'Evaluate', 'DataQualityBaseline', 'CheckMetric']);
-    // stepNames is this pipeline's run order; STEP_NAMES is the untuned one, Tune in Train's place here.
+    expect(definition.Steps.map((step: any) => step.Name)).toEqual(['DataProfile', 'FeatureProcessing', ...bias, trainName, 'Evaluate', 'DataQualityBaseline', 'Review', 'CheckReview']);
+    // stepNames is this pipeline's run order; STEP_NAMES lists every step, Train where Tune may stand.
     expect(stack.pipeline.stepNames).toEqual(stack.pipeline.definition.stepGraph().map((node) => node.name));
-    expect(stack.pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES.map((name) => (name === 'Train' ? trainName : name)));
+    expect(stack.pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES.filter((name) => biased || !name.startsWith('Bias')).map((name) => (name === 'Train' ? trainName : name)));
     expect(Object.keys(steps).sort()).toEqual([...stack.pipeline.stepNames].sort());
   });
 
@@ -158,19 +149,32 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
     expect(steps.RegisterModel.Arguments.CustomerMetadataProperties.BaselineDataUrl).toEqual(EVALUATE_BASELINE);
   });
 
-  test('gates on the configured metric and threshold', () => {
+  test("reviews with the stage's checks and champion margin, a run overriding the first check's threshold, and registers only what passed", () => {
+    // The function's policy: the stage's checks with their comparisons resolved, the margin, the card.
+    const [gate] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { REVIEW_POLICY: Match.anyValue() } } } }));
+    expect(JSON.parse(gate.Properties.Environment.Variables.REVIEW_POLICY)).toEqual({
+      problemType: 'binary',
+      checks: config.review.checks.map((check) => ({ ...check, comparison: check.comparison ?? defaultComparison('binary', check.metric) })),
+      ...(config.review.championMargin !== undefined && { championMargin: config.review.championMargin }),
+      modelCard: config.review.modelCard,
+    });
+    // The first check's threshold is the MetricThreshold parameter's default.
     const threshold = definition.Parameters.find((parameter: any) => parameter.Name === 'MetricThreshold');
-    expect(threshold).toEqual({ Name: 'MetricThreshold', Type: 'Float', DefaultValue: config.training.metricThreshold });
-    expect(steps.CheckMetric.Arguments.Conditions).toEqual([
-      {
-        Type: 'GreaterThanOrEqualTo',
-        LeftValue: { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.Evaluate.PropertyFiles.EvaluationReport' }, Path: `binary_classification_metrics.${config.training.metricName}.value` } },
-        RightValue: { Get: 'Parameters.MetricThreshold' },
-      },
-    ]);
+    expect(threshold).toEqual({ Name: 'MetricThreshold', Type: 'Float', DefaultValue: config.review.checks[0].threshold });
+    expect(steps.Review).toMatchObject({ Type: 'Lambda', FunctionArn: 'cfn-reference' });
+    expect(steps.Review.Arguments).toMatchObject({
+      EvaluationReportUrl: { 'Std:Join': { On: '/', Values: [{ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri" }, 'evaluation.json'] } },
+      BiasReportUrl: biased ? { 'Std:Join': { On: '/', Values: [{ Get: "Steps.BiasReport.ProcessingOutputConfig.Outputs['analysis'].S3Output.S3Uri" }, 'analysis.json'] } } : '',
+      FirstCheckThreshold: { Get: 'Parameters.MetricThreshold' },
+      PipelineExecutionId: { Get: 'Execution.PipelineExecutionId' },
+      TriggerReason: { Get: 'Parameters.TriggerReason' },
+    });
+    expect(steps.CheckReview.Arguments.Conditions).toEqual([{ Type: 'Equals', LeftValue: { Get: "Steps.Review.OutputParameters['Passed']" }, RightValue: true }]);
+    expect(steps.CheckReview.Arguments.IfSteps.map((step: any) => step.Name)).toEqual(['RegisterModel']);
+    expect(steps.CheckReview.Arguments.ElseSteps.map((step: any) => step.Name)).toEqual(['ReviewFailed']);
   });
 
-  test('registers in the stage group with the stage approval status, metrics and input data', () => {
+  test('registers in the stage group with the stage approval status, metrics, model card and input data', () => {
     const approval = definition.Parameters.find((parameter: any) => parameter.Name === 'ModelApprovalStatus');
     expect(approval.DefaultValue).toBe(config.approval.mode === 'auto' ? 'Approved' : 'PendingManualApproval');
     const args = steps.RegisterModel.Arguments;
@@ -183,6 +187,14 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
     expect(args.ModelMetrics.ModelDataQuality.Constraints.S3Uri).toEqual({
       'Std:Join': { On: '/', Values: [{ Get: "Steps.DataQualityBaseline.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" }, 'constraints.json'] },
     });
+    // Clarify's pre-training report when the stage computes one (the deployer and the registry show it as the model's bias).
+    expect(args.ModelMetrics.Bias).toEqual(
+      biased
+        ? { PreTrainingReport: { ContentType: 'application/json', S3Uri: steps.Review.Arguments.BiasReportUrl } }
+        : undefined,
+    );
+    // The card the review gate wrote, as a draft for the approver to complete.
+    expect(args.ModelCard).toEqual({ ModelCardContent: { Get: "Steps.Review.OutputParameters['ModelCardContent']" }, ModelCardStatus: 'Draft' });
     // The model: Train's artifacts, or the best tuning job's model as the SDK's get_top_model_s3_uri builds it.
     const model = tuned
       ? { 'Std:Join': { On: '/', Values: ['s3://cfn-reference/models', { Get: 'Execution.PipelineExecutionId' }, { Get: 'Steps.Tune.TrainingJobSummaries[0].TrainingJobName' }, 'output/model.tar.gz'] } }
@@ -200,6 +212,8 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
       TriggerReason: { Get: 'Parameters.TriggerReason' },
       PipelineExecutionId: { Get: 'Execution.PipelineExecutionId' },
       BaselineDataUrl: EVALUATE_BASELINE,
+      ReviewSummary: { Get: "Steps.Review.OutputParameters['Summary']" },
+      ReviewReportUrl: { Get: "Steps.Review.OutputParameters['ReviewReportUrl']" },
       DataProfileUrl: DATA_PROFILE_OUTPUT,
       ...(tuned && {
         BestTrainingJob: { Get: 'Steps.Tune.BestTrainingJob.TrainingJobName' },
@@ -208,21 +222,12 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
     });
   });
 
-  test('fails with a message naming the metric and the threshold', () => {
-    expect(steps.MetricBelowThreshold.Arguments.ErrorMessage).toEqual({
-      'Std:Join': {
-        On: ' ',
-        Values: [
-          `The model's ${config.training.metricName} (binary_classification_metrics.${config.training.metricName}.value in evaluation.json) is below the threshold`,
-          { Get: 'Parameters.MetricThreshold' },
-          '- not registered.',
-        ],
-      },
-    });
+  test("fails with the review's message, which names every failed check", () => {
+    expect(steps.ReviewFailed).toEqual({ Name: 'ReviewFailed', Type: 'Fail', Arguments: { ErrorMessage: { Get: "Steps.Review.OutputParameters['FailureMessage']" } } });
   });
 
   test('encrypts volumes and outputs and isolates every job', () => {
-    for (const name of ['DataProfile', 'FeatureProcessing', 'DataQualityBaseline', 'Evaluate']) {
+    for (const name of ['DataProfile', 'FeatureProcessing', 'DataQualityBaseline', 'Evaluate', ...(biased ? ['BiasReport'] : [])]) {
       const args = steps[name].Arguments;
       expect(args.ProcessingResources.ClusterConfig.VolumeKmsKeyId).toBe('cfn-reference');
       expect(args.ProcessingOutputConfig.KmsKeyId).toBe('cfn-reference');
@@ -266,7 +271,7 @@ describe.each(['dev', 'staging', 'prod'])('the %s pipeline definition', (stage) 
   });
 
   test('retries capacity and internal errors of every job step', () => {
-    for (const name of ['DataProfile', 'FeatureProcessing', 'DataQualityBaseline', trainName, 'Evaluate']) {
+    for (const name of ['DataProfile', 'FeatureProcessing', 'DataQualityBaseline', trainName, 'Evaluate', ...(biased ? ['BiasReport'] : [])]) {
       expect(steps[name].RetryPolicies).toEqual([
         expect.objectContaining({ ExceptionType: expect.arrayContaining(['SageMaker.CAPACITY_ERROR', 'SageMaker.JOB_INTERNAL_ERROR']), MaxAttempts: 4 }),
       ]);
@@ -279,7 +284,7 @@ describe('TrainingPipeline', () => {
     // GIVEN
     const parts = userStack();
     // WHEN
-    const pipeline = pipelineIn(parts, { metricName: 'f1', metricThreshold: 0.6, modelApprovalStatus: ModelApprovalStatus.APPROVED });
+    const pipeline = pipelineIn(parts, { review: { checks: [{ metric: 'f1', threshold: 0.6 }] }, modelApprovalStatus: ModelApprovalStatus.APPROVED });
     const grantee = new iam.Role(parts.stack, 'Scheduler', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     pipeline.grantStartExecution(grantee);
     // THEN
@@ -287,7 +292,8 @@ describe('TrainingPipeline', () => {
     template.hasResourceProperties('AWS::SageMaker::Pipeline', { PipelineName: 'team-churn', RoleArn: Match.anyValue() });
     const definition = definitionOf(template);
     expect(validatePipelineDefinition(definition)).toEqual([]);
-    expect(JSON.stringify(definition)).toContain('binary_classification_metrics.f1.value');
+    expect(stepsByName(definition).Review.Description).toBe('Checks the model (f1 >= 0.6) and writes its model card.');
+    expect(definition.Parameters.find((parameter: any) => parameter.Name === 'MetricThreshold').DefaultValue).toBe(0.6);
     // The default image comes from the region's SageMaker registry account.
     expect(JSON.stringify(definition)).toContain('141502667606.dkr.ecr.eu-west-1.cfn-reference/sagemaker-xgboost:1.7-1');
     template.hasResourceProperties('AWS::IAM::Policy', {
@@ -354,6 +360,17 @@ describe('TrainingPipeline', () => {
       );
     });
 
+    test('may invoke the review gate function (its Review step) and no other', () => {
+      const functionId = parts.stack.getLogicalId(pipeline.reviewFunction.function.node.defaultChild as never);
+      const invoke = statements.filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith('lambda:')));
+      expect(invoke).toEqual([
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunction',
+          Resource: [{ 'Fn::GetAtt': [functionId, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [functionId, 'Arn'] }, ':*']] }],
+        }),
+      ]);
+    });
+
     test('may not run tuning jobs when the pipeline does not tune', () => {
       expect(statements.filter((statement) => statement.Sid === 'RunTuningJobs')).toEqual([]);
       expect(JSON.stringify(statements)).not.toMatch(/HyperParameterTuningJob|hyper-parameter-tuning-job/);
@@ -369,8 +386,8 @@ describe('TrainingPipeline', () => {
       const pipeline = pipelineIn(parts, { artifactsBucket });
       // THEN
       const definition = definitionOf(Template.fromStack(parts.stack));
-      const steps = Object.fromEntries(stepsOf(definition).map((step) => [step.Name, step]));
-      expect(pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES);
+      const steps = stepsByName(definition);
+      expect(pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES.filter((name) => !name.startsWith('Bias')));
       expect(pipeline.stepNames[0]).toBe('DataProfile');
       expect(definition.Steps[0].Name).toBe('DataProfile');
       expect(named(steps.DataProfile.Arguments.ProcessingInputs, 'InputName', 'raw').S3Input).toMatchObject({
@@ -392,7 +409,7 @@ describe('TrainingPipeline', () => {
       const parts = userStack();
       const pipeline = pipelineIn(parts);
       const template = Template.fromStack(parts.stack);
-      const steps = Object.fromEntries(stepsOf(definitionOf(template)).map((step) => [step.Name, step]));
+      const steps = stepsByName(definitionOf(template));
       const script = pipeline.node.findChild('DataProfileScript') as s3assets.Asset;
       expect(steps.DataProfile.Arguments.AppSpecification.ContainerEntrypoint).toEqual(['python3', `/opt/ml/processing/input/code/${script.s3ObjectKey}`]);
       expect(named(steps.DataProfile.Arguments.ProcessingInputs, 'InputName', 'code').S3Input).toMatchObject({
@@ -409,8 +426,8 @@ describe('TrainingPipeline', () => {
       const pipeline = pipelineIn(parts, { dataProfile: false });
       // THEN
       const definition = definitionOf(Template.fromStack(parts.stack));
-      const steps = Object.fromEntries(stepsOf(definition).map((step) => [step.Name, step]));
-      expect(pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES.filter((name) => name !== 'DataProfile'));
+      const steps = stepsByName(definition);
+      expect(pipeline.stepNames).toEqual(TrainingPipeline.STEP_NAMES.filter((name) => name !== 'DataProfile' && !name.startsWith('Bias')));
       expect(Object.keys(steps).sort()).toEqual([...pipeline.stepNames].sort());
       expect(steps.DataProfile).toBeUndefined();
       expect(steps.RegisterModel.Arguments.CustomerMetadataProperties).not.toHaveProperty('DataProfileUrl');
@@ -426,7 +443,7 @@ describe('TrainingPipeline', () => {
     const vpc = new (require('aws-cdk-lib/aws-ec2').Vpc)(parts.stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'jobs', subnetType: 'Isolated' }] });
     pipelineIn(parts, { trainingInstanceCount: 4, vpc, vpcSubnets: { subnetType: 'Isolated' as never } });
     const definition = definitionOf(Template.fromStack(parts.stack));
-    const train = stepsOf(definition).find((step) => step.Name === 'Train') as Record<string, any>;
+    const train = stepsByName(definition).Train;
     expect(train.Arguments.ResourceConfig.InstanceCount).toBe(4);
     expect(train.Arguments.VpcConfig).toEqual({ SecurityGroupIds: ['cfn-reference'], Subnets: ['cfn-reference', 'cfn-reference'] });
   });
@@ -441,7 +458,7 @@ describe('TrainingPipeline', () => {
     pipelineIn(parts, { dataBucket, artifactsBucket, featuresPrefix: 'team-features/' });
 
     // THEN
-    const steps = Object.fromEntries(stepsOf(definitionOf(Template.fromStack(parts.stack))).map((step) => [step.Name, step]));
+    const steps = stepsByName(definitionOf(Template.fromStack(parts.stack)));
     const outputs = steps.Evaluate.Arguments.ProcessingOutputConfig.Outputs;
     expect(named(outputs, 'OutputName', 'baseline').S3Output.S3Uri).toEqual({
       'Std:Join': { On: '/', Values: ['s3://team-data/team-features', { Get: 'Execution.PipelineExecutionId' }, 'prediction-baseline'] },
@@ -460,12 +477,16 @@ describe('TrainingPipeline', () => {
     expect(JSON.stringify(definitionOf(Template.fromStack(parts.stack)))).toContain('team/train:2');
   });
 
-  test('fails when metric, threshold, spot settings and instance count are wrong, listing every problem', () => {
+  test('fails when checks, spot settings and instance count are wrong, listing every problem', () => {
     const parts = userStack();
     expect(() =>
       pipelineIn(parts, {
-        metricName: '',
-        metricThreshold: Number.POSITIVE_INFINITY,
+        review: {
+          checks: [
+            { metric: 'auc', threshold: Number.POSITIVE_INFINITY },
+            { metric: '', threshold: 0.5 },
+          ],
+        },
         useSpotInstances: true,
         maxRuntime: Duration.hours(2),
         maxWait: Duration.hours(1),
@@ -474,8 +495,8 @@ describe('TrainingPipeline', () => {
     ).toThrow(
       new RegExp(
         [
-          'metricName "" is invalid: name a metric of evaluation.json',
-          'metricThreshold is Infinity: use a finite number',
+          'review\\.checks\\[0\\]\\.threshold: expected a finite number',
+          'review\\.checks\\[1\\]\\.metric: expected a binary metric \\(auc, ',
           'trainingInstanceCount is 0: use a whole number of at least 1',
           'useSpotInstances is true but checkpointPrefix is not set',
           'maxWait \\(1 hour\\) is shorter than maxRuntime \\(2 hours\\)',
