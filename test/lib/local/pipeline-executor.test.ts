@@ -21,7 +21,9 @@ import { appLikeCli } from '../../helpers/app';
 // The executor on the definitions the stacks deploy: each stage's stack is built in-process, its
 // template resolved for one imagined account (the wiring check's resolver), and the pipeline's
 // PipelineDefinitionBody run with fake runners that record what they receive and answer as
-// SageMaker's Describe* calls would.
+// SageMaker's Describe* calls would, and as the review gate answers its Lambda steps. Property
+// files and Std:JsonGet conditions, which the stage definitions no longer use, run on a small
+// definition of their own.
 
 const ACCOUNT = '111122223333';
 
@@ -67,13 +69,16 @@ type Outcome = StepRunOutcome;
 /**
  * Runners that record each request and answer like DescribeProcessingJob / DescribeTrainingJob
  * (the request echoed, plus the job's name and results), DescribeHyperParameterTuningJob with
- * ListTrainingJobsForHyperParameterTuningJob's TrainingJobSummaries (best first), and
- * CreateModelPackage.
+ * ListTrainingJobsForHyperParameterTuningJob's TrainingJobSummaries (best first),
+ * CreateModelPackage, and the review gate's function (Lambda steps: BiasConfig's ConfigUrl, the
+ * Review's verdict on `auc`).
  */
 class FakeSageMaker {
   public readonly calls: StepRunRequest[] = [];
   /** Property file text by name, as the job would write it. */
-  public files: { [name: string]: string } = { EvaluationReport: evaluationReport(0.9) };
+  public files: { [name: string]: string } = {};
+  /** The auc the fake review gate reads from the evaluation report: the Review passes when it is at least FirstCheckThreshold. */
+  public auc = 0.9;
   /** The objective metric of each training job a tuning step launches, in launch order. */
   public tuningScores: number[] = [0.81, 0.86, 0.79];
   /** Errors to throw, per step, on its successive attempts. */
@@ -141,8 +146,24 @@ class FakeSageMaker {
             ModelPackageArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model-package/${request.arguments.ModelPackageGroupName}/1`,
           },
         })),
+      Lambda: (request) => this.answer(request, () => ({ properties: { FunctionArn: String((request.step as { FunctionArn?: unknown }).FunctionArn), OutputParameters: this.reviewGate(request) } })),
     };
     return types.length === 0 ? all : Object.fromEntries(types.map((type) => [type, all[type]]));
+  }
+
+  /** What the review gate answers: where BiasConfig wrote the analysis configuration, or the Review's verdict on `auc`. */
+  private reviewGate(request: StepRunRequest): JsonObject {
+    const args = request.arguments as Record<string, any>;
+    if (request.name === 'BiasConfig') return { ConfigUrl: `${args.OutputUrl}/` };
+    const threshold = Number(args.FirstCheckThreshold);
+    const passed = this.auc >= threshold;
+    return {
+      Passed: passed,
+      Summary: `${passed ? 'passed' : 'failed'}: ${passed ? '' : 'FAILED '}auc ${this.auc} ${passed ? 'at least' : 'below'} ${threshold}`,
+      FailureMessage: passed ? '' : `The model is not registered: 1 of 1 review checks failed: auc ${this.auc} < ${threshold} (needs >= ${threshold}).`,
+      ReviewReportUrl: `${args.ReviewOutputUrl}/review.json`,
+      ModelCardContent: JSON.stringify({ model_overview: { model_artifact: [args.ModelDataUrl] }, intended_uses: { risk_rating: 'Low' } }),
+    };
   }
 
   public callsOf(step: string): StepRunRequest[] {
@@ -180,7 +201,7 @@ function tunedValues(ranges: Record<string, any>, fraction: number): Record<stri
   };
 }
 
-/** evaluation.json as ml/evaluation.py writes it. */
+/** evaluation.json as ml/evaluation.py writes it, for the property-file definition. */
 function evaluationReport(auc: number): string {
   return JSON.stringify({
     binary_classification_metrics: { auc: { value: auc, standard_deviation: 'NaN' }, f1: { value: 0.5, standard_deviation: 'NaN' } },
@@ -237,7 +258,7 @@ describe('runPipeline on the dev definition', () => {
     return String(input.DefaultValue).replace(/\/raw\/$/, '');
   };
 
-  test('runs data profile → feature processing → train → evaluate → baseline → condition → register, each step after what it reads', async () => {
+  test('runs data profile → feature processing → train → evaluate → baseline → review → condition → register, each step after what it reads', async () => {
     // WHEN
     const result = await run();
 
@@ -249,11 +270,12 @@ describe('runPipeline on the dev definition', () => {
       ['Train', 'Training', 'Succeeded'],
       ['Evaluate', 'Processing', 'Succeeded'],
       ['DataQualityBaseline', 'Processing', 'Succeeded'],
-      ['CheckMetric', 'Condition', 'Succeeded'],
+      ['Review', 'Lambda', 'Succeeded'],
+      ['CheckReview', 'Condition', 'Succeeded'],
       ['RegisterModel', 'RegisterModel', 'Succeeded'],
     ]);
     expect(result.notRun).toEqual([
-      { name: 'MetricBelowThreshold', type: 'Fail', reason: 'it is in the Else branch of "CheckMetric", whose conditions held' },
+      { name: 'ReviewFailed', type: 'Fail', reason: 'it is in the Else branch of "CheckReview", whose conditions held' },
     ]);
     const ran = result.steps.map((step) => step.name);
     for (const step of allSteps(dev.definition).filter((candidate) => ran.includes(candidate.Name))) {
@@ -418,54 +440,80 @@ describe('runPipeline on the dev definition', () => {
     expect(result.steps.at(-1)!.properties).toEqual({ ModelPackageArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model-package/churn-dev-models/1` });
   });
 
-  test.each([0.9, 0.6])('registers the model when the auc in the evaluation report (%s) is at least the threshold', async (auc) => {
-    // GIVEN
-    sagemaker.files.EvaluationReport = evaluationReport(auc);
-
+  test("hands the Review step the run's reports, the model, the threshold and the run, as the function's event", async () => {
     // WHEN
-    const result = await run();
+    await run({ parameters: { TriggerReason: 'drift' } });
 
     // THEN
-    const check = result.steps.find((step) => step.name === 'CheckMetric')!;
-    expect(check.arguments).toEqual({ Conditions: [{ Type: 'GreaterThanOrEqualTo', LeftValue: auc, RightValue: 0.6 }] });
-    expect(check.properties).toEqual({ Outcome: 'True' });
-    expect(sagemaker.callsOf('RegisterModel')).toHaveLength(1);
-    expect(result.status).toBe('Succeeded');
+    const evaluation = named(sagemaker.argumentsOf('Evaluate').ProcessingOutputConfig.Outputs, 'OutputName', 'evaluation').S3Output.S3Uri;
+    const [review] = sagemaker.callsOf('Review');
+    expect(review.arguments).toEqual({
+      EvaluationReportUrl: `${evaluation}/evaluation.json`,
+      BiasReportUrl: '',
+      ReviewOutputUrl: expect.stringMatching(/^s3:\/\/[^/]+\/review\/run0001$/),
+      FirstCheckThreshold: 0.6,
+      InputDataUrl: `${dataBucketUrl()}/raw/`,
+      ModelDataUrl: named(sagemaker.argumentsOf('Evaluate').ProcessingInputs, 'InputName', 'model').S3Input.S3Uri,
+      PipelineExecutionId: 'run0001',
+      TriggerReason: 'drift',
+    });
+    expect(String(review.arguments.ReviewOutputUrl).split('/')[2]).toBe(evaluation.split('/')[2]);
+    expect((review.step as { FunctionArn?: string }).FunctionArn).toMatch(/^arn:aws:lambda:us-east-1:111122223333:function:/);
   });
 
-  test('fails when the auc is below the threshold, with the Fail step message resolved, and registers nothing', async () => {
+  test.each([0.9, 0.6])('registers the model when the Review answers Passed (auc %s against the threshold 0.6), with its card and verdict', async (auc) => {
     // GIVEN
-    sagemaker.files.EvaluationReport = evaluationReport(0.59);
+    sagemaker.auc = auc;
 
     // WHEN
     const result = await run();
 
     // THEN
-    const message = "The model's auc (binary_classification_metrics.auc.value in evaluation.json) is below the threshold 0.6 - not registered.";
-    expect(result).toMatchObject({ status: 'Failed', failureReason: message, failedStep: 'MetricBelowThreshold' });
+    const check = result.steps.find((step) => step.name === 'CheckReview')!;
+    expect(check.arguments).toEqual({ Conditions: [{ Type: 'Equals', LeftValue: true, RightValue: true }] });
+    expect(check.properties).toEqual({ Outcome: 'True' });
+    expect(result.status).toBe('Succeeded');
+    const answer = result.steps.find((step) => step.name === 'Review')!.properties.OutputParameters as Record<string, any>;
+    const register = sagemaker.argumentsOf('RegisterModel');
+    expect(register.ModelCard).toEqual({ ModelCardContent: answer.ModelCardContent, ModelCardStatus: 'Draft' });
+    expect(register.CustomerMetadataProperties).toMatchObject({ ReviewSummary: `passed: auc ${auc} at least 0.6`, ReviewReportUrl: answer.ReviewReportUrl });
+  });
+
+  test("fails when the Review answers Passed false, with its FailureMessage as the Fail step's, and registers nothing", async () => {
+    // GIVEN
+    sagemaker.auc = 0.59;
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    const message = 'The model is not registered: 1 of 1 review checks failed: auc 0.59 < 0.6 (needs >= 0.6).';
+    expect(result).toMatchObject({ status: 'Failed', failureReason: message, failedStep: 'ReviewFailed' });
     expect(result.steps.map((step) => [step.name, step.status])).toEqual([
       ['DataProfile', 'Succeeded'],
       ['FeatureProcessing', 'Succeeded'],
       ['Train', 'Succeeded'],
       ['Evaluate', 'Succeeded'],
       ['DataQualityBaseline', 'Succeeded'],
-      ['CheckMetric', 'Succeeded'],
-      ['MetricBelowThreshold', 'Failed'],
+      ['Review', 'Succeeded'],
+      ['CheckReview', 'Succeeded'],
+      ['ReviewFailed', 'Failed'],
     ]);
     expect(result.steps.at(-1)).toMatchObject({ type: 'Fail', failureReason: message, arguments: { ErrorMessage: message } });
-    expect(result.steps.find((step) => step.name === 'CheckMetric')!.properties).toEqual({ Outcome: 'False' });
+    expect(result.steps.find((step) => step.name === 'CheckReview')!.properties).toEqual({ Outcome: 'False' });
     expect(sagemaker.callsOf('RegisterModel')).toEqual([]);
     expect(result.notRun).toEqual([
-      { name: 'RegisterModel', type: 'RegisterModel', reason: 'it is in the If branch of "CheckMetric", whose conditions did not hold' },
+      { name: 'RegisterModel', type: 'RegisterModel', reason: 'it is in the If branch of "CheckReview", whose conditions did not hold' },
     ]);
   });
 
-  test('an overriding threshold reaches the condition and the Fail message', async () => {
+  test('an overriding threshold reaches the Review event, and so its verdict and message', async () => {
     // WHEN
     const result = await run({ parameters: { MetricThreshold: 0.95 } });
 
     // THEN
-    expect(result.failureReason).toMatch(/below the threshold 0\.95 - not registered\.$/);
+    expect(sagemaker.callsOf('Review')[0].arguments.FirstCheckThreshold).toBe(0.95);
+    expect(result.failureReason).toMatch(/auc 0\.9 < 0\.95 \(needs >= 0\.95\)\.$/);
     expect(sagemaker.callsOf('RegisterModel')).toEqual([]);
   });
 
@@ -513,10 +561,12 @@ describe('runPipeline on the dev definition', () => {
     expect(result.notRun.map((step) => [step.name, step.reason])).toEqual([
       ['Evaluate', 'it waits for "Train", which failed'],
       ['DataQualityBaseline', 'it waits for "Evaluate", which did not run'],
-      ['CheckMetric', 'it waits for "Evaluate", which did not run'],
+      // The review reads the model's URI for the card, from Train itself.
+      ['Review', 'it waits for "Train", which failed'],
+      ['CheckReview', 'it waits for "Review", which did not run'],
       // RegisterModel reads the model artifacts of Train itself.
       ['RegisterModel', 'it waits for "Train", which failed'],
-      ['MetricBelowThreshold', 'it waits for "CheckMetric", which did not run'],
+      ['ReviewFailed', 'it waits for "Review", which did not run'],
     ]);
   });
 
@@ -533,14 +583,17 @@ describe('runPipeline on the dev definition', () => {
     expect(result.failureReason).toMatch(/socket hang up \(Step\.SERVICE_FAULT, which no retry policy of the step retries\)/);
   });
 
-  test('fails a step whose type has no local runner, naming the step and its type, and never skips it', async () => {
+  test.each([
+    [['Processing', 'Training'], 'Review', 'Lambda'],
+    [['Processing', 'Training', 'Lambda'], 'RegisterModel', 'RegisterModel'],
+  ])('fails a step whose type has no local runner (runners %j), naming the step and its type, and never skips it', async (types, name, type) => {
     // WHEN
-    const result = await run({ runners: sagemaker.runners('Processing', 'Training') });
+    const result = await run({ runners: sagemaker.runners(...types) });
 
     // THEN
     expect(result.status).toBe('Failed');
-    expect(result.steps.at(-1)).toMatchObject({ name: 'RegisterModel', type: 'RegisterModel', status: 'Failed', attempts: 0 });
-    expect(result.failureReason).toMatch(/step "RegisterModel" is a RegisterModel step and no local runner exists for RegisterModel steps \(runners: Processing, Training\)/);
+    expect(result.steps.at(-1)).toMatchObject({ name, type, status: 'Failed', attempts: 0 });
+    expect(result.failureReason).toMatch(`step "${name}" is a ${type} step and no local runner exists for ${type} steps (runners: ${types.join(', ')})`);
   });
 
   test.each([
@@ -600,46 +653,17 @@ describe('runPipeline on the dev definition', () => {
     expect(sagemaker.callsOf(reader)).toEqual([]);
   });
 
-  test('fails the condition, naming the path, when the evaluation report lacks the metric', async () => {
-    // GIVEN
-    sagemaker.files.EvaluationReport = JSON.stringify({ metrics: { auc: 0.9 } });
+  test('fails the condition, naming the path, when the Review answer lacks Passed', async () => {
+    // GIVEN the function answers without the output the condition reads
+    sagemaker.properties.Review = { FunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:review', OutputParameters: { Summary: 'passed' } };
 
     // WHEN
     const result = await run();
 
     // THEN
-    expect(result.steps.at(-1)).toMatchObject({ name: 'CheckMetric', status: 'Failed' });
-    expect(result.failureReason).toMatch(
-      /Arguments\.Conditions\[0\]\.LeftValue: .* does not resolve: property file "EvaluationReport" of step "Evaluate" has no "binary_classification_metrics" \(it has "metrics"\)/,
-    );
-    expect(result.notRun.map((step) => step.name)).toEqual(['RegisterModel', 'MetricBelowThreshold']);
-  });
-
-  test('fails the condition when the metric is not a number', async () => {
-    // GIVEN
-    sagemaker.files.EvaluationReport = JSON.stringify({ binary_classification_metrics: { auc: { value: '0.9' } } });
-
-    // WHEN
-    const result = await run();
-
-    // THEN
-    expect(result.failureReason).toMatch(/GreaterThanOrEqualTo compares LeftValue "0\.9" \(string\) with RightValue 0\.6 \(number\)/);
-  });
-
-  test.each([
-    [undefined, /step "Evaluate" declares property file "EvaluationReport" \(evaluation\.json in output "evaluation"\), but the job produced none/],
-    ['{"binary_classification_metrics": ', /step "Evaluate" wrote property file "EvaluationReport" .* that is not JSON/],
-  ])('fails the step that should write the evaluation report when it writes %j', async (text, reason) => {
-    // GIVEN
-    if (text === undefined) delete sagemaker.files.EvaluationReport;
-    else sagemaker.files.EvaluationReport = text;
-
-    // WHEN
-    const result = await run();
-
-    // THEN
-    expect(result.steps.at(-1)).toMatchObject({ name: 'Evaluate', status: 'Failed' });
-    expect(result.failureReason).toMatch(reason);
+    expect(result.steps.at(-1)).toMatchObject({ name: 'CheckReview', status: 'Failed' });
+    expect(result.failureReason).toMatch(/^step "CheckReview" \(Condition\) failed: Arguments\.Conditions\[0\]\.LeftValue: .*OutputParameters\['Passed'\].* does not resolve/);
+    expect(result.notRun.map((step) => step.name)).toEqual(['RegisterModel', 'ReviewFailed']);
   });
 
   test('reports each step as it starts and ends', async () => {
@@ -661,12 +685,14 @@ describe('runPipeline on the dev definition', () => {
       'step-succeeded Evaluate',
       'step-started DataQualityBaseline',
       'step-succeeded DataQualityBaseline',
-      'step-started CheckMetric',
-      'step-succeeded CheckMetric',
+      'step-started Review',
+      'step-succeeded Review',
+      'step-started CheckReview',
+      'step-succeeded CheckReview',
       'step-started RegisterModel',
       'step-succeeded RegisterModel',
     ]);
-    expect(events.find((event) => event.step === 'CheckMetric' && event.type === 'step-succeeded')).toMatchObject({ outcome: true });
+    expect(events.find((event) => event.step === 'CheckReview' && event.type === 'step-succeeded')).toMatchObject({ outcome: true });
   });
 
   describe('refuses before anything runs', () => {
@@ -710,14 +736,6 @@ describe('runPipeline on the dev definition', () => {
       );
     });
 
-    test('fails when the condition reads a property file its step does not declare', async () => {
-      const copy = copyOf(dev.definition) as any;
-      stepNamed(copy, 'Evaluate').PropertyFiles[0].PropertyFileName = 'Evaluation';
-      expect(await refusal(run({}, copy))).toMatch(
-        /step "CheckMetric" Arguments\.Conditions\[0\]\.LeftValue reads property file "EvaluationReport" of step "Evaluate", which declares "Evaluation"/,
-      );
-    });
-
     test('fails when a step depends on an unknown step, and lists every problem at once', async () => {
       const copy = copyOf(dev.definition) as any;
       stepNamed(copy, 'DataQualityBaseline').DependsOn = ['Preprocess'];
@@ -746,9 +764,9 @@ describe('runPipeline on the prod definition', () => {
   test.each([
     [0.8, 'Succeeded'],
     [0.7, 'Failed'],
-  ])('gates on the prod threshold and registers pending manual approval (auc %s → %s)', async (auc, status) => {
+  ])('reviews at the prod threshold and registers pending manual approval (auc %s → %s)', async (auc, status) => {
     // GIVEN
-    sagemaker.files.EvaluationReport = evaluationReport(auc);
+    sagemaker.auc = auc;
 
     // WHEN
     const result = await run();
@@ -760,12 +778,12 @@ describe('runPipeline on the prod definition', () => {
     if (status === 'Succeeded') {
       expect(sagemaker.argumentsOf('RegisterModel')).toMatchObject({ ModelPackageGroupName: 'churn-prod-models', ModelApprovalStatus: 'PendingManualApproval' });
     } else {
-      expect(result.failureReason).toMatch(/below the threshold 0\.75 - not registered\.$/);
+      expect(result.failureReason).toBe('The model is not registered: 1 of 1 review checks failed: auc 0.7 < 0.75 (needs >= 0.75).');
       expect(sagemaker.callsOf('RegisterModel')).toEqual([]);
     }
   });
 
-  test('runs data profile → feature processing → tune → evaluate → baseline → condition → register, each step after what it reads', async () => {
+  test('runs data profile → feature processing → bias config → bias report → tune → evaluate → baseline → review → condition → register, each step after what it reads', async () => {
     // WHEN
     const result = await run();
 
@@ -774,10 +792,13 @@ describe('runPipeline on the prod definition', () => {
     expect(result.steps.map((step) => [step.name, step.type, step.status])).toEqual([
       ['DataProfile', 'Processing', 'Succeeded'],
       ['FeatureProcessing', 'Processing', 'Succeeded'],
+      ['BiasConfig', 'Lambda', 'Succeeded'],
+      ['BiasReport', 'Processing', 'Succeeded'],
       ['Tune', 'Tuning', 'Succeeded'],
       ['Evaluate', 'Processing', 'Succeeded'],
       ['DataQualityBaseline', 'Processing', 'Succeeded'],
-      ['CheckMetric', 'Condition', 'Succeeded'],
+      ['Review', 'Lambda', 'Succeeded'],
+      ['CheckReview', 'Condition', 'Succeeded'],
       ['RegisterModel', 'RegisterModel', 'Succeeded'],
     ]);
     expect(sagemaker.callsOf('Train')).toEqual([]);
@@ -785,6 +806,25 @@ describe('runPipeline on the prod definition', () => {
     for (const step of allSteps(prod.definition).filter((candidate) => ran.includes(candidate.Name))) {
       for (const upstream of stepsRead(step)) expect(ran.indexOf(upstream)).toBeLessThan(ran.indexOf(step.Name));
     }
+  });
+
+  test("hands Clarify the configuration BiasConfig wrote, and the review and the package the report Clarify wrote", async () => {
+    // WHEN
+    await run();
+
+    // THEN BiasConfig is asked to write under bias-config/<execution>, and answers that folder ...
+    const configFolder = sagemaker.callsOf('BiasConfig')[0].arguments.OutputUrl as string;
+    expect(configFolder).toMatch(/^s3:\/\/[^/]+\/bias-config\/prod0001$/);
+    expect(sagemaker.callsOf('BiasConfig')[0].arguments.Action).toBe('WriteBiasAnalysisConfig');
+    // ... which the Clarify job copies in ...
+    const clarify = sagemaker.argumentsOf('BiasReport');
+    expect(named(clarify.ProcessingInputs, 'InputName', 'analysis_config').S3Input).toMatchObject({ S3Uri: `${configFolder}/`, LocalPath: '/opt/ml/processing/input/config' });
+    expect(named(clarify.ProcessingInputs, 'InputName', 'dataset').S3Input.S3Uri).toBe(sagemaker.argumentsOf('FeatureProcessing').ProcessingInputs[0].S3Input.S3Uri);
+    // ... and its analysis.json is what the review checks DPL on and the package registers.
+    const analysis = `${named(clarify.ProcessingOutputConfig.Outputs, 'OutputName', 'analysis').S3Output.S3Uri}/analysis.json`;
+    expect(analysis).toMatch(/^s3:\/\/[^/]+\/bias\/prod0001\/analysis\.json$/);
+    expect(sagemaker.callsOf('Review')[0].arguments.BiasReportUrl).toBe(analysis);
+    expect(sagemaker.argumentsOf('RegisterModel').ModelMetrics.Bias).toEqual({ PreTrainingReport: { ContentType: 'application/json', S3Uri: analysis } });
   });
 
   test('sends the tuning job request with the features of the run and the prod search', async () => {
@@ -833,6 +873,8 @@ describe('runPipeline on the prod definition', () => {
       TriggerReason: 'manual',
       PipelineExecutionId: 'prod0001',
       BaselineDataUrl: baseline,
+      ReviewSummary: 'passed: auc 0.9 at least 0.75',
+      ReviewReportUrl: expect.stringMatching(/^s3:\/\/[^/]+\/review\/prod0001\/review\.json$/),
       DataProfileUrl: profile,
       BestTrainingJob: 'prod0001-Tune-002',
       // Halfway through each prod range: the values the fake gave the second job.
@@ -862,19 +904,21 @@ describe('runPipeline on the prod definition', () => {
 
   test('fails the Tune step when no local runner exists for Tuning steps, and never skips it', async () => {
     // WHEN
-    const result = await run({ runners: sagemaker.runners('Processing', 'Training', 'RegisterModel') });
+    const result = await run({ runners: sagemaker.runners('Processing', 'Training', 'RegisterModel', 'Lambda') });
 
     // THEN
     expect(result).toMatchObject({ status: 'Failed', failedStep: 'Tune' });
     expect(result.steps.at(-1)).toMatchObject({ name: 'Tune', type: 'Tuning', status: 'Failed', attempts: 0 });
-    expect(result.failureReason).toMatch(/step "Tune" is a Tuning step and no local runner exists for Tuning steps \(runners: Processing, Training, RegisterModel\)/);
+    expect(result.failureReason).toMatch(/step "Tune" is a Tuning step and no local runner exists for Tuning steps \(runners: Processing, Training, RegisterModel, Lambda\)/);
     expect(result.notRun.map((step) => [step.name, step.reason])).toEqual([
       ['Evaluate', 'it waits for "Tune", which failed'],
       ['DataQualityBaseline', 'it waits for "Evaluate", which did not run'],
-      ['CheckMetric', 'it waits for "Evaluate", which did not run'],
+      // The review reads the model's URI for the card, from Tune itself.
+      ['Review', 'it waits for "Tune", which failed'],
+      ['CheckReview', 'it waits for "Review", which did not run'],
       // RegisterModel reads the best job's name and model of Tune itself.
       ['RegisterModel', 'it waits for "Tune", which failed'],
-      ['MetricBelowThreshold', 'it waits for "CheckMetric", which did not run'],
+      ['ReviewFailed', 'it waits for "Review", which did not run'],
     ]);
   });
 
@@ -889,6 +933,109 @@ describe('runPipeline on the prod definition', () => {
     expect(result.status).toBe('Succeeded');
     expect(result.steps.find((step) => step.name === 'Tune')).toMatchObject({ status: 'Succeeded', attempts: 2 });
     expect(clock.sleeps).toEqual([30]);
+  });
+});
+
+describe('runPipeline on a metric gate with a property file (Std:JsonGet in a condition)', () => {
+  // GIVEN the gate SageMaker's documentation shows: Evaluate writes evaluation.json as a property
+  // file, a condition reads the auc from it against a parameter, then registers or fails.
+  const definition: PipelineDefinitionDocument = {
+    Parameters: [{ Name: 'MinAuc', Type: 'Float', DefaultValue: 0.7 }],
+    Steps: [
+      { Name: 'Evaluate', Type: 'Processing', Arguments: {}, PropertyFiles: [{ PropertyFileName: 'EvaluationReport', OutputName: 'evaluation', FilePath: 'evaluation.json' }] },
+      {
+        Name: 'CheckAuc',
+        Type: 'Condition',
+        Arguments: {
+          Conditions: [
+            {
+              Type: 'GreaterThanOrEqualTo',
+              LeftValue: { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.Evaluate.PropertyFiles.EvaluationReport' }, Path: 'binary_classification_metrics.auc.value' } },
+              RightValue: { Get: 'Parameters.MinAuc' },
+            },
+          ],
+          IfSteps: [{ Name: 'Register', Type: 'RegisterModel', Arguments: { ModelPackageGroupName: 'churn-models' } }],
+          ElseSteps: [{ Name: 'AucTooLow', Type: 'Fail', Arguments: { ErrorMessage: { 'Std:Join': { On: ' ', Values: ['auc below', { Get: 'Parameters.MinAuc' }] } } } }],
+        },
+      },
+    ],
+  };
+  let sagemaker: FakeSageMaker;
+  beforeEach(() => {
+    sagemaker = new FakeSageMaker(new FakeClock());
+    sagemaker.files.EvaluationReport = evaluationReport(0.9);
+  });
+  const run = (options: Partial<RunPipelineOptions> = {}, document: PipelineDefinitionDocument = definition) =>
+    runPipeline(document, { executionId: 'run0001', runners: sagemaker.runners(), clock: new FakeClock(), ...options });
+
+  test.each([0.9, 0.7])('registers when the auc in the report (%s) is at least the threshold', async (auc) => {
+    // GIVEN
+    sagemaker.files.EvaluationReport = evaluationReport(auc);
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    const check = result.steps.find((step) => step.name === 'CheckAuc')!;
+    expect(check.arguments).toEqual({ Conditions: [{ Type: 'GreaterThanOrEqualTo', LeftValue: auc, RightValue: 0.7 }] });
+    expect(check.properties).toEqual({ Outcome: 'True' });
+    expect(result.steps.find((step) => step.name === 'Evaluate')!.propertyFiles).toEqual({ EvaluationReport: JSON.parse(evaluationReport(auc)) });
+    expect(sagemaker.callsOf('Register')).toHaveLength(1);
+  });
+
+  test('fails below the threshold with the Fail message resolved (an overriding threshold in it), and registers nothing', async () => {
+    // WHEN
+    const result = await run({ parameters: { MinAuc: 0.95 } });
+
+    // THEN
+    expect(result).toMatchObject({ status: 'Failed', failureReason: 'auc below 0.95', failedStep: 'AucTooLow' });
+    expect(result.notRun).toEqual([{ name: 'Register', type: 'RegisterModel', reason: 'it is in the If branch of "CheckAuc", whose conditions did not hold' }]);
+  });
+
+  test('fails the condition, naming the path, when the report lacks the metric', async () => {
+    // GIVEN
+    sagemaker.files.EvaluationReport = JSON.stringify({ metrics: { auc: 0.9 } });
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(result.steps.at(-1)).toMatchObject({ name: 'CheckAuc', status: 'Failed' });
+    expect(result.failureReason).toMatch(
+      /Arguments\.Conditions\[0\]\.LeftValue: .* does not resolve: property file "EvaluationReport" of step "Evaluate" has no "binary_classification_metrics" \(it has "metrics"\)/,
+    );
+    expect(result.notRun.map((step) => step.name)).toEqual(['Register', 'AucTooLow']);
+  });
+
+  test('fails the condition when the metric is not a number', async () => {
+    sagemaker.files.EvaluationReport = JSON.stringify({ binary_classification_metrics: { auc: { value: '0.9' } } });
+    const result = await run();
+    expect(result.failureReason).toMatch(/GreaterThanOrEqualTo compares LeftValue "0\.9" \(string\) with RightValue 0\.7 \(number\)/);
+  });
+
+  test.each([
+    [undefined, /step "Evaluate" declares property file "EvaluationReport" \(evaluation\.json in output "evaluation"\), but the job produced none/],
+    ['{"binary_classification_metrics": ', /step "Evaluate" wrote property file "EvaluationReport" .* that is not JSON/],
+  ])('fails the step that should write the report when it writes %j', async (text, reason) => {
+    // GIVEN
+    if (text === undefined) delete sagemaker.files.EvaluationReport;
+    else sagemaker.files.EvaluationReport = text;
+
+    // WHEN
+    const result = await run();
+
+    // THEN
+    expect(result.steps.at(-1)).toMatchObject({ name: 'Evaluate', status: 'Failed' });
+    expect(result.failureReason).toMatch(reason);
+  });
+
+  test('refuses before anything runs when the condition reads a property file its step does not declare', async () => {
+    const copy = copyOf(definition) as any;
+    copy.Steps[0].PropertyFiles[0].PropertyFileName = 'Evaluation';
+    await expect(run({}, copy)).rejects.toThrow(
+      /step "CheckAuc" Arguments\.Conditions\[0\]\.LeftValue reads property file "EvaluationReport" of step "Evaluate", which declares "Evaluation"/,
+    );
+    expect(sagemaker.calls).toEqual([]);
   });
 });
 
