@@ -12,6 +12,8 @@ import { SDK_CALLS as STUDIO_CLEANUP_CALLS } from '../../lambda/studio-cleanup/s
 import { STUDIO_CLEANUP_PROPERTIES, STUDIO_REMOVAL_POLICIES } from '../../lambda/studio-cleanup/properties';
 import { SDK_CALLS as GOVERNOR_CALLS } from '../../lambda/retraining-governor/sdk-calls';
 import { GOVERNOR_ENV } from '../../lambda/retraining-governor/environment';
+import { SDK_CALLS as REVIEW_GATE_CALLS } from '../../lambda/review-gate/sdk-calls';
+import { REVIEW_ENV } from '../../lambda/review-gate/environment';
 import type { ArnFormatter, FunctionEnvironment, SdkCall } from '../../lambda/shared/sdk-calls';
 import { findSdkCallUses, handlerFiles, inventoryProblems, readFromDisk, type SourceReader } from './sdk-call-scan';
 
@@ -83,6 +85,17 @@ const BATCH_SCORER_ENVIRONMENT: FunctionEnvironment = {
   METRIC_NAMESPACE: 'CdkMlops',
 };
 
+/** The review gate as TrainingPipeline deploys it, with a bias report (prod) and without. */
+const REVIEW_GATE_ENVIRONMENT: FunctionEnvironment = {
+  [REVIEW_ENV.MODEL_PACKAGE_GROUP]: 'Churn-Prod-Models',
+  [REVIEW_ENV.ARTIFACTS_BUCKET]: 'churn-prod-artifacts',
+  [REVIEW_ENV.POLICY]: JSON.stringify({ problemType: 'binary', checks: [{ metric: 'auc', comparison: '>=', threshold: 0.75 }], championMargin: 0.01, modelCard: { intendedUse: '', riskRating: 'Low' } }),
+};
+const BIASED_REVIEW_GATE_ENVIRONMENT: FunctionEnvironment = {
+  ...REVIEW_GATE_ENVIRONMENT,
+  [REVIEW_ENV.BIAS_ANALYSIS_CONFIG]: JSON.stringify({ dataset_type: 'text/csv', label: 'churn', facet: [{ name_or_index: 'age', value_or_threshold: 60 }] }),
+};
+
 const HANDLERS: readonly Handler[] = [
   { folder: 'deployer', calls: DEPLOYER_CALLS, environments: [DEPLOYER_ENVIRONMENT, SERVERLESS_DEPLOYER_ENVIRONMENT] },
   { folder: 'batch-scorer', calls: BATCH_SCORER_CALLS, environments: [BATCH_SCORER_ENVIRONMENT, { ...BATCH_SCORER_ENVIRONMENT, VOLUME_KMS_KEY_ID: undefined }] },
@@ -109,6 +122,7 @@ const HANDLERS: readonly Handler[] = [
     calls: REGISTRY_CLEANUP_CALLS,
     environments: [{ [REGISTRY_CLEANUP_PROPERTIES.MODEL_PACKAGE_GROUP_NAME]: 'Churn-Models' }],
   },
+  { folder: 'review-gate', calls: REVIEW_GATE_CALLS, environments: [REVIEW_GATE_ENVIRONMENT, BIASED_REVIEW_GATE_ENVIRONMENT] },
   {
     folder: 'studio-cleanup',
     calls: STUDIO_CLEANUP_CALLS,
@@ -151,14 +165,14 @@ describe.each(HANDLERS)('the SDK call inventory of $folder', ({ folder, calls, e
     expect(unknown).toEqual([]);
   });
 
-  test("builds ARNs in the function's account and region (S3 buckets: neither), or * for actions without resource-level permissions, for the calls each environment enables", () => {
+  test("builds ARNs in the function's account and region (S3 buckets and objects: neither), or * for actions without resource-level permissions, for the calls each environment enables", () => {
     for (const env of environments) {
       // WHEN
       const enabled = calls.filter((call) => call.when?.(env) ?? true);
       const resources = enabled.flatMap((call) => call.permissions.flatMap((permission) => permission.resources(env, arn)));
       // THEN
       for (const resource of resources) {
-        expect(resource).toMatch(new RegExp(`^(\\*|arn:aws:[a-z0-9-]+:(${REGION})?:${ACCOUNT}:\\S+|arn:aws:s3:::[a-z0-9.-]+)$`));
+        expect(resource).toMatch(new RegExp(`^(\\*|arn:aws:[a-z0-9-]+:(${REGION})?:${ACCOUNT}:\\S+|arn:aws:s3:::[a-z0-9.-]+(/\\S+)?)$`));
         // SageMaker lower-cases names in its ARNs.
         if (resource.startsWith('arn:aws:sagemaker:')) expect(resource).toBe(resource.toLowerCase());
       }
@@ -339,6 +353,26 @@ describe('deployer permissions', () => {
 
   test('fails with a clear error when a variable the ARNs need is missing', () => {
     expect(() => permissionsOf(DEPLOYER_CALLS, 'DescribeEndpointCommand', {})).toThrow(/needs ENDPOINT_NAME to build its sample ARNs/);
+  });
+});
+
+describe('review gate permissions', () => {
+  test('reads reports and writes the review (and, with a bias report, the analysis configuration) in the artifacts bucket only', () => {
+    expect(permissionsOf(REVIEW_GATE_CALLS, 'GetObjectCommand', REVIEW_GATE_ENVIRONMENT).map((p) => [p.action, p.resources])).toEqual([
+      ['s3:GetObject', ['arn:aws:s3:::churn-prod-artifacts/evaluation/1/evaluation.json']],
+    ]);
+    expect(permissionsOf(REVIEW_GATE_CALLS, 'PutObjectCommand', REVIEW_GATE_ENVIRONMENT)[0].resources).toEqual(['arn:aws:s3:::churn-prod-artifacts/review/1/review.json']);
+    expect(permissionsOf(REVIEW_GATE_CALLS, 'PutObjectCommand', BIASED_REVIEW_GATE_ENVIRONMENT)[0].resources).toEqual([
+      'arn:aws:s3:::churn-prod-artifacts/review/1/review.json',
+      'arn:aws:s3:::churn-prod-artifacts/bias-config/1/analysis_config.json',
+    ]);
+  });
+
+  test('finds the champion in its group: List on *, Describe on the group\'s packages, lower-cased', () => {
+    expect(permissionsOf(REVIEW_GATE_CALLS, 'ListModelPackagesCommand', REVIEW_GATE_ENVIRONMENT)[0].resources).toEqual(['*']);
+    expect(permissionsOf(REVIEW_GATE_CALLS, 'DescribeModelPackageCommand', REVIEW_GATE_ENVIRONMENT)[0].resources).toEqual([
+      `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package/churn-prod-models/1`,
+    ]);
   });
 });
 
