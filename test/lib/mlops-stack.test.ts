@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { readReviewSettings, REVIEW_ENV } from '../../lambda/review-gate/environment';
 import { loadStageConfig, parseStageConfig } from '../../lib/config-loader';
 import { addMlopsStage, complianceChecks } from '../../lib/mlops-app';
 import { MlopsStack } from '../../lib/mlops-stack';
@@ -222,5 +224,70 @@ describe('MlopsStack model quality (instance endpoints)', () => {
       expect(stack.monitoring.modelQualityAlarm).toBeUndefined();
       expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('MODEL_QUALITY_SCHEDULE_NAME');
     }
+  });
+});
+
+describe('MlopsStack review gate', () => {
+  /** The review gate function's environment: the one function with a REVIEW_POLICY. */
+  const gateEnvironment = (template: Template): Record<string, string> => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { REVIEW_POLICY: Match.anyValue() } } } }));
+    expect(functions).toHaveLength(1);
+    return functions[0].Properties.Environment.Variables;
+  };
+  const alarmIds = (template: Template) => Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+  /** The settings the handler reads from that environment; the bucket name is a reference to the artifacts bucket until deployed. */
+  const settingsOf = (environment: Record<string, any>) => {
+    expect(environment[REVIEW_ENV.ARTIFACTS_BUCKET]).toEqual({ Ref: expect.stringMatching(/Artifacts/) });
+    return readReviewSettings({ ...environment, [REVIEW_ENV.ARTIFACTS_BUCKET]: 'deployed-artifacts-bucket' });
+  };
+
+  test("prod's gate enforces the stage's checks, champion margin and model card, with its bias report on age, and is watched", () => {
+    // GIVEN
+    const config = loadStageConfig({ stage: 'prod' });
+    // WHEN
+    const template = Template.fromStack(addMlopsStage(appLikeCli(), config));
+    // THEN
+    const environment = gateEnvironment(template);
+    expect(settingsOf(environment)).toMatchObject({
+      modelPackageGroupName: 'churn-prod-models',
+      policy: {
+        problemType: 'binary',
+        checks: [
+          { metric: 'auc', threshold: 0.75, comparison: '>=' },
+          { metric: 'DPL', threshold: 0.2, comparison: '<=' },
+        ],
+        championMargin: config.review.championMargin,
+        modelCard: config.review.modelCard,
+      },
+      biasAnalysisConfig: { label: 'churn', facet: [{ name_or_index: 'age', value_or_threshold: 60 }], methods: { pre_training_bias: { methods: ['CI', 'DPL'] } } },
+    });
+    expect(alarmIds(template).filter((id) => id.includes('ReviewGate'))).toEqual([expect.stringMatching(/ReviewGateErrors/), expect.stringMatching(/ReviewGateDeadLetters/)]);
+  });
+
+  test('dev has no bias report and no champion check', () => {
+    const settings = settingsOf(gateEnvironment(Template.fromStack(addMlopsStage(appLikeCli(), loadStageConfig({ stage: 'dev' })))));
+    expect(settings.policy).toEqual({ problemType: 'binary', checks: [{ metric: 'auc', threshold: 0.6, comparison: '>=' }], modelCard: loadStageConfig({ stage: 'dev' }).review.modelCard });
+    expect(settings.biasAnalysisConfig).toBeUndefined();
+  });
+
+  test('the regression example builds nag-clean: a regressor on delivery_minutes, reviewed on rmse and r2', () => {
+    // GIVEN
+    const config = loadStageConfig({ configFile: join(__dirname, '..', '..', 'config', 'examples', 'delivery-regression.json') });
+    // WHEN
+    const stack = addMlopsStage(appLikeCli(), config);
+    const template = Template.fromStack(stack);
+    // THEN
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+    expect(settingsOf(gateEnvironment(template)).policy).toMatchObject({
+      problemType: 'regression',
+      checks: [
+        { metric: 'rmse', threshold: 8, comparison: '<=' },
+        { metric: 'r2', threshold: 0.5, comparison: '>=' },
+      ],
+      championMargin: 0.5,
+    });
+    const body = JSON.stringify(template.findResources('AWS::SageMaker::Pipeline'));
+    expect(body).toContain('\\"objective\\":\\"reg:squarederror\\"');
+    expect(body).toContain('\\"--label-column\\",\\"delivery_minutes\\",\\"--problem-type\\",\\"regression\\"');
   });
 });
