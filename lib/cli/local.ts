@@ -133,7 +133,16 @@ function renderSummary(report: LocalLoopReport, removed: boolean): string {
     lines.push(`  monitoring  ${monitoring.violations} violation${monitoring.violations === 1 ? '' : 's'}`);
     for (const check of monitoring.checks) lines.push(`              ${check.check} ${check.feature}: ${check.description}`);
   }
-  if (retraining) lines.push(`  retraining  ${retraining.decision}: ${retraining.reason}${retraining.deliveredInAws ? '' : ' (in AWS this stage delivers no drift alarm)'}`);
+  const quality = report.modelQuality;
+  if (quality) {
+    const value = quality.value === null ? 'undefined' : String(Number(quality.value.toFixed(4)));
+    const bound = `${quality.comparison === 'LessThanThreshold' ? 'alarm below' : 'alarm above'} ${quality.threshold}`;
+    lines.push(
+      `  quality     ${quality.metric} ${value} on ${quality.mergedRecords} records with ground truth (${bound}): ${quality.violated ? 'VIOLATED' : 'ok'}` +
+        (quality.scheduledInAws ? '' : ' (in AWS this stage keeps no model-quality schedule)'),
+    );
+  }
+  if (retraining) lines.push(`  retraining  ${retraining.decision}: ${retraining.reason}${retraining.deliveredInAws ? '' : ` (in AWS this stage delivers no ${retraining.trigger.startsWith('model-quality:') ? 'model-quality' : 'drift'} alarm)`}`);
   const { challenger } = report;
   if (challenger) {
     const registered = challenger.modelPackage ? ` as version ${challenger.modelPackage.version} ${challenger.modelPackage.approvalStatus}` : '';

@@ -7,7 +7,9 @@
  * the deployer calls once an instance endpoint is InService. Schedules are kept in memory for the
  * run with status Scheduled. Amended here: moto drops CreateModelPackage's ModelCard, so the layer
  * keeps each package's card and adds it to DescribeModelPackage's answer. Nothing else is
- * emulated; `answered` lists what was.
+ * emulated; `answered` lists what was. Not answered here: the data- and model-quality job
+ * definitions (Create, Describe, List, Delete), which moto 5.2.1 implements itself, ResourceInUse
+ * for a taken name and ResourceNotFound included.
  */
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

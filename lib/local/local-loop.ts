@@ -38,6 +38,7 @@ import { StageConfig } from '../stage-config';
 import { ControlPlane, filesBelow, parseS3Uri } from './control-plane';
 import { LOCAL_ACCOUNT, LocalStage, synthesizeLocalStage } from './local-stage';
 import { EmulationLayer } from './emulation-layer';
+import { checkModelQuality, LabelledRequest, ModelQualityResult } from './model-quality-check';
 import { runPythonScript } from './python-script';
 import { MotoServer } from './moto-server';
 import { PipelineEvent, PipelineExecutionResult, runPipeline, StepExecutionResult } from './pipeline-executor';
@@ -138,6 +139,12 @@ export interface LocalLoopReport {
     readonly reportPath: string;
     readonly reportS3Uri: string;
   } | null;
+  /**
+   * The model-quality check of the capture against ground truth generated from the test split's
+   * labels (ml/local/model_quality.py); null when monitoring.modelQuality is off. It runs for
+   * serverless stages too, on the local capture, with `scheduledInAws` false.
+   */
+  readonly modelQuality: ModelQualityResult | null;
   readonly retraining: {
     readonly trigger: string;
     readonly decision: string;
@@ -203,7 +210,7 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
     server = await ModelServer.start(options, stage, deployed.modelDir);
     progress(`serve      ${stage.deployer.endpointName} on ${server.url} (package version ${pkg.version})`);
 
-    await sendTraffic(plane, stage, options, report, execution, server);
+    const labelled = await sendTraffic(plane, stage, options, report, execution, server);
     report.phase('serve and capture', timer.lap());
     if (stage.batch) {
       await scoreBatch(plane, stage, options, report, server);
@@ -213,8 +220,16 @@ export async function runLocalLoop(options: LocalLoopOptions): Promise<LocalLoop
     server = undefined;
     const violations = await monitor(plane, stage, options, report, pkg);
     report.phase('monitor', timer.lap());
+    const quality = await checkModelQuality(plane, stage, options.python, options.workDir, labelled);
+    if (quality) {
+      report.modelQuality(quality);
+      report.phase('model quality', timer.lap());
+    }
     if (options.drift || violations > 0) {
       await retrain(plane, stage, report, violations);
+      report.phase('retrain decision', timer.lap());
+    } else if (quality?.violated && stage.modelQualityAlarmName) {
+      await retrainOnModelQuality(plane, stage, report, quality);
       report.phase('retrain decision', timer.lap());
     }
     if (options.challengerDataPath) {
@@ -431,7 +446,7 @@ async function sendTraffic(
   report: ReportBuilder,
   execution: PipelineExecutionResult,
   server: ModelServer,
-): Promise<void> {
+): Promise<LabelledRequest[]> {
   const testUri = outputUri(execution, 'test');
   const testDir = join(options.workDir, 'traffic', 'test');
   await plane.downloadPrefix(testUri, testDir);
@@ -447,6 +462,7 @@ async function sendTraffic(
   await plane.uploadFolder(server.captureDir, captureUri);
   report.traffic(requests.length, captured, server.samplingPercent, options.drift, captureUri);
   report.progress(`traffic    ${requests.length} requests${options.drift ? ' (drifted)' : ''}, ${captured} captured to ${captureUri}`);
+  return requests.map((body, index) => ({ body, label: rows[index].split(',')[0] }));
 }
 
 const CONCURRENT_REQUESTS = 4;
@@ -561,6 +577,23 @@ async function retrain(plane: ControlPlane, stage: LocalStage, report: ReportBui
   report.progress(
     `retrain    governor: ${outcome.decision} (${outcome.detail})` +
       (stage.driftDeliveredToGovernor ? '' : `\n             note: in AWS this stage delivers no drift alarm to the governor (retraining.onDrift is off)`),
+  );
+}
+
+/** The model-quality alarm's state change, delivered to the governor's code with the stage's settings. */
+async function retrainOnModelQuality(plane: ControlPlane, stage: LocalStage, report: ReportBuilder, quality: ModelQualityResult): Promise<void> {
+  const alarmName = stage.modelQualityAlarmName ?? '';
+  const alarmArn = `arn:aws:cloudwatch:${stage.region}:${LOCAL_ACCOUNT}:alarm:${alarmName}`;
+  const event: RetrainingEvent = eventBridgeEvent(stage, 'aws.cloudwatch', 'CloudWatch Alarm State Change', [alarmArn], {
+    alarmName,
+    state: { value: 'ALARM', reason: `${quality.metric} ${quality.value} against ground truth crossed ${quality.threshold} (local run)`, timestamp: new Date().toISOString() },
+    previousState: { value: 'OK' },
+  });
+  const outcome: GovernorOutcome = await governRetraining(plane.sagemaker, stage.governor, event, () => new Date());
+  report.retraining(outcome, stage.modelQualityDeliveredToGovernor);
+  report.progress(
+    `retrain    governor: ${outcome.decision} (${outcome.detail})` +
+      (stage.modelQualityDeliveredToGovernor ? '' : `\n             note: in AWS this stage delivers no model-quality alarm to the governor (retraining.onModelQualityDrop is off)`),
   );
 }
 
@@ -704,6 +737,7 @@ class ReportBuilder {
       'pipeline: the local executor runs the deployed definition; jobs run as local processes, not containers',
       'training: ml/train.py stands in for the built-in XGBoost algorithm (same channels, hyperparameters and model artifact)',
       'Model Monitor: ml/local/model_monitor.py stands in for the analyzer image (baseline and monitoring)',
+      'model quality: ml/local/model_quality.py stands in for the ground-truth merge and model-quality jobs; the ground truth is generated from the test split\'s labels, one record per captured request',
       'serving: ml/local/serve.py stands in for the XGBoost serving container and SageMaker data capture',
       'events: the deployer and governor code receive the EventBridge events in this process (no Lambda, no queue)',
       'review: the review gate\'s handler code answers the Lambda steps in this process, against the local registry and S3',
@@ -788,6 +822,16 @@ class ReportBuilder {
     this.parts.traffic = { requests, captured, samplingPercent, drifted, captureS3Uri };
   }
 
+  public modelQuality(result: ModelQualityResult): void {
+    this.parts.modelQuality = result;
+    const value = result.value === null ? 'undefined' : String(Number(result.value.toFixed(4)));
+    const bound = `${result.comparison === 'LessThanThreshold' ? 'alarm below' : 'alarm above'} ${result.threshold}`;
+    this.progress(
+      `quality    ${result.metric} ${value} on ${result.mergedRecords} captured records with ground truth (${bound}): ${result.violated ? 'VIOLATED' : 'ok'}` +
+        (result.scheduledInAws ? '' : '\n             note: in AWS this stage keeps no model-quality schedule (a serverless endpoint captures nothing)'),
+    );
+  }
+
   public monitoring(violations: { feature_name: string; constraint_check_type: string; description: string }[], reportPath: string, reportS3Uri: string): void {
     this.parts.monitoring = {
       violations: violations.length,
@@ -821,6 +865,7 @@ class ReportBuilder {
       traffic: this.parts.traffic ?? null,
       batch: this.parts.batch ?? null,
       monitoring: this.parts.monitoring ?? null,
+      modelQuality: this.parts.modelQuality ?? null,
       retraining: this.parts.retraining ?? null,
       challenger: this.parts.challenger ?? null,
       emulated: [

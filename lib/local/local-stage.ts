@@ -56,6 +56,12 @@ export interface LocalStage {
   readonly dataCaptureS3Uri: string;
   /** Where Model Monitor reports go, likewise. */
   readonly monitoringOutputS3Uri: string;
+  /** Where users upload ground truth (the endpoint's under it plus the endpoint name): the deployer's setting, else where it would be. */
+  readonly groundTruthS3Uri: string;
+  /** The model-quality alarm, when the stage has one (instance endpoints with monitoring.modelQuality). */
+  readonly modelQualityAlarmName?: string;
+  /** Whether an EventBridge rule delivers the model-quality alarm's state changes to the governor. */
+  readonly modelQualityDeliveredToGovernor: boolean;
   /** The drift alarm, when the stage has one. */
   readonly driftAlarmName?: string;
   /** Whether an EventBridge rule delivers the drift alarm's state changes to the governor. */
@@ -100,6 +106,7 @@ export function synthesizeLocalStage(config: StageConfig, outdir: string): Local
   const functionEnvironment = (construct: Construct) =>
     ((resource(construct).properties.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {});
   const driftAlarm = stack.monitoring.driftAlarm;
+  const modelQualityAlarm = stack.monitoring.modelQualityAlarm;
   const deployer = readDeployerSettings(functionEnvironment(stack.endpoint.deployer.function));
   const dataBucket = template.physicalName(logicalIdOf(stack, stack.storage.dataBucket));
   const instance = deployer.variant.type === 'instance' ? deployer.variant : undefined;
@@ -120,6 +127,9 @@ export function synthesizeLocalStage(config: StageConfig, outdir: string): Local
     deployer,
     dataCaptureS3Uri: instance?.dataCapture.destinationS3Uri ?? `s3://${dataBucket}/${MlopsStorage.CAPTURE_PREFIX}`,
     monitoringOutputS3Uri: instance?.monitoring?.outputS3Uri ?? `s3://${dataBucket}/${MlopsStorage.MONITORING_PREFIX}`,
+    groundTruthS3Uri: instance?.monitoring?.modelQuality?.groundTruthS3Uri ?? `s3://${dataBucket}/${MlopsStorage.GROUND_TRUTH_PREFIX}`,
+    modelQualityAlarmName: modelQualityAlarm ? template.physicalName(logicalIdOf(stack, modelQualityAlarm)) : undefined,
+    modelQualityDeliveredToGovernor: stack.config.retraining.onModelQualityDrop === true && modelQualityAlarm !== undefined,
     variantName: stack.endpoint.variantName,
     governor: readGovernorSettings(functionEnvironment(stack.retraining.governor.function)),
     batch: stack.batch ? readBatchScorerSettings(functionEnvironment(stack.batch.function)) : undefined,

@@ -79,6 +79,23 @@ describe('local run of the dev stage on the shipped sample', () => {
     expect(retraining).toBeNull();
   });
 
+  test('checks model quality on the capture merged with ground truth from the test labels; dev keeps no such schedule in AWS', () => {
+    const { modelQuality, traffic } = clean.report;
+    expect(modelQuality).toMatchObject({
+      metric: 'auc',
+      threshold: 0.6,
+      comparison: 'LessThanThreshold',
+      violated: false,
+      mergedRecords: traffic!.captured,
+      groundTruthRecords: traffic!.captured,
+      scheduledInAws: false,
+      groundTruthS3Uri: expect.stringMatching(/^s3:\/\/[^/]+\/ground-truth\/churn-dev-endpoint$/),
+    });
+    expect(modelQuality!.value).toBeGreaterThan(0.75);
+    expect(clean.stderr).toMatch(/quality {4}auc 0\.\d+ on 300 captured records with ground truth \(alarm below 0\.6\): ok/);
+    expect(clean.report.emulated.join('\n')).toMatch(/^model quality: ml\/local\/model_quality\.py stands in/m);
+  });
+
   test('writes the data profile of the run and the package links it', () => {
     const { dataProfile, pipeline } = clean.report;
     expect(dataProfile?.s3Uri).toBe(pipeline!.steps.find((step) => step.name === 'DataProfile')!.outputs.profile);
@@ -174,4 +191,38 @@ test('with batch on, the test split is scored as a batch input by the scorer cod
   expect(stderr).toMatch(/batch {6}scorer: started job churn-dev-batch-[0-9a-f]{12}-v1 with version 1; the same event again: already-scored/);
   expect(stderr).toContain(`into ${report.batch!.outputUri}test.csv.out`);
   expect(report.emulated.join('\n')).toMatch(/^batch transform: moto records the transform job/m);
+});
+
+// CreateMonitoringSchedule and DescribeMonitoringSchedule are answered by the emulation layer
+// (moto 5.2.1 lacks them); moto itself keeps the model-quality job definitions.
+test('an instance stage checks model quality as the schedule the deployer created says, and a drop below the threshold reaches the governor as a model-quality trigger', async () => {
+  // staging with its review bar above what the sample's model reaches, registered anyway by the
+  // MetricThreshold parameter (which overrides the gate, not the alarm); no tuning or batch, for time.
+  const dir = mkdtempSync(join(tmpdir(), 'cdk-mlops-quality-'));
+  const staging = JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'staging.json'), 'utf8'));
+  const config = {
+    ...staging,
+    $schema: undefined,
+    training: { ...staging.training, tuning: { enabled: false } },
+    batch: { enabled: false },
+    review: { ...staging.review, championMargin: undefined, checks: [{ metric: 'auc', threshold: 0.97 }] },
+  };
+  writeFileSync(join(dir, 'staging-strict.json'), JSON.stringify(config));
+  const { exitCode, report, stderr } = await localRun('--config', join(dir, 'staging-strict.json'), '--approve', '--parameter', 'MetricThreshold=0.6');
+  expect({ exitCode, stderrTail: stderr.slice(-2000) }).toMatchObject({ exitCode: 0 });
+
+  expect(report.modelQuality).toMatchObject({
+    metric: 'auc',
+    threshold: 0.97,
+    violated: true,
+    scheduledInAws: true,
+    source: expect.stringMatching(/^the schedule's job definition churn-staging-endpoint-mq-v1-[0-9a-f]{8}$/),
+    groundTruthS3Uri: expect.stringMatching(/^s3:\/\/[^/]+\/ground-truth\/churn-staging-endpoint$/),
+    reportS3Uri: expect.stringMatching(/\/monitoring\/model-quality\/churn-staging-endpoint\/local$/),
+  });
+  // staging captures 50 %: every captured request has its ground truth.
+  expect(report.modelQuality!.mergedRecords).toBe(report.traffic!.captured);
+  expect(report.modelQuality!.value).toBeLessThan(0.97);
+  expect(report.retraining).toMatchObject({ trigger: expect.stringMatching(/^model-quality:/), decision: 'skipped-cooldown', deliveredInAws: true });
+  expect(report.emulated.join('\n')).toMatch(/emulation layer .*CreateMonitoringSchedule/);
 });
