@@ -6,6 +6,7 @@ import {
 import {
   CreateDataQualityJobDefinitionCommand,
   CreateModelCommand,
+  CreateModelQualityJobDefinitionCommand,
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
   DescribeEndpointCommand,
@@ -13,6 +14,7 @@ import {
   DescribeModelCommand,
   ListDataQualityJobDefinitionsCommand,
   ListEndpointConfigsCommand,
+  ListModelQualityJobDefinitionsCommand,
   ListModelsCommand,
   ListTagsCommand,
   SageMakerClient,
@@ -20,7 +22,12 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { type DeployerEvent, type DeployerLog, type DeploymentResult, handleDeployerEvent } from '../../lambda/deployer/deploy';
 import type { DeployerSettings, InstanceVariantSettings } from '../../lambda/deployer/environment';
-import { deleteDataQualityJobDefinitions, listOwnedDataQualityJobDefinitions } from '../../lambda/deployer/monitoring';
+import {
+  deleteDataQualityJobDefinitions,
+  deleteModelQualityJobDefinitions,
+  listOwnedDataQualityJobDefinitions,
+  listOwnedModelQualityJobDefinitions,
+} from '../../lambda/deployer/monitoring';
 import { TAG } from '../../lambda/deployer/naming';
 import { tagsByKey } from '../../lambda/deployer/resources';
 import { removeEndpointResources } from '../../lambda/endpoint-cleanup/cleanup';
@@ -337,6 +344,52 @@ describe('monitoring against moto', () => {
     expect(owned).toEqual([`${ENDPOINT}-dq-v1-aaaaaaaa`, `${ENDPOINT}-dq-v2-bbbbbbbb`]);
     const { JobDefinitionSummaries } = await sagemaker.send(new ListDataQualityJobDefinitionsCommand({}));
     expect(JobDefinitionSummaries?.map((summary) => summary.MonitoringJobDefinitionName).sort()).toEqual([`${ENDPOINT}-dq-handmade`, 'churn-staging-dq-v1-cccccccc']);
+  });
+});
+
+describe('model-quality job definitions against moto', () => {
+  // moto 5.2.1 implements the model-quality job definitions (with tags, NameContains, ResourceInUse
+  // for a taken name); the schedules are covered by the mock tests, as for data quality.
+  test('the ones found as the deployer\'s are those tagged for the endpoint, a taken name is ResourceInUse, and deleting twice is harmless', async () => {
+    // GIVEN model-quality job definitions of this endpoint, of another one, and one someone else made
+    const definitions: Array<[string, string | undefined]> = [
+      [`${ENDPOINT}-mq-v1-aaaaaaaa`, ENDPOINT],
+      [`${ENDPOINT}-mq-v2-bbbbbbbb`, ENDPOINT],
+      ['churn-staging-mq-v1-cccccccc', 'churn-staging'],
+      [`${ENDPOINT}-mq-handmade`, undefined],
+    ];
+    const create = (name: string, owner: string | undefined) =>
+      sagemaker.send(
+        new CreateModelQualityJobDefinitionCommand({
+          JobDefinitionName: name,
+          ModelQualityAppSpecification: {
+            ImageUri: '156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+            ProblemType: 'BinaryClassification',
+            Environment: { publish_cloudwatch_metrics: 'Enabled' },
+          },
+          ModelQualityJobInput: {
+            EndpointInput: { EndpointName: owner ?? ENDPOINT, LocalPath: '/opt/ml/processing/input/endpoint', ProbabilityAttribute: '0', ProbabilityThresholdAttribute: 0.5, StartTimeOffset: '-PT48H', EndTimeOffset: '-PT24H' },
+            GroundTruthS3Input: { S3Uri: `s3://churn-data/ground-truth/${owner ?? ENDPOINT}` },
+          },
+          ModelQualityJobOutputConfig: { MonitoringOutputs: [{ S3Output: { S3Uri: 's3://churn-data/monitoring/model-quality/', LocalPath: '/opt/ml/processing/output' } }] },
+          JobResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 20 } },
+          RoleArn: 'arn:aws:iam::123456789012:role/monitoring',
+          StoppingCondition: { MaxRuntimeInSeconds: 1800 },
+          Tags: owner ? [{ Key: TAG.ENDPOINT, Value: owner }] : undefined,
+        }),
+      );
+    for (const [name, owner] of definitions) await create(name, owner);
+    await expect(create(`${ENDPOINT}-mq-v1-aaaaaaaa`, ENDPOINT)).rejects.toMatchObject({ name: 'ResourceInUse' });
+
+    // WHEN
+    const owned = await listOwnedModelQualityJobDefinitions(sagemaker, ENDPOINT);
+    await deleteModelQualityJobDefinitions(sagemaker, owned);
+    await deleteModelQualityJobDefinitions(sagemaker, owned);
+
+    // THEN
+    expect(owned).toEqual([`${ENDPOINT}-mq-v1-aaaaaaaa`, `${ENDPOINT}-mq-v2-bbbbbbbb`]);
+    const { JobDefinitionSummaries } = await sagemaker.send(new ListModelQualityJobDefinitionsCommand({}));
+    expect(JobDefinitionSummaries?.map((summary) => summary.MonitoringJobDefinitionName).sort()).toEqual([`${ENDPOINT}-mq-handmade`, 'churn-staging-mq-v1-cccccccc']);
   });
 });
 
