@@ -2,13 +2,14 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sd
 import { DescribeModelPackageCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { readReviewSettings, REVIEW_ENV, REVIEW_OUTPUT, REVIEW_REQUEST, ReviewPolicy, ReviewSettings } from '../../lambda/review-gate/environment';
-import { reviewModel, ReviewRequest } from '../../lambda/review-gate/review';
+import { BIAS_CONFIG_REQUEST, readReviewSettings, REVIEW_ENV, REVIEW_OUTPUT, REVIEW_REQUEST, ReviewPolicy, ReviewSettings } from '../../lambda/review-gate/environment';
+import { reviewModel, ReviewRequest, writeBiasAnalysisConfig } from '../../lambda/review-gate/review';
 import { METRICS_SECTION, ProblemType } from '../../lambda/shared/model-metrics';
 import { fits, SAGEMAKER_LIMITS } from '../../lambda/shared/sagemaker-limits';
 
 // The review gate's logic (reviewModel) with S3 and SageMaker mocked: the checks, the champion
-// comparison, what it writes and answers, and its refusals; then readReviewSettings.
+// comparison, what it writes and answers, and its refusals; the BiasConfig step's
+// writeBiasAnalysisConfig; then readReviewSettings.
 
 const s3 = mockClient(S3Client);
 const sagemaker = mockClient(SageMakerClient);
@@ -557,6 +558,29 @@ describe('reviewModel: refusals (the step fails)', () => {
   });
 });
 
+describe('writeBiasAnalysisConfig (the BiasConfig step)', () => {
+  const ANALYSIS_CONFIG = { dataset_type: 'text/csv', label: 'churn', facet: [{ name_or_index: 'age', value_or_threshold: 60 }] };
+  const configRequest = (outputUrl: unknown) => ({ [BIAS_CONFIG_REQUEST.ACTION]: BIAS_CONFIG_REQUEST.ACTION_VALUE, [BIAS_CONFIG_REQUEST.OUTPUT_URL]: outputUrl });
+
+  test('writes the configuration as analysis_config.json, the one name Clarify reads, and answers the folder', async () => {
+    // WHEN
+    const answer = await writeBiasAnalysisConfig(clients.s3, { ...settings(), biasAnalysisConfig: ANALYSIS_CONFIG }, configRequest(`s3://${BUCKET}/bias-config/exec1/`));
+
+    // THEN
+    expect(answer).toEqual({ ConfigUrl: `s3://${BUCKET}/bias-config/exec1/` });
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
+    expect(written('bias-config/exec1/analysis_config.json')).toEqual(ANALYSIS_CONFIG);
+  });
+
+  test.each<[string, ReviewSettings, unknown, string]>([
+    ['the function has no configuration', settings(), `s3://${BUCKET}/bias-config/exec1`, 'the BiasConfig step ran, but the function has no bias analysis configuration (BIAS_ANALYSIS_CONFIG)'],
+    ['the output is no S3 URL', { ...settings(), biasAnalysisConfig: { label: 'churn' } }, 'bias-config/exec1', 'OutputUrl is "bias-config/exec1": an s3://bucket/prefix URL'],
+  ])('throws when %s, and writes nothing', async (_, withSettings, outputUrl, message) => {
+    await expect(writeBiasAnalysisConfig(clients.s3, withSettings, configRequest(outputUrl))).rejects.toThrow(message);
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+  });
+});
+
 describe('readReviewSettings', () => {
   const POLICY: ReviewPolicy = settings({ championMargin: 0.01 }).policy;
   const ENV = { [REVIEW_ENV.MODEL_PACKAGE_GROUP]: GROUP, [REVIEW_ENV.ARTIFACTS_BUCKET]: BUCKET, [REVIEW_ENV.POLICY]: JSON.stringify(POLICY) };
@@ -580,6 +604,12 @@ describe('readReviewSettings', () => {
   ])('fails when %s, naming the variable', (_, change, message) => {
     expect(() => readReviewSettings({ ...ENV, ...change })).toThrow(message);
     expect(() => readReviewSettings({ ...ENV, ...change })).toThrow(/^review gate settings: /);
+  });
+
+  test('reads the bias analysis configuration when set, and names it when it is not JSON', () => {
+    expect(readReviewSettings({ ...ENV, [REVIEW_ENV.BIAS_ANALYSIS_CONFIG]: '{"label":"churn"}' }).biasAnalysisConfig).toEqual({ label: 'churn' });
+    expect(readReviewSettings(ENV)).not.toHaveProperty('biasAnalysisConfig');
+    expect(() => readReviewSettings({ ...ENV, [REVIEW_ENV.BIAS_ANALYSIS_CONFIG]: '{label:' })).toThrow('review gate settings: BIAS_ANALYSIS_CONFIG is not JSON: "{label:"');
   });
 
   test('fails listing every bad variable at once', () => {
