@@ -176,7 +176,7 @@ export interface ModelQualityMonitoringOptions {
    */
   readonly groundTruthDelay?: Duration;
   /**
-   * Binary classification: a predicted probability above this is the positive class.
+   * Binary classification: the predicted probability from which a prediction counts as the positive class (ProbabilityThresholdAttribute).
    * @default 0.5
    */
   readonly probabilityThreshold?: number;

@@ -21,7 +21,7 @@ export interface StageModelQuality {
   readonly comparison: 'LessThanThreshold' | 'GreaterThanThreshold';
   readonly frequency: 'hourly' | 'daily';
   readonly groundTruthDelayHours: number;
-  /** Binary classification: the built-in XGBoost endpoint answers a probability; above this is the positive class. */
+  /** Binary classification: the built-in XGBoost endpoint answers a probability; from this on it counts as the positive class. */
   readonly probabilityThreshold?: number;
 }
 

@@ -65,7 +65,7 @@ export const DEPLOYER_ENV = {
   /** ISO 8601 offsets of the captured window from the run time, e.g. `-PT25H` and `-PT24H` (ground truth arrives late). */
   MODEL_QUALITY_START_TIME_OFFSET: 'MODEL_QUALITY_START_TIME_OFFSET',
   MODEL_QUALITY_END_TIME_OFFSET: 'MODEL_QUALITY_END_TIME_OFFSET',
-  /** BinaryClassification only, default 0.5: a probability above it is the positive class. */
+  /** BinaryClassification only, default 0.5: the probability from which Model Monitor counts a prediction as the positive class (ProbabilityThresholdAttribute). */
   MODEL_QUALITY_PROBABILITY_THRESHOLD: 'MODEL_QUALITY_PROBABILITY_THRESHOLD',
 
   // Serverless variants only.
