@@ -11,7 +11,7 @@ import {
 } from '../constructs/instance-types';
 import { NAME_PREFIX_MAX_LENGTH, resourceNames, sageMakerNameProblem } from '../constructs/naming';
 import { XGBOOST_OBJECTIVE_METRICS, XGBOOST_TUNABLE_HYPERPARAMETERS } from '../constructs/xgboost-tuning';
-import { checkProblems, RISK_RATINGS } from '../lambda/review-gate/environment';
+import { checkProblems, HEADLINE_METRIC, RISK_RATINGS } from '../lambda/review-gate/environment';
 import { BIAS_METRICS, COMPARISONS, isBiasMetric, PROBLEM_TYPES } from '../lambda/shared/model-metrics';
 import { firesMoreOftenThanHourly, scheduleExpressionProblem } from './schedule-expression';
 
@@ -607,6 +607,15 @@ export const stageConfigSchema = z
       (config, ctx) => {
         const { problemType } = config.training;
         const { checks, bias } = config.review;
+        const defaulted = checks.length === 1 && checks[0].metric === 'auc' && checks[0].threshold === 0.75 && checks[0].comparison === undefined;
+        if (defaulted && problemType !== 'binary') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['review', 'checks'],
+            message: `checks of a ${problemType} model, such as [{ "metric": "${HEADLINE_METRIC[problemType]}", "threshold": ... }]: the default check (auc >= 0.75) is a binary metric`,
+          });
+          return;
+        }
         for (const problem of checkProblems(problemType, checks, bias !== undefined)) {
           ctx.addIssue({ code: 'custom', path: ['review', 'checks', ...problem.path], message: problem.expected });
         }

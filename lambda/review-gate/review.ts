@@ -197,8 +197,8 @@ function thresholdCheck(check: ReviewCheck, values: Map<string, number> | undefi
   const name = `${label} ${check.comparison} ${format(check.threshold)}`;
   const value = values?.get(check.metric);
   if (value === undefined) {
-    const where = bias ? (biasReportUrl ? `the bias report ${biasReportUrl}` : 'no bias report (none configured)') : 'the evaluation report';
-    return { check: name, metric: check.metric, value: null, threshold: check.threshold, passed: false, detail: `${check.metric} not found in ${where} (${name} cannot hold)` };
+    const missing = bias && !biasReportUrl ? `no bias report was computed for ${check.metric}` : `${check.metric} not found in ${bias ? `the bias report ${biasReportUrl}` : 'the evaluation report'}`;
+    return { check: name, metric: check.metric, value: null, threshold: check.threshold, passed: false, detail: `${missing} (${name} cannot hold)` };
   }
   const passed = compare(value, check.comparison, check.threshold);
   const verb = passed ? check.comparison : negate(check.comparison);

@@ -104,7 +104,7 @@ async function invokeFunction(options: LocalRunnerOptions, request: StepRunReque
   for (const { OutputName, OutputType } of declared) {
     const value = answer[OutputName];
     const expected = { String: 'string', Integer: 'number', Float: 'number', Boolean: 'boolean' }[OutputType];
-    if (typeof value !== expected) throw new Error(`step ${request.name}: the function's answer has ${OutputName} = ${JSON.stringify(value)}, not the declared ${OutputType}`);
+    if (typeof value !== expected || (OutputType === 'Integer' && !Number.isInteger(value))) throw new Error(`step ${request.name}: the function's answer has ${OutputName} = ${JSON.stringify(value)}, not the declared ${OutputType}`);
     outputs[OutputName] = value as boolean | number | string;
   }
   return { properties: { FunctionArn: functionArn, OutputParameters: outputs } };

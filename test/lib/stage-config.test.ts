@@ -457,7 +457,7 @@ describe('training problem types and the review section', () => {
     [
       'regression with the default check, which is binary',
       { training: { problemType: 'regression' } },
-      'review.checks[0].metric: received nothing; expected a regression metric (mae, mse, rmse, r2, CI, DPL, KL, JS, LP, TVD, KS)',
+      'review.checks: received nothing; expected checks of a regression model, such as [{ "metric": "rmse", "threshold": ... }]: the default check (auc >= 0.75) is a binary metric',
     ],
     [
       'rmse compared upwards',
