@@ -13,6 +13,7 @@ import {
 import { createUnlessExists, isNameTaken } from '../deployer/resources';
 import { errorAttributes, errorText, isAwsError, isRetryable } from '../shared/aws-errors';
 import { describeValue } from '../shared/describe-value';
+import type { HandlerLog } from '../shared/handler-log';
 import { findNewestApprovedPackage, packageModelRequest, type PackageRef } from '../shared/model-packages';
 import { BATCH_JOBS_METRIC, type BatchScorerSettings } from './environment';
 import {
@@ -49,12 +50,8 @@ export interface BatchScorerEvent {
   readonly detail: unknown;
 }
 
-/** The subset of the Powertools Logger the scorer uses; tests pass a recorder. */
-export interface BatchScorerLog {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
+/** What the scorer logs with: the Powertools Logger, or a recorder in tests. */
+export type BatchScorerLog = HandlerLog;
 
 export interface BatchScorerDependencies {
   readonly sagemaker: SageMakerClient;

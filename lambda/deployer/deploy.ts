@@ -16,6 +16,7 @@ import {
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import type { EventBridgeEvent } from 'aws-lambda';
+import type { HandlerLog } from '../shared/handler-log';
 import { ensureVariantAutoscaling, removeVariantAutoscaling } from './autoscaling';
 import type {
   BlueGreenSettings,
@@ -71,12 +72,8 @@ export type DeployerEvent =
   | EventBridgeEvent<'SageMaker Model Package State Change', ModelPackageStateChangeDetail>
   | EventBridgeEvent<'SageMaker Endpoint State Change', EndpointStateChangeDetail>;
 
-/** The subset of the Powertools Logger the deployer uses; tests pass a recorder. */
-export interface DeployerLog {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
+/** What the deployer logs with: the Powertools Logger, or a recorder in tests. */
+export type DeployerLog = HandlerLog;
 
 export interface DeployerDependencies {
   readonly sagemaker: SageMakerClient;

@@ -1,8 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { runCli } from '../../lib/cli/program';
-import type { LocalLoopReport } from '../../lib/local/local-loop';
+import { join } from 'node:path';
+import { localRun, REPO_ROOT } from './local-run-cli';
 
 // The review gate in the whole loop (`cdk-mlops local run`): a regression model gated on rmse and
 // r2 from the shipped example config, and a worse challenger that the champion check stops. Each
@@ -10,21 +9,6 @@ import type { LocalLoopReport } from '../../lib/local/local-loop';
 
 jest.setTimeout(240_000);
 
-const REPO_ROOT = resolve(__dirname, '..', '..');
-
-async function localRun(...args: string[]): Promise<{ exitCode: number; stderr: string; report: LocalLoopReport }> {
-  let stdout = '';
-  let stderr = '';
-  const exitCode = await runCli(['local', 'run', '--json', ...args], {
-    io: { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), interactive: false, confirm: async () => false },
-    now: () => new Date(),
-    sleep: async () => undefined,
-    pollIntervalMs: 0,
-    cwd: REPO_ROOT,
-    env: process.env,
-  });
-  return { exitCode, stderr, report: stdout.trim().startsWith('{') ? (JSON.parse(stdout) as LocalLoopReport) : (undefined as never) };
-}
 
 test('a regression stage (rmse <= 8, r2 >= 0.5) registers and serves its model', async () => {
   const run = await localRun('--config', 'config/examples/delivery-regression.json', '--data', 'ml/data/delivery-sample.csv');

@@ -1,8 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { runCli } from '../../lib/cli/program';
-import type { LocalLoopReport } from '../../lib/local/local-loop';
+import { join } from 'node:path';
+import { LocalRun, localRun, localRunWith, REPO_ROOT } from './local-run-cli';
 
 // `cdk-mlops local run` as a user runs it, in this process: the dev stage synthesized, moto started
 // and stopped by the command, the shipped sample trained on with local Python, the package served,
@@ -11,35 +10,9 @@ import type { LocalLoopReport } from '../../lib/local/local-loop';
 
 jest.setTimeout(120_000);
 
-const REPO_ROOT = resolve(__dirname, '..', '..');
-
-interface Run {
-  readonly exitCode: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly report: LocalLoopReport;
-}
-
-async function localRun(...args: string[]): Promise<Run> {
-  return localRunWith(process.env, ...args);
-}
-
-async function localRunWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const exitCode = await runCli(['local', 'run', '--json', ...args], {
-    io: { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), interactive: false, confirm: async () => false },
-    now: () => new Date(),
-    sleep: async () => undefined,
-    pollIntervalMs: 0,
-    cwd: REPO_ROOT,
-    env,
-  });
-  return { exitCode, stdout, stderr, report: stdout.trim().startsWith('{') ? (JSON.parse(stdout) as LocalLoopReport) : (undefined as never) };
-}
 
 describe('local run of the dev stage on the shipped sample', () => {
-  let clean: Run;
+  let clean: LocalRun;
   beforeAll(async () => {
     clean = await localRun('--stage', 'dev');
   });
