@@ -257,7 +257,9 @@ test('status shows the execution (without steps), the models, the served version
   expect(table.stdout).toMatch(/^ {2}churn-dev-Monitoring-EndpointErrors-1A2B +\d+s ago +Threshold Crossed: 1 datapoint$/m);
   expect(table.stdout).not.toContain('churn-prod-');
   const report = JSON.parse(json.stdout);
-  expect(Object.keys(report)).toEqual(['project', 'stage', 'region', 'pipeline', 'models', 'endpoint', 'alarms']);
+  expect(Object.keys(report)).toEqual(['project', 'stage', 'region', 'pipeline', 'models', 'endpoint', 'alarms', 'batch', 'monitoring']);
+  // dev has batch off and a serverless endpoint, which no monitoring schedule watches.
+  expect(report).toMatchObject({ batch: null, monitoring: null });
   expect(report.pipeline).toMatchObject({ name: PIPELINE, exists: true, executions: [{ status: 'Succeeded', steps: null }] });
   expect(Object.keys(report.pipeline.executions[0])).toEqual(['arn', 'name', 'status', 'startedAt', 'failureReason', 'steps', 'stepsNote']);
   expect(report.endpoint).toMatchObject({ exists: true, status: 'InService', servedVersion: 2 });
