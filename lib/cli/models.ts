@@ -8,7 +8,9 @@ import {
   SageMakerClient,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { modelCardUrlOf } from '../../lambda/review-gate/environment';
+import { readS3JsonSoftly } from './s3-json';
 import { SAGEMAKER_LIMITS } from '../../lambda/shared/sagemaker-limits';
 import { RefusedError, UsageError } from './errors';
 import { cell, formatAge, formatSection, formatTable } from './output';
@@ -208,7 +210,7 @@ export function renderModelList(list: ModelList, now: Date): string {
 async function reviewOf(s3: S3Client, described: DescribeModelPackageCommandOutput): Promise<Pick<ModelPackageDetails, 'review' | 'modelCard'>> {
   const metadata = described.CustomerMetadataProperties ?? {};
   const reportUrl = metadata.ReviewReportUrl ?? null;
-  const report = reportUrl ? await readJsonSoftly(s3, reportUrl) : undefined;
+  const report = reportUrl ? await readS3JsonSoftly(s3, reportUrl) : undefined;
   const checks = Array.isArray((report as { checks?: unknown })?.checks) ? ((report as { checks: { passed: boolean; detail: string }[] }).checks) : [];
   const review = metadata.ReviewSummary || reportUrl ? { summary: metadata.ReviewSummary ?? null, reportUrl, checks: checks.map(({ passed, detail }) => ({ passed: passed === true, detail: String(detail) })) } : null;
   const card = described.ModelCard;
@@ -223,22 +225,10 @@ async function reviewOf(s3: S3Client, described: DescribeModelPackageCommandOutp
         status: card.ModelCardStatus ?? '-',
         intendedUse: content.intended_uses?.intended_uses ?? null,
         riskRating: content.intended_uses?.risk_rating ?? null,
-        url: reportUrl ? reportUrl.replace(/review\.json$/, 'model-card.json') : null,
+        url: reportUrl ? modelCardUrlOf(reportUrl) : null,
       }
     : null;
   return { review, modelCard };
-}
-
-/** An S3 JSON object, or undefined when it is missing, unreadable or not JSON. */
-async function readJsonSoftly(s3: S3Client, url: string): Promise<unknown> {
-  const location = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
-  if (!location) return undefined;
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: location[1], Key: location[2] }));
-    return JSON.parse((await object.Body?.transformToString()) ?? '');
-  } catch {
-    return undefined;
-  }
 }
 
 export function renderModelDetails(details: ModelPackageDetails, now: Date): string {
@@ -325,15 +315,8 @@ async function toView(s3: S3Client, described: DescribeModelPackageCommandOutput
  * to the artifacts bucket) or without the metric shows as no value rather than failing the listing.
  */
 async function readKeyMetric(s3: S3Client, reportUri: string | undefined, metricName: string): Promise<string | null> {
-  const location = reportUri ? /^s3:\/\/([^/]+)\/(.+)$/.exec(reportUri) : null;
-  if (!location) return null;
-  try {
-    const report = await s3.send(new GetObjectCommand({ Bucket: location[1], Key: location[2] }));
-    const metrics = JSON.parse((await report.Body?.transformToString()) ?? '{}');
-    // The metric under whichever problem type's section the evaluation wrote.
-    const value: unknown = Object.values(METRICS_SECTION).map((section) => metrics?.[section]?.[metricName]?.value).find((found) => found !== undefined);
-    return typeof value === 'number' && Number.isFinite(value) ? String(Number(value.toFixed(4))) : null;
-  } catch {
-    return null;
-  }
+  const metrics = reportUri ? ((await readS3JsonSoftly(s3, reportUri)) as Record<string, Record<string, { value?: unknown }> | undefined> | undefined) : undefined;
+  // The metric under whichever problem type's section the evaluation wrote.
+  const value: unknown = Object.values(METRICS_SECTION).map((section) => metrics?.[section]?.[metricName]?.value).find((found) => found !== undefined);
+  return typeof value === 'number' && Number.isFinite(value) ? String(Number(value.toFixed(4))) : null;
 }

@@ -1,4 +1,5 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { readS3Json } from './s3-json';
 import {
   DescribeProcessingJobCommand,
   ListMonitoringExecutionsCommand,
@@ -79,8 +80,8 @@ async function readRun(sagemaker: SageMakerClient, s3: S3Client, summary: Monito
     const outputUri = job.ProcessingOutputConfig?.Outputs?.[0]?.S3Output?.S3Uri?.replace(/\/+$/, '');
     if (!outputUri) return { ...base, violations: null, metric: null, note: `processing job ${jobName} names no output` };
     const [violations, statistics] = await Promise.all([
-      readJson(s3, `${outputUri}/constraint_violations.json`),
-      metric ? readJson(s3, `${outputUri}/statistics.json`) : undefined,
+      readS3Json(s3, `${outputUri}/constraint_violations.json`),
+      metric ? readS3Json(s3, `${outputUri}/statistics.json`) : undefined,
     ]);
     const listed = (violations as { violations?: unknown } | undefined)?.violations;
     const section = metric && (statistics as Record<string, Record<string, { value?: unknown }>> | undefined)?.[METRICS_SECTION[metric.problemType]];
@@ -93,19 +94,6 @@ async function readRun(sagemaker: SageMakerClient, s3: S3Client, summary: Monito
     };
   } catch (error) {
     return { ...base, violations: null, metric: null, note: `reports unavailable (${briefReason(error)})` };
-  }
-}
-
-/** An S3 JSON object; undefined when there is no such object (a report the run did not write). */
-async function readJson(s3: S3Client, url: string): Promise<unknown> {
-  const location = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
-  if (!location) return undefined;
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: location[1], Key: location[2] }));
-    return JSON.parse((await object.Body?.transformToString()) ?? '');
-  } catch (error) {
-    if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound')) return undefined;
-    throw error;
   }
 }
 
