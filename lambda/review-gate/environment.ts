@@ -61,6 +61,14 @@ export const REVIEW_OUTPUT = {
   MODEL_CARD: 'ModelCardContent',
 } as const;
 
+/** The files the gate writes into the Review step's output folder. */
+export const REVIEW_FILES = { REPORT: 'review.json', MODEL_CARD: 'model-card.json' } as const;
+
+/** The model card's URL beside a review report's (the package records only the report's). */
+export function modelCardUrlOf(reportUrl: string): string {
+  return `${reportUrl.slice(0, reportUrl.lastIndexOf('/') + 1)}${REVIEW_FILES.MODEL_CARD}`;
+}
+
 /** SageMaker's risk ratings of a model card. */
 export const RISK_RATINGS = ['High', 'Medium', 'Low', 'Unknown'] as const;
 export type RiskRating = (typeof RISK_RATINGS)[number];

@@ -2,7 +2,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { DescribeModelPackageCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { compare, isBiasMetric, METRICS_SECTION, MODEL_METRICS, ProblemType } from '../shared/model-metrics';
 import { SAGEMAKER_LIMITS } from '../shared/sagemaker-limits';
-import { BIAS_CONFIG_REQUEST, REVIEW_OUTPUT, REVIEW_REQUEST, ReviewCheck, ReviewPolicy, ReviewSettings } from './environment';
+import { BIAS_CONFIG_REQUEST, REVIEW_FILES, REVIEW_OUTPUT, REVIEW_REQUEST, ReviewCheck, ReviewPolicy, ReviewSettings } from './environment';
 
 /**
  * The review gate: every check of the policy on the candidate's evaluation report (and bias
@@ -93,8 +93,8 @@ export async function reviewModel(clients: ReviewClients, settings: ReviewSettin
   };
   const card = modelCard(policy, read, metrics, bias, report);
   const folder = read.reviewOutputUrl.replace(/\/+$/, '');
-  await writeJson(clients.s3, `${folder}/review.json`, report);
-  await writeJson(clients.s3, `${folder}/model-card.json`, card);
+  await writeJson(clients.s3, `${folder}/${REVIEW_FILES.REPORT}`, report);
+  await writeJson(clients.s3, `${folder}/${REVIEW_FILES.MODEL_CARD}`, card);
 
   const failed = results.filter((result) => !result.passed);
   return {
@@ -103,7 +103,7 @@ export async function reviewModel(clients: ReviewClients, settings: ReviewSettin
       [REVIEW_OUTPUT.PASSED]: passed,
       [REVIEW_OUTPUT.SUMMARY]: summary(passed, results),
       [REVIEW_OUTPUT.FAILURE_MESSAGE]: passed ? '' : `The model is not registered: ${failed.length} of ${results.length} review checks failed: ${failed.map((result) => result.detail).join('; ')}.`,
-      [REVIEW_OUTPUT.REPORT_URL]: `${folder}/review.json`,
+      [REVIEW_OUTPUT.REPORT_URL]: `${folder}/${REVIEW_FILES.REPORT}`,
       [REVIEW_OUTPUT.MODEL_CARD]: JSON.stringify(card),
     },
   };

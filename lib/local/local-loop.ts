@@ -32,7 +32,7 @@ import { DeployerLog, DeploymentResult, handleDeployerEvent } from '../../lambda
 import { governRetraining, GovernorOutcome, RetrainingEvent } from '../../lambda/retraining-governor/governor';
 import { handleBatchScorerEvent } from '../../lambda/batch-scorer/scorer';
 import { runTransformJob } from './batch-runner';
-import { REVIEW_OUTPUT } from '../../lambda/review-gate/environment';
+import { modelCardUrlOf, REVIEW_OUTPUT } from '../../lambda/review-gate/environment';
 import { TRAINING_PIPELINE_PARAMETERS } from '../../constructs/training-pipeline';
 import { StageConfig } from '../stage-config';
 import { ControlPlane, filesBelow, parseS3Uri } from './control-plane';
@@ -311,7 +311,7 @@ async function readReview(plane: ControlPlane, execution: PipelineExecutionResul
     checks: review.checks.map(({ check, value, threshold, passed, detail }) => ({ check, value, threshold, passed, detail })),
     champion: review.champion,
     reportS3Uri,
-    modelCardS3Uri: reportS3Uri.replace(/review\.json$/, 'model-card.json'),
+    modelCardS3Uri: modelCardUrlOf(reportS3Uri),
   };
 }
 

@@ -1,7 +1,7 @@
 import { HANDLER_METADATA_KEY } from '../../constructs/secure-function';
 import { DEPLOYER_ENV as E } from '../../lambda/deployer/environment';
 import { MODEL_QUALITY_METRIC_NAMESPACE } from '../../constructs/model-quality';
-import { BIAS_CONFIG_REQUEST, REVIEW_REQUEST } from '../../lambda/review-gate/environment';
+import { BIAS_CONFIG_REQUEST, REVIEW_FILES, REVIEW_REQUEST } from '../../lambda/review-gate/environment';
 import { AccessRequest } from './policy-engine';
 import { describeArn, Handoff } from './handoffs';
 import { ResolvedTemplate } from '../resolved-template';
@@ -226,7 +226,7 @@ function lambdaHandoffs(template: ResolvedTemplate, step: PipelineStep, values: 
         kind: 'function writes reports',
         from: describeArn(template, role),
         to: `${from} step ${step.Name}`,
-        requests: ['review.json', 'model-card.json'].flatMap((file) => writeObject(template, role, `${url(REVIEW_REQUEST.REVIEW_OUTPUT_URL)}/${file}`)),
+        requests: Object.values(REVIEW_FILES).flatMap((file) => writeObject(template, role, `${url(REVIEW_REQUEST.REVIEW_OUTPUT_URL)}/${file}`)),
       },
     );
   }
