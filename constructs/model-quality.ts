@@ -1,6 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { MODEL_METRICS, type ProblemType } from '../lambda/shared/model-metrics';
+import { MODEL_METRICS, problemTypeOf } from '../lambda/shared/model-metrics';
 
 /*
  * What InferenceEndpoint (which keeps the model-quality schedule) and MlopsMonitoring (which alarms
@@ -53,20 +53,15 @@ export interface ModelQualityAlarmOptions {
   readonly period?: Duration;
 }
 
-const PROBLEM_TYPE_KEYS: Readonly<Record<ModelQualityProblemType, ProblemType>> = {
-  [ModelQualityProblemType.BINARY_CLASSIFICATION]: 'binary',
-  [ModelQualityProblemType.MULTICLASS_CLASSIFICATION]: 'multiclass',
-  [ModelQualityProblemType.REGRESSION]: 'regression',
-};
 
 /** The metrics Model Monitor computes for a problem type that an alarm may watch. */
 export function modelQualityMetrics(problemType: ModelQualityProblemType): string[] {
-  return Object.keys(MODEL_METRICS[PROBLEM_TYPE_KEYS[problemType]]);
+  return Object.keys(MODEL_METRICS[problemTypeOf(problemType)]);
 }
 
 /** Below the threshold is worse for a metric that is better higher; above, for one better lower. */
 export function defaultModelQualityComparison(problemType: ModelQualityProblemType, metricName: string): ModelQualityComparison {
-  return MODEL_METRICS[PROBLEM_TYPE_KEYS[problemType]][metricName] === 'lower'
+  return MODEL_METRICS[problemTypeOf(problemType)][metricName] === 'lower'
     ? ModelQualityComparison.GREATER_THAN_THRESHOLD
     : ModelQualityComparison.LESS_THAN_THRESHOLD;
 }

@@ -1,5 +1,4 @@
-import type { ModelQualityProblemTypeName } from '../lambda/deployer/environment';
-import { defaultComparison, type ProblemType } from '../lambda/shared/model-metrics';
+import { defaultComparison, MODEL_QUALITY_PROBLEM_TYPE, type ModelQualityProblemTypeName } from '../lambda/shared/model-metrics';
 import type { StageConfig } from './stage-config';
 
 /**
@@ -25,12 +24,6 @@ export interface StageModelQuality {
   readonly probabilityThreshold?: number;
 }
 
-const PROBLEM_TYPES: Readonly<Record<ProblemType, ModelQualityProblemTypeName>> = {
-  binary: 'BinaryClassification',
-  multiclass: 'MulticlassClassification',
-  regression: 'Regression',
-};
-
 /** The stage's model-quality monitoring, or undefined when `monitoring.modelQuality` is false (whatever the variant). */
 export function stageModelQuality(config: StageConfig): StageModelQuality | undefined {
   if (!config.monitoring.modelQuality) return undefined;
@@ -38,7 +31,7 @@ export function stageModelQuality(config: StageConfig): StageModelQuality | unde
   const check = config.review.checks[0];
   const comparison = check.comparison ?? defaultComparison(problemType, check.metric) ?? '>=';
   return {
-    problemType: PROBLEM_TYPES[problemType],
+    problemType: MODEL_QUALITY_PROBLEM_TYPE[problemType],
     metric: check.metric,
     threshold: check.threshold,
     comparison: comparison.startsWith('>') ? 'LessThanThreshold' : 'GreaterThanThreshold',

@@ -1,3 +1,4 @@
+import { MODEL_QUALITY_PROBLEM_TYPE, type ModelQualityProblemTypeName } from '../shared/model-metrics';
 import { SAGEMAKER_NAME_PATTERN } from '../shared/sagemaker-names';
 import { DeployerSettingsError } from './errors';
 
@@ -116,8 +117,8 @@ export interface MonitoringSettings {
 }
 
 /** Model Monitor's problem types (ModelQualityAppSpecification.ProblemType). */
-export const MODEL_QUALITY_PROBLEM_TYPES = ['BinaryClassification', 'MulticlassClassification', 'Regression'] as const;
-export type ModelQualityProblemTypeName = (typeof MODEL_QUALITY_PROBLEM_TYPES)[number];
+export const MODEL_QUALITY_PROBLEM_TYPES = Object.values(MODEL_QUALITY_PROBLEM_TYPE);
+export type { ModelQualityProblemTypeName };
 
 /**
  * A Model Monitor model-quality schedule: captured predictions merged with uploaded ground truth.

@@ -11,6 +11,19 @@
 export const PROBLEM_TYPES = ['binary', 'multiclass', 'regression'] as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[number];
 
+/** Model Monitor's name of each problem type (ModelQualityAppSpecification.ProblemType). */
+export const MODEL_QUALITY_PROBLEM_TYPE = {
+  binary: 'BinaryClassification',
+  multiclass: 'MulticlassClassification',
+  regression: 'Regression',
+} as const satisfies Record<ProblemType, string>;
+export type ModelQualityProblemTypeName = (typeof MODEL_QUALITY_PROBLEM_TYPE)[ProblemType];
+
+/** The problem type Model Monitor calls `name`. */
+export function problemTypeOf(name: ModelQualityProblemTypeName): ProblemType {
+  return PROBLEM_TYPES.find((type) => MODEL_QUALITY_PROBLEM_TYPE[type] === name)!;
+}
+
 /** The key of evaluation.json that holds a problem type's metrics. */
 export const METRICS_SECTION: Readonly<Record<ProblemType, string>> = {
   binary: 'binary_classification_metrics',

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DescribeModelQualityJobDefinitionCommand, DescribeMonitoringScheduleCommand } from '@aws-sdk/client-sagemaker';
 import { packageFile } from '../../constructs/private/package-files';
+import { METRICS_SECTION, MODEL_QUALITY_PROBLEM_TYPE, type ModelQualityProblemTypeName, problemTypeOf } from '../../lambda/shared/model-metrics';
 import { stageModelQuality } from '../model-quality-config';
 import { ControlPlane, filesBelow, parseS3Uri } from './control-plane';
 import type { LocalStage } from './local-stage';
@@ -48,12 +49,6 @@ export interface ModelQualityResult {
   readonly reportS3Uri: string;
 }
 
-const SECTIONS: Readonly<Record<string, string>> = {
-  BinaryClassification: 'binary_classification',
-  MulticlassClassification: 'multiclass_classification',
-  Regression: 'regression',
-};
-
 /** Runs the check; undefined when the stage has monitoring.modelQuality off. */
 export async function checkModelQuality(
   plane: ControlPlane,
@@ -83,11 +78,12 @@ export async function checkModelQuality(
   await plane.downloadPrefix(job.groundTruthUri, join(dir, 'ground-truth'));
 
   // The alarm's comparison as a constraint, so the stand-in reports the violation the alarm would raise.
-  const section = SECTIONS[job.problemType];
+  // Model Monitor names the constraints section after the metrics section: regression_constraints.
+  const section = METRICS_SECTION[problemTypeOf(job.problemType)].replace(/_metrics$/, '_constraints');
   const constraintsPath = join(dir, 'constraints.json');
   writeFileSync(
     constraintsPath,
-    JSON.stringify({ version: 0.0, [`${section}_constraints`]: { [quality.metric]: { threshold: quality.threshold, comparison_operator: quality.comparison } } }, null, 2),
+    JSON.stringify({ version: 0.0, [section]: { [quality.metric]: { threshold: quality.threshold, comparison_operator: quality.comparison } } }, null, 2),
   );
   const output = join(dir, 'output');
   mkdirSync(output, { recursive: true });
@@ -127,8 +123,12 @@ export async function checkModelQuality(
   };
 }
 
+function isModelQualityProblemType(name: string | undefined): name is ModelQualityProblemTypeName {
+  return (Object.values(MODEL_QUALITY_PROBLEM_TYPE) as string[]).includes(name ?? '');
+}
+
 interface JobSettings {
-  readonly problemType: string;
+  readonly problemType: ModelQualityProblemTypeName;
   /** The stand-in's attribute variables, as the job definition's EndpointInput names them. */
   readonly attributes: Record<string, string>;
   readonly groundTruthUri: string;
@@ -151,7 +151,9 @@ async function jobSettings(plane: ControlPlane, stage: LocalStage, quality: NonN
     const groundTruthUri = input?.GroundTruthS3Input?.S3Uri;
     const outputUri = definition.ModelQualityJobOutputConfig?.MonitoringOutputs?.[0]?.S3Output?.S3Uri;
     const problemType = definition.ModelQualityAppSpecification?.ProblemType;
-    if (!endpointInput || !groundTruthUri || !outputUri || !problemType) throw new Error(`model-quality job definition ${name} lacks its endpoint input, ground truth, output or problem type`);
+    if (!endpointInput || !groundTruthUri || !outputUri || !isModelQualityProblemType(problemType)) {
+      throw new Error(`model-quality job definition ${name} lacks its endpoint input, ground truth, output or a known problem type (${problemType ?? 'none'})`);
+    }
     return {
       problemType,
       attributes: attributesOf(endpointInput.ProbabilityAttribute, endpointInput.ProbabilityThresholdAttribute, endpointInput.InferenceAttribute),
