@@ -359,6 +359,14 @@ export class TrainingPipeline extends Construct {
     return { num_round: '50', max_depth: '5', eta: '0.2', ...objective[problemType] };
   }
 
+  /**
+   * The arguments the shipped preprocessing.py and profile.py take for the problem: the label
+   * column, the problem type and, for multiclass, the class count.
+   */
+  public static scriptArguments(labelColumn: string, problemType: ProblemType = 'binary', numClasses?: number): string[] {
+    return ['--label-column', labelColumn, ...problemTypeArguments(problemType, numClasses)];
+  }
+
   /** This pipeline's step names, in run order: `Tune` in place of `Train` when tuning is configured, no `DataProfile` or `BiasReport` when off. */
   public readonly stepNames: string[];
 
@@ -385,7 +393,7 @@ export class TrainingPipeline extends Construct {
     const featureProcessing =
       props.featureProcessing ??
       new FeatureProcessing(this, 'FeatureProcessing', {
-        scriptArguments: ['--label-column', labelColumn, '--problem-type', problemType, ...(props.numClasses ? ['--num-classes', String(props.numClasses)] : [])],
+        scriptArguments: TrainingPipeline.scriptArguments(labelColumn, problemType, props.numClasses),
       });
     const kmsKeyArn = this.encryptionKey.keyArn;
 
@@ -739,7 +747,7 @@ export class TrainingPipeline extends Construct {
     retryPolicies: RetryPolicy[],
   ): ProcessingStep {
     const script = this.jobScript('DataProfileScript', packageFile('ml', 'profile.py'));
-    const containerArguments = ['--label-column', labelColumn, '--problem-type', problemType, ...(problemType === 'multiclass' ? ['--num-classes', String(numClasses)] : [])];
+    const containerArguments = TrainingPipeline.scriptArguments(labelColumn, problemType, numClasses);
     return new ProcessingStep('DataProfile', {
       description: "Profiles the run's raw data: per-column statistics, charts, label balance and correlations (profile.html, profile.json).",
       arguments: {
@@ -775,7 +783,7 @@ export class TrainingPipeline extends Construct {
           ImageUri: (props.evaluationImage ?? SageMakerImage.xgboost()).bind(this, this.role),
           ContainerEntrypoint: script.entrypoint,
           // evaluation.py needs the class count of a multiclass model to check the labels and read the predictions.
-          ContainerArguments: ['--problem-type', problemType, ...(props.numClasses !== undefined ? ['--num-classes', String(props.numClasses)] : [])],
+          ContainerArguments: problemTypeArguments(problemType, props.numClasses),
         },
         ProcessingInputs: [
           processingInput('model', modelUri, '/opt/ml/processing/model'),
@@ -1087,6 +1095,11 @@ function biasAnalysisConfig(bias: BiasReport, labelColumn: string) {
     facet: [{ name_or_index: bias.facet, value_or_threshold: valuesOrThreshold(bias.facetValues) }],
     methods: { pre_training_bias: { methods: [...(bias.metrics ?? ['CI', 'DPL'])] } },
   };
+}
+
+/** The shipped scripts' --problem-type and, for multiclass, --num-classes. */
+function problemTypeArguments(problemType: ProblemType, numClasses: number | undefined): string[] {
+  return ['--problem-type', problemType, ...(numClasses !== undefined ? ['--num-classes', String(numClasses)] : [])];
 }
 
 /** The hyperparameters the tuning varies, in range order. */

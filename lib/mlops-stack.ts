@@ -129,13 +129,7 @@ export class MlopsStack extends Stack {
       featureProcessing: new FeatureProcessing(this, 'FeatureProcessing', {
         instanceType: training.processingInstanceType,
         instanceCount: training.processingInstanceCount,
-        scriptArguments: [
-          '--label-column',
-          training.labelColumn,
-          '--problem-type',
-          training.problemType,
-          ...(training.numClasses !== undefined ? ['--num-classes', String(training.numClasses)] : []),
-        ],
+        scriptArguments: TrainingPipeline.scriptArguments(training.labelColumn, training.problemType, training.numClasses),
       }),
       problemType: training.problemType,
       numClasses: training.numClasses,
