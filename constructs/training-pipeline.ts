@@ -33,7 +33,7 @@ import {
   TuningStep,
 } from './pipeline-definition';
 import { PIPELINE_PARAMETER } from '../lambda/retraining-governor/environment';
-import { BIAS_CONFIG_REQUEST, checkProblems, describeCheckProblems, HEADLINE_METRIC, REVIEW_OUTPUT, REVIEW_REQUEST, resolveChecks, ReviewCheckInput, RiskRating } from '../lambda/review-gate/environment';
+import { BIAS_CONFIG_REQUEST, checkProblems, DEFAULT_REVIEW_CHECK, describeCheckProblems, HEADLINE_METRIC, REVIEW_OUTPUT, REVIEW_REQUEST, resolveChecks, ReviewCheckInput, RiskRating } from '../lambda/review-gate/environment';
 import { BIAS_METRICS, BiasMetric, isBiasMetric, PROBLEM_TYPES, ProblemType } from '../lambda/shared/model-metrics';
 import { FeatureOutput, FeatureProcessing } from './feature-processing';
 import { IModelRegistry, ModelApprovalStatus } from './model-registry';
@@ -388,7 +388,7 @@ export class TrainingPipeline extends Construct {
     const stack = Stack.of(this);
     const problemType = props.problemType ?? 'binary';
     const labelColumn = props.labelColumn ?? 'churn';
-    const review = props.review ?? { checks: [{ metric: 'auc', threshold: 0.75 }] };
+    const review: TrainingReview = props.review ?? { checks: [DEFAULT_REVIEW_CHECK] };
     const checks = resolveChecks(problemType, review.checks);
     const featureProcessing =
       props.featureProcessing ??

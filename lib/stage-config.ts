@@ -11,7 +11,7 @@ import {
 } from '../constructs/instance-types';
 import { NAME_PREFIX_MAX_LENGTH, resourceNames, sageMakerNameProblem } from '../constructs/naming';
 import { XGBOOST_OBJECTIVE_METRICS, XGBOOST_TUNABLE_HYPERPARAMETERS } from '../constructs/xgboost-tuning';
-import { checkProblems, HEADLINE_METRIC, RISK_RATINGS } from '../lambda/review-gate/environment';
+import { checkProblems, DEFAULT_REVIEW_CHECK, HEADLINE_METRIC, RISK_RATINGS } from '../lambda/review-gate/environment';
 import { BIAS_METRICS, COMPARISONS, isBiasMetric, PROBLEM_TYPES } from '../lambda/shared/model-metrics';
 import { firesMoreOftenThanHourly, scheduleExpressionProblem } from './schedule-expression';
 
@@ -279,7 +279,7 @@ const reviewConfig = z
   .strictObject({
     checks: z
       .array(reviewCheck)
-      .default([{ metric: 'auc', threshold: 0.75 }])
+      .default([DEFAULT_REVIEW_CHECK])
       .describe('Checks that must all hold for a model to be registered, such as [{ "metric": "rmse", "threshold": 5.0 }]. The first names a model metric: the champion check uses it and the MetricThreshold pipeline parameter overrides its threshold.'),
     championMargin: z
       .number({ error: 'a number' })
@@ -607,7 +607,8 @@ export const stageConfigSchema = z
       (config, ctx) => {
         const { problemType } = config.training;
         const { checks, bias } = config.review;
-        const defaulted = checks.length === 1 && checks[0].metric === 'auc' && checks[0].threshold === 0.75 && checks[0].comparison === undefined;
+        const [first] = checks;
+        const defaulted = checks.length === 1 && first.metric === DEFAULT_REVIEW_CHECK.metric && first.threshold === DEFAULT_REVIEW_CHECK.threshold && first.comparison === undefined;
         if (defaulted && problemType !== 'binary') {
           ctx.addIssue({
             code: 'custom',

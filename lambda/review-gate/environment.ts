@@ -144,6 +144,9 @@ export function describeCheckProblems(problems: readonly CheckProblem[], at: str
   return problems.map(({ path, expected }) => `${at}${path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('')}: expected ${expected}`);
 }
 
+/** The review of a binary model when none is configured. */
+export const DEFAULT_REVIEW_CHECK: ReviewCheckInput = { metric: 'auc', threshold: 0.75 };
+
 /** The metric a problem type is usually judged by, for examples in messages. */
 export const HEADLINE_METRIC: Readonly<Record<ProblemType, string>> = { binary: 'auc', multiclass: 'accuracy', regression: 'rmse' };
 
