@@ -78,12 +78,12 @@ export async function checkModelQuality(
   await plane.downloadPrefix(job.groundTruthUri, join(dir, 'ground-truth'));
 
   // The alarm's comparison as a constraint, so the stand-in reports the violation the alarm would raise.
-  // Model Monitor names the constraints section after the metrics section: regression_constraints.
-  const section = METRICS_SECTION[problemTypeOf(job.problemType)].replace(/_metrics$/, '_constraints');
+  // Model Monitor names both sections after the problem type: regression_metrics, regression_constraints.
+  const section = METRICS_SECTION[problemTypeOf(job.problemType)].replace(/_metrics$/, '');
   const constraintsPath = join(dir, 'constraints.json');
   writeFileSync(
     constraintsPath,
-    JSON.stringify({ version: 0.0, [section]: { [quality.metric]: { threshold: quality.threshold, comparison_operator: quality.comparison } } }, null, 2),
+    JSON.stringify({ version: 0.0, [`${section}_constraints`]: { [quality.metric]: { threshold: quality.threshold, comparison_operator: quality.comparison } } }, null, 2),
   );
   const output = join(dir, 'output');
   mkdirSync(output, { recursive: true });
